@@ -1,0 +1,165 @@
+"""JWT authentication bound to one tenant.
+
+A token pair is issued for one membership: the ``tid`` claim names the tenant and ``sid`` the
+login session. Every request reloads the membership, so a role change or deactivation takes
+effect at once; logout blacklists the refresh token and marks the session revoked so the
+still-unexpired access tokens of that session stop working too.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from django.core.cache import cache
+from django.utils.translation import gettext_lazy as _
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.request import Request
+from rest_framework_simplejwt.authentication import JWTAuthentication
+from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
+from rest_framework_simplejwt.tokens import AccessToken, RefreshToken, Token
+
+from core.models import Membership, User
+
+TENANT_CLAIM = "tid"
+SESSION_CLAIM = "sid"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling and in which tenant; what REST and WebSocket auth both produce."""
+
+    user: User
+    membership: Membership | None
+
+
+def issue_tokens(*, membership: Membership) -> RefreshToken:
+    """A new login session for ``membership``; the access token is ``refresh.access_token``."""
+    refresh = RefreshToken.for_user(membership.user)
+    refresh[TENANT_CLAIM] = membership.tenant_id
+    refresh[SESSION_CLAIM] = uuid.uuid4().hex
+    return refresh
+
+
+def _revoked_key(session_id: str) -> str:
+    return f"auth:revoked-session:{session_id}"
+
+
+def revoke_session(refresh: RefreshToken) -> None:
+    """Blacklist ``refresh`` and refuse every access token of its session from now on."""
+    refresh.blacklist()
+    session_id = refresh.get(SESSION_CLAIM)
+    if session_id:
+        ttl = int(jwt_settings.REFRESH_TOKEN_LIFETIME.total_seconds())
+        cache.set(_revoked_key(session_id), True, timeout=ttl)
+
+
+def session_revoked(token: Token) -> bool:
+    session_id = token.get(SESSION_CLAIM)
+    return bool(session_id) and cache.get(_revoked_key(session_id)) is not None
+
+
+def load_membership(*, user: User, tenant_id: int | None) -> Membership | None:
+    if tenant_id is None:
+        return None
+    return Membership.objects.alive().select_related("tenant").filter(user=user, tenant_id=tenant_id).first()
+
+
+def authenticate_access_token(raw_token: str | bytes) -> Principal:
+    """Validate an access token wherever it arrives (header, WebSocket frame).
+
+    Raises ``AuthenticationFailed`` with code ``token_invalid``, ``token_revoked`` or
+    ``user_inactive``.
+    """
+    try:
+        token = AccessToken(raw_token)
+    except TokenError as exc:
+        raise AuthenticationFailed(str(exc), code="token_invalid") from exc
+    if session_revoked(token):
+        raise AuthenticationFailed(_("This session has been logged out."), code="token_revoked")
+    user = User.objects.filter(pk=token.get(jwt_settings.USER_ID_CLAIM)).first()
+    if user is None or not user.is_active:
+        raise AuthenticationFailed(_("User is inactive or gone."), code="user_inactive")
+    return Principal(user=user, membership=load_membership(user=user, tenant_id=token.get(TENANT_CLAIM)))
+
+
+class TenantJWTAuthentication(JWTAuthentication):
+    """DRF authentication: ``Authorization: Bearer <access>``; sets ``request.membership``
+    and ``request.tenant`` (None when the user has no live membership in the token's tenant)."""
+
+    def authenticate(self, request: Request) -> tuple[User, AccessToken] | None:
+        header = self.get_header(request)
+        if header is None:
+            return None
+        raw = self.get_raw_token(header)
+        if raw is None:
+            return None
+        try:
+            principal = authenticate_access_token(raw)
+        except InvalidToken as exc:  # pragma: no cover - simplejwt's own type, mapped for safety
+            raise AuthenticationFailed(str(exc), code="token_invalid") from exc
+        request.membership = principal.membership
+        request.tenant = principal.membership.tenant if principal.membership else None
+        return principal.user, raw
+
+
+def login(*, username: str, password: str, tenant_slug: str | None) -> tuple[Membership, RefreshToken]:
+    """Check credentials and open a session in one tenant.
+
+    Raises ``AuthenticationFailed`` (bad credentials), ``PermissionDenied`` (no membership there)
+    or ``ValidationError`` (several memberships and no ``tenant`` chosen).
+    """
+    from django.contrib.auth import authenticate
+    from rest_framework.exceptions import PermissionDenied, ValidationError
+
+    user = authenticate(username=username, password=password)
+    if user is None:
+        raise AuthenticationFailed(_("Invalid username or password."), code="invalid_credentials")
+    memberships = list(Membership.objects.filter(user=user).select_related("tenant", "user"))
+    if tenant_slug:
+        memberships = [m for m in memberships if m.tenant.slug == tenant_slug]
+    if not memberships:
+        raise PermissionDenied(_("You have no active membership in this organization."), code="no_membership")
+    if len(memberships) > 1:
+        slugs = ", ".join(sorted(m.tenant.slug for m in memberships))
+        raise ValidationError({"tenant": [f"Choose the organization to sign in to: {slugs}."]}, code="required")
+    membership = memberships[0]
+    from django.contrib.auth.models import update_last_login
+
+    update_last_login(None, user)
+    return membership, issue_tokens(membership=membership)
+
+
+def refresh_session(raw_refresh: str) -> tuple[Membership, RefreshToken]:
+    """Rotate a refresh token: the old one is blacklisted, the session continues.
+
+    The membership is re-checked, so a deactivated member cannot keep refreshing.
+    """
+    try:
+        refresh = RefreshToken(raw_refresh)  # verifies signature, expiry and the blacklist
+    except TokenError as exc:
+        raise AuthenticationFailed(str(exc), code="token_invalid") from exc
+    if session_revoked(refresh):
+        raise AuthenticationFailed(_("This session has been logged out."), code="token_revoked")
+    user = User.objects.filter(pk=refresh.get(jwt_settings.USER_ID_CLAIM), is_active=True).first()
+    membership = load_membership(user=user, tenant_id=refresh.get(TENANT_CLAIM)) if user else None
+    if membership is None:
+        raise AuthenticationFailed(_("The membership behind this session has ended."), code="token_revoked")
+    refresh.blacklist()
+    refresh.set_jti()
+    refresh.set_exp()
+    refresh.set_iat()
+    refresh.outstand()
+    return membership, refresh
+
+
+def logout(*, user: User, raw_refresh: str) -> None:
+    """End the session of ``raw_refresh``; it must belong to ``user``."""
+    try:
+        refresh = RefreshToken(raw_refresh)
+    except TokenError as exc:
+        raise AuthenticationFailed(str(exc), code="token_invalid") from exc
+    if str(refresh.get(jwt_settings.USER_ID_CLAIM)) != str(user.pk):
+        raise AuthenticationFailed(_("This refresh token belongs to another user."), code="token_invalid")
+    revoke_session(refresh)

@@ -1,0 +1,92 @@
+"""Configuration helpers that settings.py and the process commands share.
+
+Kept free of Django imports: settings.py loads this before Django is configured.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from pathlib import Path
+from typing import IO, Any
+
+import environ
+
+
+class ConfigurationError(RuntimeError):
+    """The environment asks for something Oqim refuses to run with."""
+
+
+def database_config(env: environ.Env, data_dir: Path) -> dict[str, Any]:
+    """``DATABASE_URL`` or the embedded SQLite file under ``OQIM_DATA_DIR``.
+
+    PostgreSQL goes through psycopg 3 with Django's connection pool: under ASGI every request
+    may run on a different thread, and per-thread persistent connections leak (docs/decisions.md).
+    """
+    url = env.str("DATABASE_URL", default="")
+    if not url:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        return {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": str(data_dir / "oqim.sqlite3"),
+            # WAL lets the embedded worker thread read while a request writes.
+            "OPTIONS": {"init_command": "PRAGMA journal_mode=WAL;", "transaction_mode": "IMMEDIATE", "timeout": 20},
+            "TEST": {"NAME": str(data_dir / "test.sqlite3")},
+        }
+    config = environ.Env.db_url_config(url)
+    if config["ENGINE"] in ("django.db.backends.postgresql", "django.db.backends.postgresql_psycopg2"):
+        config["ENGINE"] = "django.db.backends.postgresql"
+        options = config.setdefault("OPTIONS", {})
+        if env.bool("DB_POOL", default=True):
+            options["pool"] = {
+                "min_size": env.int("DB_POOL_MIN", default=1),
+                "max_size": env.int("DB_POOL_MAX", default=20),
+                "timeout": env.float("DB_POOL_TIMEOUT", default=10.0),
+            }
+            config["CONN_MAX_AGE"] = 0  # the pool owns connection lifetime
+        else:
+            config["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+        config["CONN_HEALTH_CHECKS"] = True
+    return config
+
+
+def check_production(*, secret_key: str, debug: bool, allowed_hosts: list[str]) -> None:
+    """Refuse to start production with settings that are only safe on a laptop."""
+    problems = []
+    if not secret_key:
+        problems.append("SECRET_KEY is not set")
+    elif len(secret_key) < 32:
+        problems.append("SECRET_KEY is shorter than 32 characters")
+    if debug:
+        problems.append("DEBUG is on")
+    if not allowed_hosts:
+        problems.append("ALLOWED_HOSTS is empty")
+    if problems:
+        raise ConfigurationError("Refusing to start in production: " + "; ".join(problems) + ".")
+
+
+_singleton_handle: IO[str] | None = None
+
+
+def claim_embedded_process(data_dir: Path, *, strict: bool) -> bool:
+    """Take the embedded-mode process lock; the in-memory broker and layer cannot span processes.
+
+    Returns False when another process holds it. With ``strict`` (production) that is fatal.
+    """
+    global _singleton_handle
+    data_dir.mkdir(parents=True, exist_ok=True)
+    handle = open(data_dir / "embedded.lock", "w")  # noqa: SIM115 - held for the process lifetime
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        if strict:
+            raise ConfigurationError(
+                "Another Oqim process already runs in embedded mode (no REDIS_URL). The in-process "
+                "broker and channel layer cannot be shared: set REDIS_URL to run several processes."
+            ) from None
+        return False
+    handle.write(str(os.getpid()))
+    handle.flush()
+    _singleton_handle = handle
+    return True

@@ -1,0 +1,114 @@
+"""One error shape for every 4xx/5xx, REST or not:
+
+    {"error": {"code": "invalid", "message": "...", "fields": {"name": [{"code": ..., "message": ...}]}}}
+
+``code`` is machine-readable and stable; ``fields`` is present (possibly empty) always.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
+from django.http import Http404, HttpRequest, JsonResponse
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import set_rollback
+
+logger = logging.getLogger(__name__)
+
+
+def error_body(code: str, message: str, fields: dict[str, Any] | None = None, **extra: Any) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, "fields": fields or {}, **extra}}
+
+
+class Conflict(exceptions.APIException):
+    """409: the request is valid but the current state forbids it (e.g. stock is short)."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "conflict"
+    default_detail = "The request conflicts with the current state."
+
+    def __init__(self, detail: str | None = None, code: str | None = None, **extra: Any) -> None:
+        super().__init__(detail, code)
+        self.extra = extra
+
+
+class PayloadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "payload_too_large"
+    default_detail = "The request body is too large."
+
+
+def _flatten(detail: Any, prefix: str = "") -> dict[str, list[dict[str, str]]]:
+    """DRF's nested error tree as dotted field paths (``lines.0.quantity``)."""
+    out: dict[str, list[dict[str, str]]] = {}
+    if isinstance(detail, dict):
+        for key, value in detail.items():
+            out.update(_flatten(value, f"{prefix}.{key}" if prefix else str(key)))
+    elif isinstance(detail, list):
+        if detail and all(isinstance(item, exceptions.ErrorDetail) for item in detail):
+            out[prefix or "non_field_errors"] = [{"code": item.code, "message": str(item)} for item in detail]
+        else:
+            for index, item in enumerate(detail):
+                if item:
+                    out.update(_flatten(item, f"{prefix}.{index}" if prefix else str(index)))
+    elif isinstance(detail, exceptions.ErrorDetail):
+        out[prefix or "non_field_errors"] = [{"code": detail.code, "message": str(detail)}]
+    return out
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+    elif isinstance(exc, RequestDataTooBig):
+        exc = PayloadTooLarge()
+    if not isinstance(exc, exceptions.APIException):
+        return None  # a real bug: Django's 500 handler answers and Sentry records it
+
+    headers = {}
+    if getattr(exc, "auth_header", None):
+        headers["WWW-Authenticate"] = exc.auth_header
+    if getattr(exc, "wait", None):
+        headers["Retry-After"] = str(int(exc.wait))
+
+    if isinstance(exc, exceptions.ValidationError):
+        fields = _flatten(exc.detail)
+        only_non_field = set(fields) == {"non_field_errors"}
+        message = fields["non_field_errors"][0]["message"] if only_non_field else "Some fields are invalid."
+        body = error_body("invalid", message, {} if only_non_field else fields)
+    else:
+        detail = exc.detail
+        if isinstance(detail, dict):  # simplejwt packs messages in a dict
+            message = str(detail.get("detail", exc.default_detail))
+            code = str(getattr(detail.get("code"), "code", None) or detail.get("code") or exc.default_code)
+        else:
+            message = str(detail)
+            code = getattr(detail, "code", None) or exc.default_code
+        body = error_body(code, message, **getattr(exc, "extra", {}))
+    set_rollback()
+    return Response(body, status=exc.status_code, headers=headers)
+
+
+def _json_error(status_code: int, code: str, message: str) -> JsonResponse:
+    return JsonResponse(error_body(code, message), status=status_code)
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+    return _json_error(400, "bad_request", "The request could not be understood.")
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+    return _json_error(403, "permission_denied", "You do not have permission to perform this action.")
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+    return _json_error(404, "not_found", "Not found.")
+
+
+def server_error(request: HttpRequest) -> JsonResponse:
+    return _json_error(500, "server_error", "Internal server error. It has been logged.")

@@ -1,0 +1,74 @@
+"""Serve HTTP and WebSocket with daphne on $PORT; in embedded mode also the worker and scheduler."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandParser
+
+from core.config import claim_embedded_process
+
+logger = logging.getLogger("oqim.web")
+
+
+class Command(BaseCommand):
+    help = "Run the web process (HTTP + WebSocket). Embedded mode adds the worker and scheduler threads."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--host", default=os.environ.get("HOST", "0.0.0.0"))
+        parser.add_argument("--port", type=int, default=int(os.environ.get("PORT") or 8000))
+
+    def handle(self, *args: object, host: str, port: int, **options: object) -> None:
+        # daphne.server installs Twisted's asyncio reactor; it must be imported before anything
+        # else touches the reactor.
+        from daphne.endpoints import build_endpoint_description_strings
+        from daphne.server import Server
+
+        from asgi import application
+
+        background = None
+        if settings.EMBEDDED:
+            if not claim_embedded_process(settings.DATA_DIR, strict=settings.IS_PRODUCTION):
+                logger.warning(
+                    "another embedded Oqim process uses this data directory; events and jobs are not "
+                    "shared between them (set REDIS_URL to run several processes)"
+                )
+            from workers.embedded import EmbeddedBackground
+
+            background = EmbeddedBackground()
+            background.start()
+
+        proxied = settings.REST_FRAMEWORK["NUM_PROXIES"] > 0
+        server = Server(
+            application=application,
+            endpoints=build_endpoint_description_strings(host=host, port=port),
+            signal_handlers=True,
+            action_logger=None,  # access lines come from core.middleware, with request ids
+            verbosity=0,
+            application_close_timeout=10,
+            proxy_forwarded_address_header="X-Forwarded-For" if proxied else None,
+            proxy_forwarded_port_header="X-Forwarded-Port" if proxied else None,
+            proxy_forwarded_proto_header="X-Forwarded-Proto" if proxied else None,
+            server_name="oqim",
+        )
+        shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+        mode = "embedded (SQLite/in-process)" if settings.EMBEDDED else "services (Redis)"
+        self.stdout.write(
+            f"Oqim web on http://{shown}:{port}/  mode: {mode}\n"
+            f"  API docs:  http://{shown}:{port}/api/docs/\n"
+            f"  Schema:    http://{shown}:{port}/api/schema/\n"
+            f"  Admin:     http://{shown}:{port}/admin/\n"
+            f"  Health:    http://{shown}:{port}/health/  Ready: http://{shown}:{port}/ready/\n"
+            "Press Ctrl-C to stop.\n"
+        )
+        sys.stdout.flush()
+        logger.info("web listening", extra={"host": host, "port": port, "embedded": settings.EMBEDDED})
+        try:
+            server.run()
+        finally:
+            if background is not None:
+                background.stop()
+            logger.info("web stopped")

@@ -1,0 +1,53 @@
+"""Users, organizations (tenants) and memberships."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+
+from core.roles import Role
+from core.tenancy import SoftDeletable
+
+
+class User(AbstractUser):
+    """A person. What they may do depends on their membership in the tenant they act in."""
+
+    class Meta:
+        db_table = "core_user"
+
+
+class Organization(models.Model):
+    """A tenant: owns every domain row."""
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=63, unique=True)
+    timezone = models.CharField(max_length=64, default="UTC")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(SoftDeletable):
+    """A user's single role in one tenant. Deactivating marks it deleted; history stays."""
+
+    tenant = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=20, choices=Role.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "user"], condition=Q(deleted_at__isnull=True), name="one_live_membership_per_tenant"
+            )
+        ]
+        indexes = [models.Index(fields=["tenant", "-created_at", "-id"])]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}@{self.tenant_id}:{self.role}"

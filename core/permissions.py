@@ -1,0 +1,49 @@
+"""One permission class for every endpoint: the view names a capability per action.
+
+``PUBLIC`` and ``AUTHENTICATED`` are the only non-role requirements. Anything unnamed is refused,
+so a new action is closed until someone decides who may use it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rest_framework.exceptions import NotAuthenticated, PermissionDenied
+from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+
+if TYPE_CHECKING:
+    from rest_framework.views import APIView
+
+from core.roles import has_capability
+
+PUBLIC = "public"
+AUTHENTICATED = "authenticated"
+
+
+def required_capability(view: APIView, request: Request) -> str | None:
+    key = getattr(view, "action", None) or request.method.lower()
+    if key == "head":
+        key = "get"
+    mapping: dict[str, str] = getattr(view, "capabilities", {}) or {}
+    return mapping.get(key)
+
+
+class HasCapability(BasePermission):
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        required = required_capability(view, request)
+        if required == PUBLIC:
+            return True
+        if request.user is None or not request.user.is_authenticated:
+            raise NotAuthenticated()
+        if required == AUTHENTICATED:
+            return True
+        membership = getattr(request, "membership", None)
+        if membership is None:
+            raise PermissionDenied("You have no active membership in this organization.", code="no_membership")
+        if required is None or not has_capability(membership.role, required):
+            raise PermissionDenied(
+                f"Your role ({membership.role}) may not do this ({required or 'unlisted action'}).",
+                code="permission_denied",
+            )
+        return True

@@ -1,0 +1,16 @@
+"""Reads for tenants and memberships."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from core.models import Membership, Organization, User
+
+
+def membership_list(*, tenant: Organization, include_inactive: bool = False) -> QuerySet[Membership]:
+    manager = Membership.all_objects if include_inactive else Membership.objects.alive()
+    return manager.filter(tenant=tenant).select_related("user")
+
+
+def memberships_of(*, user: User) -> QuerySet[Membership]:
+    return Membership.objects.alive().filter(user=user).select_related("tenant").order_by("tenant__name")

@@ -1,0 +1,149 @@
+"""Wire formats for auth, the current user, the tenant and its members.
+
+Input serializers inherit ``StrictInput``: an unknown or read-only field in a write is an
+error with the field named, not silently dropped (a typo would otherwise look like success).
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from typing import Any
+
+from rest_framework import serializers
+
+from core.models import Membership, Organization, User
+from core.roles import Role, capabilities_of
+
+
+class StrictInput(serializers.Serializer):
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, dict):
+            writable = {name for name, field in self.fields.items() if not field.read_only}
+            errors = {}
+            for key in data:
+                if key in writable:
+                    continue
+                if key in self.fields:
+                    errors[key] = [serializers.ErrorDetail("This field is read-only.", code="read_only")]
+                else:
+                    errors[key] = [serializers.ErrorDetail("Unknown field.", code="unknown_field")]
+            if errors:
+                raise serializers.ValidationError(errors)
+        return super().to_internal_value(data)
+
+
+class LoginInput(StrictInput):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=128, trim_whitespace=False, style={"input_type": "password"})
+    tenant = serializers.SlugField(
+        required=False, help_text="Organization slug; required only when the user belongs to several."
+    )
+
+
+class TokenPairOutput(serializers.Serializer):
+    access = serializers.CharField()
+    refresh = serializers.CharField()
+    access_expires_in = serializers.IntegerField(help_text="Seconds until the access token expires.")
+    tenant = serializers.SlugField()
+    role = serializers.CharField()
+
+
+class RefreshInput(StrictInput):
+    refresh = serializers.CharField()
+
+
+class TenantOutput(serializers.ModelSerializer):
+    class Meta:
+        model = Organization
+        fields = ["id", "name", "slug", "timezone", "created_at"]
+
+
+class TenantUpdateInput(StrictInput):
+    name = serializers.CharField(max_length=200, required=False)
+    timezone = serializers.CharField(max_length=64, required=False)
+
+    def validate_timezone(self, value: str) -> str:
+        if value not in zoneinfo.available_timezones():
+            raise serializers.ValidationError("Unknown time zone.", code="invalid_choice")
+        return value
+
+
+class MembershipBrief(serializers.ModelSerializer):
+    tenant = TenantOutput()
+
+    class Meta:
+        model = Membership
+        fields = ["tenant", "role"]
+
+
+class MeOutput(serializers.ModelSerializer):
+    tenant = serializers.SerializerMethodField()
+    role = serializers.SerializerMethodField()
+    capabilities = serializers.SerializerMethodField()
+    memberships = serializers.SerializerMethodField()
+
+    class Meta:
+        model = User
+        fields = ["id", "username", "email", "first_name", "last_name", "tenant", "role", "capabilities", "memberships"]
+
+    def _membership(self) -> Membership | None:
+        return self.context.get("membership")
+
+    def get_tenant(self, user: User) -> dict[str, Any] | None:
+        membership = self._membership()
+        return TenantOutput(membership.tenant).data if membership else None
+
+    def get_role(self, user: User) -> str | None:
+        membership = self._membership()
+        return membership.role if membership else None
+
+    def get_capabilities(self, user: User) -> list[str]:
+        return capabilities_of(self.get_role(user))
+
+    def get_memberships(self, user: User) -> list[dict[str, Any]]:
+        return MembershipBrief(self.context.get("memberships", []), many=True).data
+
+
+class MemberOutput(serializers.ModelSerializer):
+    user_id = serializers.IntegerField(source="user.id", read_only=True)
+    username = serializers.CharField(source="user.username", read_only=True)
+    email = serializers.EmailField(source="user.email", read_only=True)
+    first_name = serializers.CharField(source="user.first_name", read_only=True)
+    last_name = serializers.CharField(source="user.last_name", read_only=True)
+    is_active = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Membership
+        fields = ["id", "user_id", "username", "email", "first_name", "last_name", "role", "is_active", "created_at"]
+
+    def get_is_active(self, membership: Membership) -> bool:
+        return membership.deleted_at is None
+
+
+class MemberCreateInput(StrictInput):
+    username = serializers.RegexField(r"^[\w.@+-]+\Z", max_length=150)
+    password = serializers.CharField(max_length=128, trim_whitespace=False, write_only=True)
+    role = serializers.ChoiceField(choices=Role.choices)
+    email = serializers.EmailField(required=False, default="")
+    first_name = serializers.CharField(max_length=150, required=False, default="")
+    last_name = serializers.CharField(max_length=150, required=False, default="")
+
+
+class MemberUpdateInput(StrictInput):
+    role = serializers.ChoiceField(choices=Role.choices)
+
+
+class CapabilityOutput(serializers.Serializer):
+    capability = serializers.CharField()
+    allows = serializers.CharField()
+    roles = serializers.ListField(child=serializers.CharField())
+
+
+class RoleOutput(serializers.Serializer):
+    role = serializers.CharField()
+    label = serializers.CharField()
+
+
+class RolesOutput(serializers.Serializer):
+    roles = RoleOutput(many=True)
+    capabilities = CapabilityOutput(many=True)

@@ -1,0 +1,104 @@
+"""Writes for tenants, users and memberships. Views and commands call these, nothing else."""
+
+from __future__ import annotations
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+from rest_framework.exceptions import ValidationError
+
+from core.models import Membership, Organization, User
+from core.roles import Role
+
+
+def _validated_password(password: str, *, user: User) -> str:
+    try:
+        validate_password(password, user=user)
+    except DjangoValidationError as exc:
+        raise ValidationError({"password": list(exc.messages)}, code="password_invalid") from exc
+    return password
+
+
+def user_create(*, username: str, password: str, email: str = "", first_name: str = "", last_name: str = "") -> User:
+    """A new person. Usernames are global; passwords pass Django's validators."""
+    if User.objects.filter(username__iexact=username).exists():
+        raise ValidationError({"username": ["This username is taken."]}, code="unique")
+    user = User(username=username, email=email, first_name=first_name, last_name=last_name)
+    user.set_password(_validated_password(password, user=user))
+    user.save()
+    return user
+
+
+@transaction.atomic
+def tenant_create(
+    *, name: str, slug: str = "", admin_username: str, admin_password: str, admin_email: str = ""
+) -> tuple[Organization, Membership]:
+    """An organization and its first administrator, all or nothing."""
+    slug = slug or slugify(name)
+    if not slug:
+        raise ValidationError({"slug": ["A slug is required."]}, code="required")
+    if Organization.objects.filter(slug=slug).exists():
+        raise ValidationError({"slug": ["An organization with this slug exists."]}, code="unique")
+    tenant = Organization.objects.create(name=name, slug=slug)
+    admin = user_create(username=admin_username, password=admin_password, email=admin_email)
+    membership = Membership.objects.create(tenant=tenant, user=admin, role=Role.ADMIN)
+    return tenant, membership
+
+
+def tenant_update(*, tenant: Organization, name: str | None = None, timezone_name: str | None = None) -> Organization:
+    if name is not None:
+        tenant.name = name
+    if timezone_name is not None:
+        tenant.timezone = timezone_name
+    tenant.save(update_fields=["name", "timezone"])
+    return tenant
+
+
+@transaction.atomic
+def member_create(
+    *,
+    tenant: Organization,
+    username: str,
+    password: str,
+    role: Role,
+    email: str = "",
+    first_name: str = "",
+    last_name: str = "",
+) -> Membership:
+    user = user_create(username=username, password=password, email=email, first_name=first_name, last_name=last_name)
+    return Membership.objects.create(tenant=tenant, user=user, role=role)
+
+
+def _keep_one_admin(membership: Membership) -> None:
+    """An organization never loses its last administrator; nobody could manage it again."""
+    if membership.role != Role.ADMIN:
+        return
+    others = (
+        Membership.objects.alive().filter(tenant_id=membership.tenant_id, role=Role.ADMIN).exclude(pk=membership.pk)
+    )
+    if not others.exists():
+        raise ValidationError(
+            {"role": ["The organization's last administrator cannot be removed or demoted."]}, code="last_admin"
+        )
+
+
+@transaction.atomic
+def member_change_role(*, membership: Membership, role: Role) -> Membership:
+    """Locks: the membership row. Takes effect on the member's next request."""
+    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    if role != membership.role:
+        _keep_one_admin(membership)
+        membership.role = role
+        membership.save(update_fields=["role", "updated_at"])
+    return membership
+
+
+@transaction.atomic
+def member_deactivate(*, membership: Membership) -> None:
+    """Soft delete: the member loses access at once; the row and its history stay."""
+    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    _keep_one_admin(membership)
+    membership.deleted_at = timezone.now()
+    membership.save(update_fields=["deleted_at", "updated_at"])

@@ -1,0 +1,55 @@
+"""Multi-tenancy in one place.
+
+Every domain row inherits ``TenantOwned``. Every tenant-facing viewset inherits
+``core.viewsets.TenantScopedViewSet`` whose ``get_queryset`` filters by the caller's tenant *after* the
+subclass built its queryset, so a view cannot forget the filter and another tenant's row is a
+plain 404. Services and selectors take ``tenant`` explicitly (workers have no request).
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import QuerySet
+from django.utils import timezone
+
+
+class TenantOwned(models.Model):
+    tenant = models.ForeignKey("core.Organization", on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        abstract = True
+
+
+class SoftDeleteQuerySet(models.QuerySet):
+    def alive(self) -> QuerySet:
+        return self.filter(deleted_at__isnull=True)
+
+    def dead(self) -> QuerySet:
+        return self.filter(deleted_at__isnull=False)
+
+
+class AliveManager(models.Manager.from_queryset(SoftDeleteQuerySet)):
+    def get_queryset(self) -> QuerySet:
+        return super().get_queryset().filter(deleted_at__isnull=True)
+
+
+class SoftDeletable(models.Model):
+    """Rows whose loss would hurt are marked deleted, not removed (seed 003).
+
+    ``objects`` hides deleted rows; ``all_objects`` sees them (admin, restore, audits).
+    """
+
+    deleted_at = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    objects = AliveManager()
+    all_objects = SoftDeleteQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+    def mark_deleted(self) -> None:
+        self.deleted_at = timezone.now()

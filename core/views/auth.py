@@ -1,0 +1,75 @@
+"""Login, refresh, logout and the current user."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
+
+from core import auth
+from core.permissions import AUTHENTICATED, PUBLIC
+from core.selectors import memberships_of
+from core.serializers import LoginInput, MeOutput, RefreshInput, TokenPairOutput
+from core.throttling import LoginAddressThrottle, LoginThrottle
+
+
+def _pair(refresh, membership) -> dict:  # type: ignore[no-untyped-def]
+    return {
+        "access": str(refresh.access_token),
+        "refresh": str(refresh),
+        "access_expires_in": int(jwt_settings.ACCESS_TOKEN_LIFETIME.total_seconds()),
+        "tenant": membership.tenant.slug,
+        "role": membership.role,
+    }
+
+
+class LoginView(APIView):
+    authentication_classes: list = []
+    throttle_classes = [LoginThrottle, LoginAddressThrottle]
+    capabilities = {"post": PUBLIC}
+
+    @extend_schema(request=LoginInput, responses={200: TokenPairOutput}, auth=[], tags=["auth"])
+    def post(self, request: Request) -> Response:
+        data = LoginInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        membership, refresh = auth.login(
+            username=data.validated_data["username"],
+            password=data.validated_data["password"],
+            tenant_slug=data.validated_data.get("tenant"),
+        )
+        return Response(_pair(refresh, membership))
+
+
+class RefreshView(APIView):
+    authentication_classes: list = []
+    capabilities = {"post": PUBLIC}
+
+    @extend_schema(request=RefreshInput, responses={200: TokenPairOutput}, auth=[], tags=["auth"])
+    def post(self, request: Request) -> Response:
+        data = RefreshInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        membership, refresh = auth.refresh_session(data.validated_data["refresh"])
+        return Response(_pair(refresh, membership))
+
+
+class LogoutView(APIView):
+    capabilities = {"post": AUTHENTICATED}
+
+    @extend_schema(request=RefreshInput, responses={204: None}, tags=["auth"])
+    def post(self, request: Request) -> Response:
+        data = RefreshInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        auth.logout(user=request.user, raw_refresh=data.validated_data["refresh"])
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MeView(APIView):
+    capabilities = {"get": AUTHENTICATED}
+
+    @extend_schema(responses={200: MeOutput}, tags=["auth"])
+    def get(self, request: Request) -> Response:
+        context = {"membership": getattr(request, "membership", None), "memberships": memberships_of(user=request.user)}
+        return Response(MeOutput(request.user, context=context).data)

@@ -1,0 +1,38 @@
+"""The base of every tenant-facing viewset: where tenant scoping is enforced (see core.tenancy)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+from django.db.models import QuerySet
+from rest_framework import viewsets
+from rest_framework.request import Request
+
+
+class TenantScopedViewSet(viewsets.GenericViewSet):
+    """Base for every tenant-facing viewset. Subclasses implement ``get_tenant_queryset``.
+
+    ``capabilities`` maps each action to the capability it needs (``core.permissions``);
+    an action missing from the map is refused.
+    """
+
+    capabilities: dict[str, str] = {}
+
+    def get_tenant_queryset(self) -> QuerySet:
+        raise NotImplementedError
+
+    def get_queryset(self) -> QuerySet:
+        # Schema generation has no tenant; it only needs the model.
+        if getattr(self, "swagger_fake_view", False):
+            return self.get_tenant_queryset_model().objects.none()
+        return self.get_tenant_queryset().filter(tenant=self.request.tenant)
+
+    def get_tenant_queryset_model(self) -> type[models.Model]:
+        return self.get_serializer_class().Meta.model
+
+
+def current_tenant(request: Request) -> Any:
+    """The tenant the authenticated caller acts in (set by ``core.auth``), or None."""
+    membership = getattr(request, "membership", None)
+    return membership.tenant if membership is not None else None

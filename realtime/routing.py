@@ -1,0 +1,3 @@
+"""WebSocket routes. The live gateway (``/ws/``) is built on the event backbone."""
+
+websocket_urlpatterns: list = []

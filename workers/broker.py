@@ -1,0 +1,51 @@
+"""The Dramatiq broker for this process: Redis when ``REDIS_URL`` is set, else in-memory.
+
+The in-memory (stub) broker only reaches a worker in the same process; ``manage.py web``
+runs one there in embedded mode (see ``workers.embedded``).
+"""
+
+from __future__ import annotations
+
+import dramatiq
+import redis
+from django.conf import settings
+from django.db import close_old_connections
+from dramatiq.brokers.redis import RedisBroker
+from dramatiq.brokers.stub import StubBroker
+from dramatiq.middleware import Middleware
+
+
+class DjangoConnections(Middleware):
+    """Workers are long-lived threads: drop broken or expired DB connections around each message,
+    as Django does around each request."""
+
+    def before_process_message(self, broker: dramatiq.Broker, message: dramatiq.Message) -> None:
+        close_old_connections()
+
+    def after_process_message(self, broker, message, *, result=None, exception=None) -> None:  # type: ignore[no-untyped-def]
+        close_old_connections()
+
+    after_skip_message = after_process_message
+
+
+def build_broker() -> dramatiq.Broker:
+    if settings.REDIS_URL:
+        client = redis.Redis.from_url(
+            settings.REDIS_URL, socket_connect_timeout=5, socket_timeout=15, health_check_interval=30
+        )
+        new = RedisBroker(client=client, namespace="oqim-tasks")
+    else:
+        new = StubBroker()
+        new.emit_after("process_boot")
+    new.add_middleware(DjangoConnections())
+    return new
+
+
+def broker_ping(target: dramatiq.Broker, *, timeout: float) -> None:
+    """Raise if the broker cannot take messages right now."""
+    if isinstance(target, RedisBroker):
+        target.client.ping()
+
+
+broker = build_broker()
+dramatiq.set_broker(broker)

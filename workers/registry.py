@@ -1,0 +1,48 @@
+"""Where actors and periodic jobs are found.
+
+Each Django app may have a ``tasks`` module of actors and declare periodic jobs with
+``periodic(...)``; ``discover_actors`` imports them all so that web, worker and scheduler
+processes agree on the set of actors.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from dataclasses import dataclass
+
+import dramatiq
+from django.apps import apps
+
+
+@dataclass(frozen=True)
+class PeriodicJob:
+    name: str
+    actor: dramatiq.Actor
+    cron: str  # standard 5-field crontab, evaluated in UTC
+
+
+PERIODIC_JOBS: dict[str, PeriodicJob] = {}
+
+
+def periodic(cron: str):  # type: ignore[no-untyped-def]
+    """Decorator for an actor: the scheduler sends it (with no arguments) on ``cron``."""
+
+    def register(actor: dramatiq.Actor) -> dramatiq.Actor:
+        PERIODIC_JOBS[actor.actor_name] = PeriodicJob(name=actor.actor_name, actor=actor, cron=cron)
+        return actor
+
+    return register
+
+
+_discovered = False
+
+
+def discover_actors() -> None:
+    global _discovered
+    if _discovered:
+        return
+    for config in apps.get_app_configs():
+        if importlib.util.find_spec(f"{config.name}.tasks") is not None:
+            importlib.import_module(f"{config.name}.tasks")
+    _discovered = True
