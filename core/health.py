@@ -46,7 +46,9 @@ def check_broker() -> str:
     from workers.broker import broker, broker_ping
 
     broker_ping(broker, timeout=PROBE_TIMEOUT_SECONDS)
-    return "ok" if settings.REDIS_URL else "embedded"
+    from dramatiq.brokers.redis import RedisBroker
+
+    return "ok" if isinstance(broker, RedisBroker) else "embedded"
 
 
 CHECKS: dict[str, Callable[[], str]] = {

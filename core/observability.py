@@ -3,6 +3,7 @@ Dramatiq integration hooks broker construction (it is not enabled automatically)
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
@@ -30,6 +31,15 @@ SECRET_KEYS = frozenset(
     }
 )
 FILTERED = "[Filtered]"
+# A secret-looking parameter inside any string (frame variables hold request reprs with the URL).
+_SECRET_PARAM = re.compile(r"([?&;](?:[\w.-]*(?:token|password|secret|pin|ticket|access|refresh|signature|key)[\w.-]*)=)[^&\s'\"<>]*",
+                           re.IGNORECASE)
+# ... and inside reprs of dicts and serializers: {'password': 'x'}.
+_SECRET_ITEM = re.compile(
+    r"""(['"][\w.-]*(?:token|password|secret|pin|ticket|access|refresh|signature)[\w.-]*['"]\s*:\s*)(['"]).*?(?<!\\)\2""",
+    re.IGNORECASE,
+)
+_BEARER = re.compile(r"(Bearer\s+)[A-Za-z0-9._~+/-]+=*", re.IGNORECASE)
 
 
 def _is_secret(key: str) -> bool:
@@ -47,6 +57,10 @@ def _scrub(value: Any) -> Any:
         return {k: (FILTERED if isinstance(k, str) and _is_secret(k) else _scrub(v)) for k, v in value.items()}
     if isinstance(value, list):
         return [_scrub(v) for v in value]
+    if isinstance(value, str):
+        value = _SECRET_PARAM.sub(rf"\1{FILTERED}", value)
+        value = _SECRET_ITEM.sub(rf"\1'{FILTERED}'", value)
+        return _BEARER.sub(rf"\1{FILTERED}", value)
     return value
 
 
@@ -74,7 +88,6 @@ def init_sentry(*, dsn: str, environment: str, traces_sample_rate: float, **opti
         dsn=dsn,
         environment=environment,
         traces_sample_rate=traces_sample_rate,
-        send_default_pii=False,
         integrations=[DjangoIntegration(), RedisIntegration(), DramatiqIntegration()],
         event_scrubber=EventScrubber(denylist=sorted(set(DEFAULT_DENYLIST) | SECRET_KEYS), recursive=True),
         before_send=before_send,

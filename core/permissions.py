@@ -31,6 +31,8 @@ def required_capability(view: APIView, request: Request) -> str | None:
 
 class HasCapability(BasePermission):
     def has_permission(self, request: Request, view: APIView) -> bool:
+        if request.method.upper() not in view.allowed_methods:
+            return True  # let the view answer 405, which reveals nothing
         required = required_capability(view, request)
         if required == PUBLIC:
             return True

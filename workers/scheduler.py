@@ -112,7 +112,8 @@ class Scheduler:
                 job.actor.send()
                 sent.append(job.name)
                 logger.info("periodic job sent", extra={"job": job.name, "due": due.isoformat()})
-            self.next_fire[job.name] = self.triggers[job.name].get_next_fire_time(due, current + timedelta(seconds=1))
+            # Missed firings while down are not replayed one by one: the next is after now.
+            self.next_fire[job.name] = self.triggers[job.name].get_next_fire_time(None, current + timedelta(seconds=1))
         return sent
 
     def run(self, stop: threading.Event, *, interval: float = 1.0) -> None:

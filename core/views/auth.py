@@ -26,10 +26,19 @@ def _pair(refresh, membership) -> dict:  # type: ignore[no-untyped-def]
     }
 
 
-class LoginView(APIView):
+class PublicAuthView(APIView):
+    """No authentication on the way in, but failures still answer 401 (DRF turns them into 403
+    when a view has no authenticator to name in WWW-Authenticate)."""
+
     authentication_classes: list = []
-    throttle_classes = [LoginThrottle, LoginAddressThrottle]
     capabilities = {"post": PUBLIC}
+
+    def get_authenticate_header(self, request: Request) -> str:
+        return 'Bearer realm="api"'
+
+
+class LoginView(PublicAuthView):
+    throttle_classes = [LoginThrottle, LoginAddressThrottle]
 
     @extend_schema(request=LoginInput, responses={200: TokenPairOutput}, auth=[], tags=["auth"])
     def post(self, request: Request) -> Response:
@@ -43,9 +52,7 @@ class LoginView(APIView):
         return Response(_pair(refresh, membership))
 
 
-class RefreshView(APIView):
-    authentication_classes: list = []
-    capabilities = {"post": PUBLIC}
+class RefreshView(PublicAuthView):
 
     @extend_schema(request=RefreshInput, responses={200: TokenPairOutput}, auth=[], tags=["auth"])
     def post(self, request: Request) -> Response:

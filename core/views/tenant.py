@@ -100,9 +100,10 @@ class MemberViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantScop
 
     @extend_schema(request=MemberUpdateInput, responses={200: MemberOutput})
     def partial_update(self, request: Request, pk: str | None = None) -> Response:
+        membership = self.get_object()  # another tenant's id is a 404 before any validation
         data = MemberUpdateInput(data=request.data)
         data.is_valid(raise_exception=True)
-        membership = services.member_change_role(membership=self.get_object(), role=Role(data.validated_data["role"]))
+        membership = services.member_change_role(membership=membership, role=Role(data.validated_data["role"]))
         return Response(MemberOutput(membership).data)
 
     @extend_schema(responses={204: None})

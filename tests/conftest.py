@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+import os
+
+import pytest
+from django.core.cache import cache
+from rest_framework.test import APIClient
+
+from tests.factories import member_factory, tenant_factory
+
+SERVICES = bool(os.environ.get("REDIS_URL")) and os.environ.get("DATABASE_URL", "").startswith("postgres")
+
+
+def pytest_collection_modifyitems(config, items):  # type: ignore[no-untyped-def]
+    skip = pytest.mark.skip(reason="needs REDIS_URL and a PostgreSQL DATABASE_URL (the services run of make test)")
+    for item in items:
+        if "services" in item.keywords and not SERVICES:
+            item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    # Throttle counters and revoked sessions live in the cache; tests must not see each other's.
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def api() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def tenant(db):  # type: ignore[no-untyped-def]
+    return tenant_factory()
+
+
+@pytest.fixture
+def admin(tenant):  # type: ignore[no-untyped-def]
+    return member_factory(tenant=tenant)

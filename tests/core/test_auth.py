@@ -1,0 +1,115 @@
+from __future__ import annotations
+
+import pytest
+
+from core.roles import Role
+from tests.factories import PASSWORD, bearer, member_factory, tenant_factory, user_factory
+
+pytestmark = pytest.mark.django_db
+
+LOGIN = "/api/auth/login/"
+
+
+def login(api, username, password=PASSWORD, **extra):  # type: ignore[no-untyped-def]
+    return api.post(LOGIN, {"username": username, "password": password, **extra}, format="json")
+
+
+def test_login_returns_a_token_pair_for_the_only_membership(api, admin):
+    # when
+    response = login(api, admin.user.username)
+    # then
+    assert response.status_code == 200
+    body = response.json()
+    assert body["tenant"] == admin.tenant.slug and body["role"] == "admin"
+    me = api.get("/api/me/", HTTP_AUTHORIZATION=f"Bearer {body['access']}")
+    assert me.status_code == 200
+    assert me.json()["tenant"]["slug"] == admin.tenant.slug
+    assert "members.manage" in me.json()["capabilities"]
+
+
+def test_wrong_password_is_401_with_a_code(api, admin):
+    response = login(api, admin.user.username, "nope-nope-nope")
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "invalid_credentials"
+
+
+def test_user_of_several_tenants_must_choose_one(api, admin):
+    # given
+    other = tenant_factory()
+    member_factory(tenant=other, user=admin.user, role=Role.VIEWER)
+    # when
+    ambiguous = login(api, admin.user.username)
+    chosen = login(api, admin.user.username, tenant=other.slug)
+    # then
+    assert ambiguous.status_code == 400
+    assert "tenant" in ambiguous.json()["error"]["fields"]
+    assert chosen.status_code == 200 and chosen.json()["role"] == "viewer"
+
+
+def test_login_without_membership_is_refused(api, db):
+    user_factory(username="loner")
+    response = login(api, "loner")
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "no_membership"
+
+
+def test_refresh_rotates_and_the_old_refresh_token_dies(api, admin):
+    pair = login(api, admin.user.username).json()
+    # when
+    first = api.post("/api/auth/refresh/", {"refresh": pair["refresh"]}, format="json")
+    replay = api.post("/api/auth/refresh/", {"refresh": pair["refresh"]}, format="json")
+    # then
+    assert first.status_code == 200 and first.json()["refresh"] != pair["refresh"]
+    assert replay.status_code == 401
+    assert replay.json()["error"]["code"] == "token_invalid"
+
+
+def test_logout_revokes_refresh_and_the_sessions_access_tokens(api, admin):
+    pair = login(api, admin.user.username).json()
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {pair['access']}"}
+    # when
+    out = api.post("/api/auth/logout/", {"refresh": pair["refresh"]}, format="json", **headers)
+    # then
+    assert out.status_code == 204
+    after = api.get("/api/me/", **headers)
+    assert after.status_code == 401 and after.json()["error"]["code"] == "token_revoked"
+    refresh = api.post("/api/auth/refresh/", {"refresh": pair["refresh"]}, format="json")
+    assert refresh.status_code == 401
+
+
+def test_logout_with_someone_elses_refresh_token_is_refused(api, admin):
+    victim = member_factory(tenant=admin.tenant, role=Role.COOK)
+    victim_pair = login(api, victim.user.username).json()
+    response = api.post("/api/auth/logout/", {"refresh": victim_pair["refresh"]}, format="json", **bearer(admin))
+    assert response.status_code == 401
+    assert api.post("/api/auth/refresh/", {"refresh": victim_pair["refresh"]}, format="json").status_code == 200
+
+
+def test_deactivated_member_loses_access_and_cannot_refresh(api, admin):
+    cook = member_factory(tenant=admin.tenant, role=Role.COOK)
+    pair = login(api, cook.user.username).json()
+    # when
+    assert api.delete(f"/api/members/{cook.pk}/", **bearer(admin)).status_code == 204
+    # then
+    tenant_call = api.get("/api/tenant/", HTTP_AUTHORIZATION=f"Bearer {pair['access']}")
+    assert tenant_call.status_code == 403 and tenant_call.json()["error"]["code"] == "no_membership"
+    assert api.post("/api/auth/refresh/", {"refresh": pair["refresh"]}, format="json").status_code == 401
+
+
+def test_garbage_and_expired_tokens_are_401(api, admin, settings):
+    assert api.get("/api/me/", HTTP_AUTHORIZATION="Bearer not.a.jwt").status_code == 401
+    assert api.get("/api/me/").json()["error"]["code"] == "not_authenticated"
+
+
+def test_login_is_throttled_per_address_and_username(api, admin, settings):
+    for _ in range(10):
+        login(api, admin.user.username, "wrong-password-x")
+    # when
+    blocked = login(api, admin.user.username)
+    # then
+    assert blocked.status_code == 429
+    assert blocked.json()["error"]["code"] == "throttled"
+    assert int(blocked["Retry-After"]) > 0
+    # another username from the same address is still allowed
+    other = member_factory(tenant=admin.tenant, role=Role.VIEWER)
+    assert login(api, other.user.username).status_code == 200

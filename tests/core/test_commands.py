@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from core.models import Membership, Organization, User
+from core.roles import Role
+
+pytestmark = pytest.mark.django_db
+
+
+def test_create_tenant_makes_the_organization_and_its_admin(monkeypatch, capsys):
+    monkeypatch.setenv("OQIM_ADMIN_PASSWORD", "long-enough-pass-77")
+    call_command("create_tenant", "--name", "Chorsu Bazaar", "--admin-username", "boss")
+    tenant = Organization.objects.get(slug="chorsu-bazaar")
+    member = Membership.objects.get(tenant=tenant)
+    assert member.role == Role.ADMIN and member.user.check_password("long-enough-pass-77")
+    assert "chorsu-bazaar" in capsys.readouterr().out
+
+
+def test_create_tenant_refuses_a_weak_password_and_writes_nothing(monkeypatch):
+    monkeypatch.setenv("OQIM_ADMIN_PASSWORD", "password")
+    with pytest.raises(CommandError, match="password"):
+        call_command("create_tenant", "--name", "Weak", "--admin-username", "weakling")
+    assert not Organization.objects.filter(slug="weak").exists()
+    assert not User.objects.filter(username="weakling").exists()
+
+
+def test_create_tenant_refuses_a_duplicate_slug(monkeypatch):
+    monkeypatch.setenv("OQIM_ADMIN_PASSWORD", "long-enough-pass-77")
+    call_command("create_tenant", "--name", "Dup", "--admin-username", "one")
+    with pytest.raises(CommandError, match="slug"):
+        call_command("create_tenant", "--name", "Dup", "--admin-username", "two")
+
+
+def test_seed_demo_is_idempotent_with_one_login_per_role(capsys):
+    call_command("seed_demo")
+    call_command("seed_demo")
+    tenant = Organization.objects.get(slug="demo")
+    roles = sorted(Membership.objects.filter(tenant=tenant).values_list("role", flat=True))
+    assert roles == sorted(r.value for r in Role)
+    assert Organization.objects.filter(slug="demo").count() == 1
+    assert "0 logins created now" in capsys.readouterr().out.splitlines()[-9]
+
+
+def test_worker_and_scheduler_refuse_embedded_mode(settings):
+    settings.EMBEDDED = True
+    with pytest.raises(CommandError, match="REDIS_URL"):
+        call_command("worker")
+    with pytest.raises(CommandError, match="REDIS_URL"):
+        call_command("scheduler")

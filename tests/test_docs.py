@@ -1,0 +1,27 @@
+"""Docs an integrator reads must match the code."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+from django.core.management import call_command
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_committed_openapi_matches_the_code(tmp_path):
+    out = tmp_path / "openapi.yaml"
+    call_command("spectacular", "--file", str(out), "--validate")
+    committed = yaml.safe_load((ROOT / "docs" / "openapi.yaml").read_text())
+    assert yaml.safe_load(out.read_text()) == committed, "run `make openapi` and commit docs/openapi.yaml"
+
+
+def test_readme_configuration_table_names_every_environment_variable():
+    settings_source = (ROOT / "core" / "settings.py").read_text() + (ROOT / "core" / "config.py").read_text()
+    import re
+
+    names = set(re.findall(r'env\.\w+\("([A-Z_]+)"', settings_source))
+    readme = (ROOT / "README.md").read_text()
+    missing = sorted(name for name in names if f"`{name}`" not in readme)
+    assert not missing, f"README configuration table lacks {missing}"

@@ -1,0 +1,93 @@
+"""The process commands as a user runs them: real processes, real ports, real signals."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.slow
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start(args: list[str], env: dict[str, str]) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env={**os.environ, **env},
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+
+
+def wait_for_line(process: subprocess.Popen, needle: str, timeout: float = 30) -> str:
+    deadline = time.monotonic() + timeout
+    seen = []
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line and process.poll() is not None:
+            break
+        seen.append(line)
+        if needle in line:
+            return line
+    raise AssertionError(f"{needle!r} never printed; output:\n{''.join(seen)}")
+
+
+def get_json(url: str) -> tuple[int, dict]:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.status, json.load(response)
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.load(exc)
+
+
+def stop(process: subprocess.Popen, sig: int = signal.SIGTERM, timeout: float = 30) -> int:
+    process.send_signal(sig)
+    try:
+        return process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        raise AssertionError("process ignored the stop signal") from None
+
+
+def test_web_serves_on_port_from_the_environment_and_stops_on_ctrl_c(tmp_path):
+    port = free_port()
+    env = {"PORT": str(port), "OQIM_DATA_DIR": str(tmp_path)}
+    if not os.environ.get("REDIS_URL"):
+        env["DATABASE_URL"] = ""
+    web = start(["web"], env)
+    try:
+        wait_for_line(web, f":{port}/")
+        for _ in range(100):
+            try:
+                status, body = get_json(f"http://127.0.0.1:{port}/health/")
+                break
+            except OSError:
+                time.sleep(0.1)
+        assert (status, body) == (200, {"status": "ok"})
+        assert get_json(f"http://127.0.0.1:{port}/ready/")[0] == 200
+    finally:
+        code = stop(web, signal.SIGINT)
+    assert code == 0
+
+
+@pytest.mark.services
+@pytest.mark.parametrize("command", ["worker", "scheduler"])
+def test_worker_and_scheduler_start_and_stop_on_sigterm(command):
+    process = start([command], {})
+    try:
+        wait_for_line(process, "ready")
+    finally:
+        code = stop(process)
+    assert code == 0

@@ -1,0 +1,65 @@
+"""Production refuses unsafe settings; `check --deploy` is clean with safe ones."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SAFE = {
+    "OQIM_ENV": "production",
+    "SECRET_KEY": "x" * 20 + "production-secret-key-0123456789",
+    "ALLOWED_HOSTS": "oqim.example.com",
+    "DEBUG": "false",
+}
+
+
+def run_manage(*args: str, env: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "OQIM_ENV")}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**clean, "OQIM_DATA_DIR": str(tmp_path), **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_production_refuses_to_start_without_a_secret_key(tmp_path):
+    result = run_manage("check", env={**SAFE, "SECRET_KEY": ""}, tmp_path=tmp_path)
+    assert result.returncode != 0
+    assert "SECRET_KEY is not set" in result.stderr
+
+
+def test_production_refuses_debug(tmp_path):
+    result = run_manage("check", env={**SAFE, "DEBUG": "true"}, tmp_path=tmp_path)
+    assert result.returncode != 0 and "DEBUG is on" in result.stderr
+
+
+def test_production_check_deploy_is_clean(tmp_path):
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", env=SAFE, tmp_path=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_production_refuses_a_second_embedded_web_process(tmp_path):
+    from core.config import ConfigurationError, claim_embedded_process
+
+    holder = subprocess.Popen(
+        [sys.executable, "-c", f"from core.config import claim_embedded_process as c; from pathlib import Path; "
+         f"c(Path({str(tmp_path)!r}), strict=True); print('held', flush=True); import time; time.sleep(30)"],
+        cwd=ROOT, stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        try:
+            claim_embedded_process(tmp_path, strict=True)
+            raise AssertionError("a second embedded process was allowed")
+        except ConfigurationError as exc:
+            assert "REDIS_URL" in str(exc)
+        assert claim_embedded_process(tmp_path, strict=False) is False
+    finally:
+        holder.kill()
+        holder.wait()
