@@ -39,7 +39,7 @@ openapi: install
 	$(BIN)/python manage.py spectacular --validate --fail-on-warn --file docs/openapi.yaml
 
 bench-http: install
-	$(BIN)/python bench/http.py
+	$(BIN)/python bench/http_api.py
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache

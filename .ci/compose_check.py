@@ -55,8 +55,12 @@ def start(name: str, service: dict, host_env: dict[str, str]) -> subprocess.Pope
     command = [interpolate(part, host_env) for part in service["command"]]
     print(f"[{name}] {' '.join(command)}", flush=True)
     return subprocess.Popen(
-        command, cwd=ROOT, env=service_env(service, host_env), stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT, text=True,
+        command,
+        cwd=ROOT,
+        env=service_env(service, host_env),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
 
 
@@ -124,7 +128,9 @@ def main() -> None:
         check = services["web"]["healthcheck"]["test"]
         health = subprocess.run(
             [*check[1:]] if check[0] == "CMD" else ["sh", "-c", check[1]],
-            env=service_env(services["web"], host_env), cwd=ROOT, timeout=30,
+            env=service_env(services["web"], host_env),
+            cwd=ROOT,
+            timeout=30,
         )
         if health.returncode != 0:
             sys.exit("[web] compose healthcheck failed")

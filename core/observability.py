@@ -32,8 +32,8 @@ SECRET_KEYS = frozenset(
 )
 FILTERED = "[Filtered]"
 # A secret-looking parameter inside any string (frame variables hold request reprs with the URL).
-_SECRET_PARAM = re.compile(r"([?&;](?:[\w.-]*(?:token|password|secret|pin|ticket|access|refresh|signature|key)[\w.-]*)=)[^&\s'\"<>]*",
-                           re.IGNORECASE)
+_SECRET_WORDS = r"(?:token|password|secret|pin|ticket|access|refresh|signature|key)"
+_SECRET_PARAM = re.compile(rf"([?&;](?:[\w.-]*{_SECRET_WORDS}[\w.-]*)=)[^&\s'\"<>]*", re.IGNORECASE)
 # ... and inside reprs of dicts and serializers: {'password': 'x'}.
 _SECRET_ITEM = re.compile(
     r"""(['"][\w.-]*(?:token|password|secret|pin|ticket|access|refresh|signature)[\w.-]*['"]\s*:\s*)(['"]).*?(?<!\\)\2""",

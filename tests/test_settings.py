@@ -48,9 +48,15 @@ def test_production_refuses_a_second_embedded_web_process(tmp_path):
     from core.config import ConfigurationError, claim_embedded_process
 
     holder = subprocess.Popen(
-        [sys.executable, "-c", f"from core.config import claim_embedded_process as c; from pathlib import Path; "
-         f"c(Path({str(tmp_path)!r}), strict=True); print('held', flush=True); import time; time.sleep(30)"],
-        cwd=ROOT, stdout=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-c",
+            f"from core.config import claim_embedded_process as c; from pathlib import Path; "
+            f"c(Path({str(tmp_path)!r}), strict=True); print('held', flush=True); import time; time.sleep(30)",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert holder.stdout.readline().strip() == "held"

@@ -53,7 +53,6 @@ class LoginView(PublicAuthView):
 
 
 class RefreshView(PublicAuthView):
-
     @extend_schema(request=RefreshInput, responses={200: TokenPairOutput}, auth=[], tags=["auth"])
     def post(self, request: Request) -> Response:
         data = RefreshInput(data=request.data)

@@ -25,8 +25,9 @@ def test_malformed_json_is_400(api, admin):
 
 
 def test_wrong_types_name_the_field(api, admin):
-    response = api.post("/api/members/", {"username": ["x"], "password": 5, "role": "chef"}, format="json",
-                        **bearer(admin))
+    response = api.post(
+        "/api/members/", {"username": ["x"], "password": 5, "role": "chef"}, format="json", **bearer(admin)
+    )
     error = assert_error_shape(response, 400, "invalid")
     assert error["fields"]["role"][0]["code"] == "invalid_choice"
     assert "username" in error["fields"]

@@ -51,8 +51,9 @@ def test_a_job_fires_on_its_crontab_once_per_firing():
 def test_a_scheduler_that_was_down_sends_a_missed_firing_once_not_a_backlog():
     clock = Clock(datetime(2026, 5, 1, 10, 0, tzinfo=UTC))
     actor = RecordingActor()
-    scheduler = Scheduler([PeriodicJob(name="every5", actor=actor, cron="*/5 * * * *")],
-                          leadership=LocalLeadership(), now=clock)
+    scheduler = Scheduler(
+        [PeriodicJob(name="every5", actor=actor, cron="*/5 * * * *")], leadership=LocalLeadership(), now=clock
+    )
     clock.now += timedelta(hours=1)  # e.g. the process was paused
     assert scheduler.tick() == ["every5"]
     assert scheduler.tick() == []
