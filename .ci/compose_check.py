@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 import signal
 import subprocess
 import sys
@@ -96,7 +97,12 @@ def main() -> None:
     compose = yaml.safe_load((ROOT / "compose.yaml").read_text())
     services = compose["services"]
     port = os.environ.get("CI_WEB_PORT", "18765")
-    host_env = {**os.environ, "SECRET_KEY": "ci-" + "k" * 40, "ALLOWED_HOSTS": "127.0.0.1,localhost", "PORT": port}
+    host_env = {
+        **os.environ,
+        "SECRET_KEY": secrets.token_urlsafe(48),
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "PORT": port,
+    }
 
     worker_timeout_ms = int(services["worker"]["environment"]["WORKER_SHUTDOWN_TIMEOUT_MS"])
     if seconds(services["worker"]["stop_grace_period"]) <= worker_timeout_ms / 1000:

@@ -55,8 +55,9 @@ def check_production(*, secret_key: str, debug: bool, allowed_hosts: list[str]) 
     problems = []
     if not secret_key:
         problems.append("SECRET_KEY is not set")
-    elif len(secret_key) < 32:
-        problems.append("SECRET_KEY is shorter than 32 characters")
+    elif len(secret_key) < 50 or len(set(secret_key)) < 5:
+        # Django's own deploy check (security.W009) asks for this much.
+        problems.append("SECRET_KEY is shorter than 50 characters or not random")
     if debug:
         problems.append("DEBUG is on")
     if not allowed_hosts:

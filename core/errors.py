@@ -13,6 +13,8 @@ from typing import Any
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, JsonResponse
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
@@ -34,6 +36,12 @@ class Conflict(exceptions.APIException):
     def __init__(self, detail: str | None = None, code: str | None = None, **extra: Any) -> None:
         super().__init__(detail, code)
         self.extra = extra
+
+
+class DependencyUnavailable(exceptions.APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_code = "service_unavailable"
+    default_detail = "A service this request needs is unavailable; retry shortly."
 
 
 class PayloadTooLarge(exceptions.APIException):
@@ -67,6 +75,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         exc = exceptions.PermissionDenied()
     elif isinstance(exc, RequestDataTooBig):
         exc = PayloadTooLarge()
+    elif isinstance(exc, RedisConnectionError | RedisTimeoutError):
+        # Redis down: an honest, retryable 503 (``/ready/`` says the same), not a 500.
+        logger.warning("redis unavailable during a request", extra={"error": type(exc).__name__})
+        exc = DependencyUnavailable()
     if not isinstance(exc, exceptions.APIException):
         return None  # a real bug: Django's 500 handler answers and Sentry records it
 

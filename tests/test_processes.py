@@ -95,3 +95,14 @@ def test_worker_and_scheduler_start_and_stop_on_sigterm(command):
     finally:
         code = stop(process)
     assert code == 0
+
+
+def test_web_fails_loudly_when_the_port_is_taken(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("0.0.0.0", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        web = start(["web", "--port", str(port)], {"OQIM_DATA_DIR": str(tmp_path)})
+        output, _ = web.communicate(timeout=60)
+    assert web.returncode != 0
+    assert f"Cannot listen on 0.0.0.0:{port}" in output

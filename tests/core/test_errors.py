@@ -81,3 +81,15 @@ def test_every_response_carries_a_request_id(api, db):
     fresh = api.get("/health/", HTTP_X_REQUEST_ID="bad id with spaces")
     assert echoed["X-Request-ID"] == "abc-123"
     assert fresh["X-Request-ID"] != "bad id with spaces" and len(fresh["X-Request-ID"]) == 32
+
+
+def test_a_redis_outage_answers_503_not_500(api, admin, settings):
+    # given: the cache (revoked sessions, throttles) points at a Redis that is not there
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}
+    }
+    # when
+    response = api.get("/api/me/", **bearer(admin))
+    # then
+    error = assert_error_shape(response, 503, "service_unavailable")
+    assert "retry" in error["message"]

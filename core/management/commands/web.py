@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 import sys
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from core.config import claim_embedded_process
 
@@ -29,6 +30,7 @@ class Command(BaseCommand):
 
         from asgi import application
 
+        ensure_port_free(host, port)
         background = None
         if settings.EMBEDDED:
             if not claim_embedded_process(settings.DATA_DIR, strict=settings.IS_PRODUCTION):
@@ -72,3 +74,16 @@ class Command(BaseCommand):
             if background is not None:
                 background.stop()
             logger.info("web stopped")
+        if not server.listening_addresses:
+            raise CommandError(f"Could not listen on {host}:{port}; see the log above.")
+
+
+def ensure_port_free(host: str, port: int) -> None:
+    """Fail fast and clearly; daphne alone logs the bind error and exits 0."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise CommandError(f"Cannot listen on {host}:{port}: {exc.strerror}. Set PORT to a free port.") from exc
