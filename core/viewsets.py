@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db import models
 from django.db.models import QuerySet
 from rest_framework import viewsets
-from rest_framework.request import Request
 
 
 class TenantScopedViewSet(viewsets.GenericViewSet):
@@ -31,8 +28,3 @@ class TenantScopedViewSet(viewsets.GenericViewSet):
     def get_tenant_queryset_model(self) -> type[models.Model]:
         return self.get_serializer_class().Meta.model
 
-
-def current_tenant(request: Request) -> Any:
-    """The tenant the authenticated caller acts in (set by ``core.auth``), or None."""
-    membership = getattr(request, "membership", None)
-    return membership.tenant if membership is not None else None
