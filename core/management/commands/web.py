@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import socket
 import sys
 
@@ -68,6 +69,9 @@ class Command(BaseCommand):
         )
         sys.stdout.flush()
         logger.info("web listening", extra={"host": host, "port": port, "embedded": settings.EMBEDDED})
+        # A shell that starts us in the background leaves SIGINT ignored, and Twisted then skips
+        # its Ctrl-C handler; restore the default so SIGINT always stops the server.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         try:
             server.run()
         finally:
