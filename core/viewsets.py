@@ -27,4 +27,3 @@ class TenantScopedViewSet(viewsets.GenericViewSet):
 
     def get_tenant_queryset_model(self) -> type[models.Model]:
         return self.get_serializer_class().Meta.model
-
