@@ -31,14 +31,13 @@ SECRET_KEYS = frozenset(
     }
 )
 FILTERED = "[Filtered]"
+# Words that mark a name as secret wherever it appears inside a longer name.
+_SECRET_WORDS = ("token", "password", "secret", "pin", "ticket", "access", "refresh", "signature")
+_WORDS = "|".join(_SECRET_WORDS)
 # A secret-looking parameter inside any string (frame variables hold request reprs with the URL).
-_SECRET_WORDS = r"(?:token|password|secret|pin|ticket|access|refresh|signature|key)"
-_SECRET_PARAM = re.compile(rf"([?&;](?:[\w.-]*{_SECRET_WORDS}[\w.-]*)=)[^&\s'\"<>]*", re.IGNORECASE)
+_SECRET_PARAM = re.compile(rf"([?&;](?:[\w.-]*(?:{_WORDS}|key)[\w.-]*)=)[^&\s'\"<>]*", re.IGNORECASE)
 # ... and inside reprs of dicts and serializers: {'password': 'x'}.
-_SECRET_ITEM = re.compile(
-    r"""(['"][\w.-]*(?:token|password|secret|pin|ticket|access|refresh|signature)[\w.-]*['"]\s*:\s*)(['"]).*?(?<!\\)\2""",
-    re.IGNORECASE,
-)
+_SECRET_ITEM = re.compile(rf"""(['"][\w.-]*(?:{_WORDS})[\w.-]*['"]\s*:\s*)(['"]).*?(?<!\\)\2""", re.IGNORECASE)
 _BEARER = re.compile(r"(Bearer\s+)[A-Za-z0-9._~+/-]+=*", re.IGNORECASE)
 
 
