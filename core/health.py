@@ -45,10 +45,7 @@ def check_redis() -> str:
 def check_broker() -> str:
     from workers.broker import broker, broker_ping
 
-    broker_ping(broker, timeout=PROBE_TIMEOUT_SECONDS)
-    from dramatiq.brokers.redis import RedisBroker
-
-    return "ok" if isinstance(broker, RedisBroker) else "embedded"
+    return "ok" if broker_ping(broker) else "embedded"
 
 
 CHECKS: dict[str, Callable[[], str]] = {

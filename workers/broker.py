@@ -41,10 +41,13 @@ def build_broker() -> dramatiq.Broker:
     return new
 
 
-def broker_ping(target: dramatiq.Broker, *, timeout: float) -> None:
-    """Raise if the broker cannot take messages right now."""
+def broker_ping(target: dramatiq.Broker) -> bool:
+    """Raise if the broker cannot take messages right now; False for the in-memory broker,
+    which has nothing to ping."""
     if isinstance(target, RedisBroker):
         target.client.ping()
+        return True
+    return False
 
 
 broker = build_broker()
