@@ -1,13 +1,13 @@
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import time
 
 import pytest
 
 from core import health
+from tests.net import free_port
 
 pytestmark = pytest.mark.django_db
 
@@ -36,24 +36,22 @@ def test_ready_is_503_naming_the_database_when_it_fails(api, monkeypatch):
     assert error["checks"]["database"].startswith("error")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def wait_until_ready(api) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(50):
+        if api.get("/ready/").status_code == 200:
+            return
+        time.sleep(0.1)
 
 
 @pytest.mark.skipif(shutil.which("redis-server") is None, reason="redis-server is not installed")
 def test_ready_names_redis_while_a_real_redis_is_down_and_recovers(api, settings):
     # given: a private Redis this test may stop and start
-    port = _free_port()
+    port = free_port()
     settings.REDIS_URL = f"redis://127.0.0.1:{port}/0"
     command = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
     server = subprocess.Popen(command, stdout=subprocess.DEVNULL)
     try:
-        for _ in range(50):
-            if api.get("/ready/").status_code == 200:
-                break
-            time.sleep(0.1)
+        wait_until_ready(api)
         assert api.get("/ready/").json()["checks"]["redis"] == "ok"
         # when: Redis stops
         server.terminate()
@@ -64,10 +62,7 @@ def test_ready_names_redis_while_a_real_redis_is_down_and_recovers(api, settings
         assert "redis" in down.json()["error"]["message"]
         # when: it is back
         server = subprocess.Popen(command, stdout=subprocess.DEVNULL)
-        for _ in range(50):
-            if api.get("/ready/").status_code == 200:
-                break
-            time.sleep(0.1)
+        wait_until_ready(api)
         assert api.get("/ready/").status_code == 200
     finally:
         server.terminate()
