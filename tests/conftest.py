@@ -3,7 +3,9 @@ from __future__ import annotations
 import os
 
 import pytest
+import yaml
 from django.core.cache import cache
+from django.core.management import call_command
 from rest_framework.test import APIClient
 
 from tests.factories import member_factory, tenant_factory
@@ -39,3 +41,11 @@ def tenant(db):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def admin(tenant):  # type: ignore[no-untyped-def]
     return member_factory(tenant=tenant)
+
+
+@pytest.fixture(scope="session")
+def openapi_schema(tmp_path_factory) -> dict:  # type: ignore[no-untyped-def]
+    """The OpenAPI schema as the code generates it now (validated), built once per run."""
+    out = tmp_path_factory.mktemp("schema") / "openapi.yaml"
+    call_command("spectacular", "--file", str(out), "--validate")
+    return yaml.safe_load(out.read_text())
