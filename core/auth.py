@@ -62,10 +62,11 @@ def session_revoked(token: Token) -> bool:
     return bool(session_id) and cache.get(_revoked_key(session_id)) is not None
 
 
-def load_membership(*, user: User, tenant_id: int | None) -> Membership | None:
+def load_membership(*, user_id: object, tenant_id: int | None) -> Membership | None:
+    """The live membership with its user and tenant, in one query."""
     if tenant_id is None:
         return None
-    return Membership.objects.alive().select_related("tenant").filter(user=user, tenant_id=tenant_id).first()
+    return Membership.objects.select_related("user", "tenant").filter(user_id=user_id, tenant_id=tenant_id).first()
 
 
 def authenticate_access_token(raw_token: str | bytes) -> Principal:
@@ -80,10 +81,14 @@ def authenticate_access_token(raw_token: str | bytes) -> Principal:
         raise AuthenticationFailed(str(exc), code="token_invalid") from exc
     if session_revoked(token):
         raise AuthenticationFailed(_("This session has been logged out."), code="token_revoked")
-    user = User.objects.filter(pk=token.get(jwt_settings.USER_ID_CLAIM)).first()
+    # Every request lands here: the membership query brings the user along; only a caller
+    # without a live membership costs a second query.
+    user_id = token.get(jwt_settings.USER_ID_CLAIM)
+    membership = load_membership(user_id=user_id, tenant_id=token.get(TENANT_CLAIM))
+    user = membership.user if membership else User.objects.filter(pk=user_id).first()
     if user is None or not user.is_active:
         raise AuthenticationFailed(_("User is inactive or gone."), code="user_inactive")
-    return Principal(user=user, membership=load_membership(user=user, tenant_id=token.get(TENANT_CLAIM)))
+    return Principal(user=user, membership=membership)
 
 
 class TenantJWTAuthentication(JWTAuthentication):
@@ -136,9 +141,8 @@ def refresh_session(raw_refresh: str) -> tuple[Membership, RefreshToken]:
         raise AuthenticationFailed(str(exc), code="token_invalid") from exc
     if session_revoked(refresh):
         raise AuthenticationFailed(_("This session has been logged out."), code="token_revoked")
-    user = User.objects.filter(pk=refresh.get(jwt_settings.USER_ID_CLAIM), is_active=True).first()
-    membership = load_membership(user=user, tenant_id=refresh.get(TENANT_CLAIM)) if user else None
-    if membership is None:
+    membership = load_membership(user_id=refresh.get(jwt_settings.USER_ID_CLAIM), tenant_id=refresh.get(TENANT_CLAIM))
+    if membership is None or not membership.user.is_active:
         raise AuthenticationFailed(_("The membership behind this session has ended."), code="token_revoked")
     refresh.blacklist()
     refresh.set_jti()
