@@ -1,6 +1,7 @@
 """The ASGI entry point: HTTP through Django, WebSockets through Channels.
 
-WebSocket handshakes are checked against ALLOWED_HOSTS as Origin (cross-site WebSocket hijacking).
+A WebSocket handshake with a foreign Origin is refused (cross-site WebSocket hijacking); see
+realtime.origin.
 """
 
 import os
@@ -12,13 +13,13 @@ from django.core.asgi import get_asgi_application
 django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from realtime.origin import OriginValidator  # noqa: E402
 from realtime.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(URLRouter(websocket_urlpatterns)),
+        "websocket": OriginValidator(URLRouter(websocket_urlpatterns)),
     }
 )

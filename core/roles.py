@@ -62,6 +62,7 @@ CAPABILITIES: dict[str, tuple[frozenset[Role], str]] = {
     "locations.view": (frozenset({A, M, V}), "See agents' live positions and tracks"),
     "references.manage": (frozenset({A}), "Edit reference dictionaries"),
     "realtime.connect": (STAFF | {CU}, "Open the live WebSocket"),
+    "realtime.monitor": (frozenset({A}), "See the organization's live sockets, streams and outbox lag"),
 }
 
 
@@ -97,3 +98,8 @@ def permission_matrix_markdown() -> str:
         for cap, (_, text) in CAPABILITIES.items()
     ]
     return "\n".join([header, rule, *rows]) + "\n"
+
+
+def roles_with(capability: str) -> list[str]:
+    """Every role holding ``capability``: how an emitter narrows an event to those who may see it."""
+    return [r.value for r in Role if has_capability(r, capability)]

@@ -6,6 +6,7 @@ from core import health
 from core.views.auth import LoginView, LogoutView, MeView, RefreshView
 from core.views.docs import SchemaView, SwaggerView
 from core.views.tenant import MemberViewSet, RolesView, TenantView
+from realtime.views import RealtimeStatusView, TicketView, metrics
 
 router = SimpleRouter(trailing_slash=True)
 router.register("members", MemberViewSet, basename="member")
@@ -17,6 +18,8 @@ api = [
     path("me/", MeView.as_view(), name="me"),
     path("tenant/", TenantView.as_view(), name="tenant"),
     path("roles/", RolesView.as_view(), name="roles"),
+    path("realtime/tickets/", TicketView.as_view(), name="realtime-ticket"),
+    path("realtime/status/", RealtimeStatusView.as_view(), name="realtime-status"),
     path("schema/", SchemaView.as_view(), name="schema"),
     path("docs/", SwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     *router.urls,
@@ -25,6 +28,7 @@ api = [
 urlpatterns = [
     path("health/", health.health, name="health"),
     path("ready/", health.ready, name="ready"),
+    path("metrics", metrics, name="metrics"),
     path("admin/", admin.site.urls),
     path("api/", include(api)),
 ]

@@ -1,3 +1,7 @@
-"""WebSocket routes. The live gateway (``/ws/``) is built on the event backbone."""
+"""WebSocket routes: one multiplexed endpoint."""
 
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from realtime.consumer import live_socket
+
+websocket_urlpatterns = [path("ws/", live_socket)]

@@ -20,16 +20,18 @@ class PeriodicJob:
     name: str
     actor: dramatiq.Actor
     cron: str  # standard 5-field crontab, evaluated in UTC
+    second: str = "0"  # crontab-style seconds field, for jobs that run more than once a minute
 
 
 PERIODIC_JOBS: dict[str, PeriodicJob] = {}
 
 
-def periodic(cron: str):  # type: ignore[no-untyped-def]
-    """Decorator for an actor: the scheduler sends it (with no arguments) on ``cron``."""
+def periodic(cron: str, *, second: str = "0"):  # type: ignore[no-untyped-def]
+    """Decorator for an actor: the scheduler sends it (with no arguments) on ``cron``;
+    ``second="*/5"`` adds a seconds field (every five seconds of every matching minute)."""
 
     def register(actor: dramatiq.Actor) -> dramatiq.Actor:
-        PERIODIC_JOBS[actor.actor_name] = PeriodicJob(name=actor.actor_name, actor=actor, cron=cron)
+        PERIODIC_JOBS[actor.actor_name] = PeriodicJob(name=actor.actor_name, actor=actor, cron=cron, second=second)
         return actor
 
     return register

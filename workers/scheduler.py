@@ -81,6 +81,13 @@ class RedisLeadership:
             self.leading = False
 
 
+def _trigger(job: PeriodicJob) -> CronTrigger:
+    minute, hour, day, month, day_of_week = job.cron.split()
+    return CronTrigger(
+        second=job.second, minute=minute, hour=hour, day=day, month=month, day_of_week=day_of_week, timezone=UTC
+    )
+
+
 class Scheduler:
     def __init__(
         self,
@@ -92,7 +99,7 @@ class Scheduler:
         self.jobs = list(jobs)
         self.leadership = leadership
         self.now = now
-        self.triggers = {job.name: CronTrigger.from_crontab(job.cron, timezone=UTC) for job in self.jobs}
+        self.triggers = {job.name: _trigger(job) for job in self.jobs}
         start = self.now()
         self.next_fire: dict[str, datetime] = {
             job.name: self.triggers[job.name].get_next_fire_time(None, start) for job in self.jobs
@@ -111,7 +118,9 @@ class Scheduler:
             if self.leadership.claim_firing(f"{job.name}:{int(due.timestamp())}"):
                 job.actor.send()
                 sent.append(job.name)
-                logger.info("periodic job sent", extra={"job": job.name, "due": due.isoformat()})
+                # Sub-minute jobs (the outbox relay) would drown the log at INFO.
+                level = logging.INFO if job.second == "0" else logging.DEBUG
+                logger.log(level, "periodic job sent", extra={"job": job.name, "due": due.isoformat()})
             # Missed firings while down are not replayed one by one: the next is after now.
             self.next_fire[job.name] = self.triggers[job.name].get_next_fire_time(None, current + timedelta(seconds=1))
         return sent

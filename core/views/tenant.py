@@ -40,6 +40,7 @@ class TenantView(APIView):
             tenant=request.tenant,
             name=data.validated_data.get("name"),
             timezone_name=data.validated_data.get("timezone"),
+            actor=request.user,
         )
         return Response(TenantOutput(tenant).data)
 
@@ -95,7 +96,7 @@ class MemberViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantScop
     def create(self, request: Request) -> Response:
         data = MemberCreateInput(data=request.data)
         data.is_valid(raise_exception=True)
-        membership = services.member_create(tenant=request.tenant, **data.validated_data)
+        membership = services.member_create(tenant=request.tenant, actor=request.user, **data.validated_data)
         return Response(MemberOutput(membership).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=MemberUpdateInput, responses={200: MemberOutput})
@@ -103,10 +104,12 @@ class MemberViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantScop
         membership = self.get_object()  # another tenant's id is a 404 before any validation
         data = MemberUpdateInput(data=request.data)
         data.is_valid(raise_exception=True)
-        membership = services.member_change_role(membership=membership, role=Role(data.validated_data["role"]))
+        membership = services.member_change_role(
+            membership=membership, role=Role(data.validated_data["role"]), actor=request.user
+        )
         return Response(MemberOutput(membership).data)
 
     @extend_schema(responses={204: None})
     def destroy(self, request: Request, pk: str | None = None) -> Response:
-        services.member_deactivate(membership=self.get_object())
+        services.member_deactivate(membership=self.get_object(), actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)

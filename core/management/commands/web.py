@@ -56,6 +56,14 @@ class Command(BaseCommand):
             proxy_forwarded_port_header="X-Forwarded-Port" if proxied else None,
             proxy_forwarded_proto_header="X-Forwarded-Proto" if proxied else None,
             server_name="oqim",
+            # The gateway refuses frames over REALTIME_MAX_FRAME_BYTES with a close code; this
+            # hard cap only stops the WebSocket layer from buffering anything far bigger.
+            websocket_max_message_size=max(4 * settings.REALTIME_MAX_FRAME_BYTES, 64 * 1024),
+            websocket_max_frame_size=max(4 * settings.REALTIME_MAX_FRAME_BYTES, 64 * 1024),
+            # Protocol-level pings: a peer that stops answering is dropped by daphne.
+            ping_interval=int(settings.REALTIME_HEARTBEAT_SECONDS) or 1,
+            ping_timeout=int(settings.REALTIME_IDLE_TIMEOUT_SECONDS) or 1,
+            websocket_timeout=-1,
         )
         shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
         mode = "embedded (SQLite/in-process)" if settings.EMBEDDED else "services (Redis)"

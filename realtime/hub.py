@@ -1,0 +1,278 @@
+"""The web process's router: tails the firehose once and hands each event to local sockets.
+
+Every web process runs one hub while it has sockets. Events are read from Redis by position,
+not received by pub/sub, so a Redis reconnect loses nothing: the hub resumes its cursor. If
+the firehose was trimmed past the cursor (the process stalled for long), the hub cannot know
+what it missed and closes its sockets with ``Close.RESYNC``; clients resume from their own
+positions, which the per-topic streams answer exactly.
+
+The hub also does the periodic chores for its sockets: heartbeats, idle timeouts, credential
+expiry, and re-checking sessions and memberships (one query for all sockets).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import socket
+import time
+from collections import defaultdict
+
+from channels.db import database_sync_to_async
+from django.conf import settings
+
+from core.auth import revoked_sessions
+from realtime import frames
+from realtime.connection import Connection, Subscription
+from realtime.frames import Close
+from realtime.identity import current_roles
+from realtime.streams import Entry, streams
+
+logger = logging.getLogger(__name__)
+
+PENDING_LIMIT = 100_000  # live entries held for one subscription while it replays
+DISPATCH_SLICE = 100
+PROCESS_PREFIX = "oqim:rt:proc:"
+PROCESS_ID = f"{socket.gethostname()}:{os.getpid()}"
+
+
+def visible(entry: Entry, conn: Connection) -> bool:
+    audience = entry.audience
+    if not audience:
+        return True
+    identity = conn.identity
+    if identity is None:
+        return False
+    roles = audience.get("roles")
+    users = audience.get("users")
+    return bool((roles and identity.role in roles) or (users and identity.user_id in users))
+
+
+class Stats:
+    def __init__(self) -> None:
+        self.delivered = 0
+        self.events = 0
+        self.closed_slow = 0
+        self.resyncs = 0
+        self.connections_total = 0
+
+
+class Hub:
+    def __init__(self) -> None:
+        self.connections: set[Connection] = set()
+        self.by_stream: dict[tuple[int, str], set[Subscription]] = defaultdict(set)
+        self.stats = Stats()
+        self.tasks: list[asyncio.Task] = []
+        self.cursor: str | None = None
+        self.ready = asyncio.Event()
+        self.loop: asyncio.AbstractEventLoop | None = None
+
+    # -- membership of sockets and subscriptions
+
+    async def join(self, conn: Connection) -> None:
+        self.connections.add(conn)
+        self.stats.connections_total += 1
+        if not self.tasks:
+            self.ready.clear()
+            self.tasks = [
+                asyncio.create_task(self._tail(), name="realtime-hub-tail"),
+                asyncio.create_task(self._chores(), name="realtime-hub-chores"),
+            ]
+        # Subscriptions made before the hub knows its cursor could miss what lands meanwhile.
+        # Raises TimeoutError while the event store is unreachable.
+        await asyncio.wait_for(self.ready.wait(), timeout=5)
+
+    async def leave(self, conn: Connection) -> None:
+        for sub in list(conn.subs.values()):
+            self.detach(sub)
+        self.connections.discard(conn)
+        if not self.connections and self.tasks:
+            tasks, self.tasks = self.tasks, []
+            self.cursor = None
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+
+    def attach(self, sub: Subscription) -> None:
+        sub.conn.subs[sub.topic] = sub
+        self.by_stream[(sub.conn.identity.tenant_id, sub.topic)].add(sub)
+
+    def detach(self, sub: Subscription) -> None:
+        sub.conn.subs.pop(sub.topic, None)
+        key = (sub.conn.identity.tenant_id, sub.topic)
+        subs = self.by_stream.get(key)
+        if subs is not None:
+            subs.discard(sub)
+            if not subs:
+                del self.by_stream[key]
+
+    def go_live(self, sub: Subscription) -> None:
+        """End a replay: deliver what arrived meanwhile, in order, then deliver directly."""
+        sub.replaying = False
+        pending, sub.pending = sub.pending, []
+        for entry in pending:
+            self._deliver(sub, entry, None)
+
+    # -- routing
+
+    def _deliver(self, sub: Subscription, entry: Entry, frame: str | None) -> str | None:
+        if entry.key <= sub.last:
+            return frame  # already delivered by the replay: the seam never duplicates
+        sub.last = entry.key
+        if not visible(entry, sub.conn):
+            return frame
+        frame = frame or entry.frame()
+        if sub.conn.offer(frame):
+            self.stats.delivered += 1
+        elif sub.conn.close_code == Close.TOO_SLOW:
+            self.stats.closed_slow += 1
+        return frame
+
+    def dispatch(self, entries: list[Entry]) -> None:
+        for entry in entries:
+            self.stats.events += 1
+            subs = self.by_stream.get((entry.tenant_id, entry.topic))
+            if not subs:
+                continue
+            frame = None  # built at most once per event, shared by all its recipients
+            for sub in tuple(subs):
+                if sub.replaying:
+                    if len(sub.pending) >= PENDING_LIMIT:
+                        sub.conn.abort(Close.TOO_SLOW, "too_slow")
+                        self.stats.closed_slow += 1
+                    else:
+                        sub.pending.append(entry)
+                    continue
+                frame = self._deliver(sub, entry, frame)
+
+    async def _tail(self) -> None:
+        store = streams()
+        backoff = 0.5
+        while True:
+            try:
+                if self.cursor is None:
+                    self.cursor = await store.firehose_head()
+                    self.ready.set()
+                cursor, entries, gap = await store.tail(self.cursor, block_ms=2000, count=1000)
+                backoff = 0.5
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                logger.warning("realtime hub cannot read events", extra={"error": type(exc).__name__})
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 10.0)
+                continue
+            if gap:
+                self._resync_everyone()
+            self.cursor = cursor
+            # Hand over in slices and let the socket writers run in between: a healthy client
+            # must never see a whole read's worth land in its queue at once.
+            for start in range(0, len(entries), DISPATCH_SLICE):
+                self.dispatch(entries[start : start + DISPATCH_SLICE])
+                await asyncio.sleep(0)
+
+    def _resync_everyone(self) -> None:
+        logger.warning(
+            "realtime hub fell behind the firehose; sockets must resume", extra={"sockets": len(self.connections)}
+        )
+        self.stats.resyncs += 1
+        for conn in tuple(self.connections):
+            conn.abort(Close.RESYNC, "resync")
+
+    # -- chores
+
+    async def _chores(self) -> None:
+        heartbeat = settings.REALTIME_HEARTBEAT_SECONDS
+        idle = settings.REALTIME_IDLE_TIMEOUT_SECONDS
+        recheck_every = settings.REALTIME_RECHECK_SECONDS
+        last_recheck = last_published = time.monotonic()
+        ping = frames.dump("ping")
+        while True:
+            await asyncio.sleep(min(1.0, heartbeat / 2))
+            now = time.monotonic()
+            wall = time.time()
+            for conn in tuple(self.connections):
+                if conn.closed or conn.identity is None:
+                    continue
+                if now - conn.last_received > idle:
+                    conn.abort(Close.IDLE, "idle")
+                elif wall > conn.identity.expires_at:
+                    conn.abort(Close.UNAUTHORIZED, "token_expired")
+                elif now - conn.last_ping >= heartbeat:
+                    conn.last_ping = now
+                    conn.offer(ping)
+            if now - last_published >= 5:
+                last_published = now
+                await self._publish_snapshot()
+            if now - last_recheck >= recheck_every:
+                last_recheck = now
+                try:
+                    await self.recheck()
+                except Exception as exc:
+                    logger.warning("realtime credential re-check failed", extra={"error": type(exc).__name__})
+
+    async def recheck(self) -> None:
+        """Close sockets whose session was logged out or whose membership ended or changed."""
+        conns = [c for c in self.connections if c.identity is not None and not c.closed]
+        if not conns:
+            return
+        revoked = await database_sync_to_async(revoked_sessions)(
+            sorted({c.identity.session_id for c in conns if c.identity.session_id})
+        )
+        roles = await database_sync_to_async(current_roles)(sorted({c.identity.membership_id for c in conns}))
+        for conn in conns:
+            identity = conn.identity
+            if identity.session_id in revoked:
+                conn.abort(Close.UNAUTHORIZED, "token_revoked")
+            elif identity.membership_id not in roles:
+                conn.abort(Close.FORBIDDEN, "membership_ended")
+            elif roles[identity.membership_id] != identity.role:
+                conn.abort(Close.FORBIDDEN, "membership_changed")
+
+    async def _publish_snapshot(self) -> None:
+        """Services mode: leave this process's figures in Redis for ``manage.py realtime_status``."""
+        store = streams()
+        if not hasattr(store, "aclient"):
+            return
+        try:
+            await store.aclient().set(f"{PROCESS_PREFIX}{PROCESS_ID}", json.dumps(self.snapshot()), ex=15)
+        except Exception as exc:
+            logger.debug("realtime snapshot not published", extra={"error": type(exc).__name__})
+
+    def snapshot(self) -> dict:
+        topics: dict[str, int] = defaultdict(int)
+        for (_tenant, topic), subs in self.by_stream.items():
+            topics[topic] += len(subs)
+        return {
+            "connections": len(self.connections),
+            "subscriptions": sum(topics.values()),
+            "subscriptions_by_topic": dict(sorted(topics.items())),
+            "events_routed": self.stats.events,
+            "deliveries": self.stats.delivered,
+            "closed_too_slow": self.stats.closed_slow,
+            "resyncs": self.stats.resyncs,
+            "connections_total": self.stats.connections_total,
+        }
+
+
+_hubs: dict[int, Hub] = {}
+
+
+def hub() -> Hub:
+    """The hub of the running event loop (one per process under daphne)."""
+    loop = asyncio.get_running_loop()
+    found = _hubs.get(id(loop))
+    if found is None or found.loop is not loop:
+        found = Hub()
+        found.loop = loop
+        _hubs[id(loop)] = found
+    return found
+
+
+def local_hubs() -> list[Hub]:
+    return list(_hubs.values())

@@ -1,0 +1,76 @@
+"""Moving committed outbox rows into the streams.
+
+``publish_after_commit`` runs right after the emitting transaction commits. If it cannot reach
+Redis, or the process dies first, the row stays pending and ``relay_pending`` (a periodic actor,
+every few seconds) publishes it. Appending is idempotent per event id, so the two may race.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from realtime.models import OutboxEvent
+from realtime.streams import streams
+
+logger = logging.getLogger(__name__)
+
+
+def publish(rows: Sequence[OutboxEvent]) -> int:
+    """Append ``rows`` to their streams and mark them published; returns how many were appended
+    now (an already published row counts as done, not as appended)."""
+    if not rows:
+        return 0
+    positions = streams().append(rows)
+    OutboxEvent.objects.filter(pk__in=[row.pk for row in rows]).update(published_at=timezone.now())
+    return sum(1 for p in positions if p is not None)
+
+
+def publish_after_commit(row: OutboxEvent) -> None:
+    # The transaction is already committed: failing here must not fail the request. The relay
+    # will publish the row.
+    try:
+        publish([row])
+    except Exception as exc:
+        logger.warning(
+            "event publish deferred to the relay",
+            extra={"event_id": str(row.event_id), "type": row.type, "error": type(exc).__name__},
+        )
+
+
+def relay_pending(*, min_age_seconds: float | None = None, batch: int = 500) -> int:
+    """Publish outbox rows still pending after ``min_age_seconds``; returns the number appended.
+
+    Rows are taken oldest first, locked with SKIP LOCKED on PostgreSQL so concurrent relays
+    split the work instead of waiting on each other.
+    """
+    age = settings.REALTIME_RELAY_AFTER_SECONDS if min_age_seconds is None else min_age_seconds
+    appended = 0
+    while True:
+        with transaction.atomic():
+            rows = list(
+                OutboxEvent.objects.filter(
+                    published_at__isnull=True, occurred_at__lte=timezone.now() - timedelta(seconds=age)
+                )
+                .order_by("pk")
+                .select_for_update(skip_locked=True)[:batch]
+            )
+            appended += publish(rows)
+        if len(rows) < batch:
+            break
+    if appended:
+        logger.info("relay published pending events", extra={"published": appended})
+    return appended
+
+
+def purge_published(*, older_than_seconds: int | None = None) -> int:
+    """Delete published rows past the stream retention; their events are gone from Redis anyway."""
+    seconds = settings.REALTIME_RETENTION_SECONDS if older_than_seconds is None else older_than_seconds
+    cutoff = timezone.now() - timedelta(seconds=seconds)
+    deleted, _ = OutboxEvent.objects.filter(published_at__lt=cutoff).delete()
+    return deleted
