@@ -1,0 +1,327 @@
+"""Realtime benchmark: two web processes over PostgreSQL + Redis, real WebSocket clients.
+
+    .venv/bin/python bench/realtime.py [--subscribers 100] [--rate 100] [--seconds 10]
+                                       [--idle 5000] [--resume 10000]
+
+Needs DATABASE_URL (PostgreSQL) and REDIS_URL; defaults to the local services
+(postgres://postgres@127.0.0.1:5432/oqim_bench, redis://127.0.0.1:6379/14, both wiped).
+
+- fan-out: events emitted through the service API (``core.services.tenant_update``: a row, its
+  outbox event, publish after commit) at --rate/s to --subscribers sockets split over the two
+  processes; deliveries/s and emit-to-receive latency, at full and at half rate.
+- connections: --idle authenticated sockets held; server memory per socket and idle CPU.
+- resume: a client away for --resume events catches up; the time it takes.
+Last line: RESULT key=value ...
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import resource
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/oqim_bench")
+os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/14")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "core.settings")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def prepare() -> tuple[object, str]:
+    """A fresh database and Redis; a tenant with an admin; returns (tenant, access token)."""
+    url = os.environ["DATABASE_URL"]
+    name = url.rsplit("/", 1)[1]
+    subprocess.run(["psql", url.rsplit("/", 1)[0] + "/postgres", "-qc", f"DROP DATABASE IF EXISTS {name}"], check=True)
+    subprocess.run(["psql", url.rsplit("/", 1)[0] + "/postgres", "-qc", f"CREATE DATABASE {name}"], check=True)
+    import redis
+
+    redis.Redis.from_url(os.environ["REDIS_URL"]).flushdb()
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    from core import services
+    from core.auth import issue_tokens
+
+    tenant, admin = services.tenant_create(
+        name="Bench", slug="bench", admin_username="bench-admin", admin_password="bench-pass-4-oqim!"
+    )
+    return tenant, str(issue_tokens(membership=admin).access_token)
+
+
+def start_web(tmp: Path) -> tuple[subprocess.Popen, int]:
+    port = free_port()
+    env = {**os.environ, "OQIM_DATA_DIR": str(tmp), "LOG_LEVEL": "WARNING", "JWT_ACCESS_TTL_SECONDS": "3600"}
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", "web", "--port", str(port), "--host", "127.0.0.1"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    for _ in range(200):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/health/", timeout=1)
+            return process, port
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit("web process did not start")
+
+
+def rss_kb(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * p))] if ordered else float("nan")
+
+
+# -- client side (runs in a child process so that it does not share a core's loop with emitting)
+
+
+async def open_socket(port: int, token: str, topic: str | None = "organization", since: str | None = None):  # type: ignore[no-untyped-def]
+    import websockets
+
+    ws = await websockets.connect(f"ws://127.0.0.1:{port}/ws/", max_queue=None, ping_interval=None)
+    await ws.send(json.dumps({"type": "auth", "token": token}))
+    welcome = json.loads(await ws.recv())
+    assert welcome["type"] == "welcome", welcome
+    if topic:
+        await ws.send(json.dumps({"type": "subscribe", "topic": topic, **({"since": since} if since else {})}))
+    return ws
+
+
+async def fan_out_clients(ports: list[int], token: str, subscribers: int, expect: int, out: Path) -> None:
+    sockets = await asyncio.gather(*(open_socket(ports[i % len(ports)], token) for i in range(subscribers)))
+    latencies: list[float] = []
+    received = 0
+    print("ready", flush=True)
+
+    async def reader(ws) -> None:  # type: ignore[no-untyped-def]
+        nonlocal received
+        async for raw in ws:
+            if raw.startswith('{"type":"event"'):
+                sent = float(json.loads(raw)["event"]["data"]["name"])
+                latencies.append(time.time() - sent)
+                received += 1
+                if received >= expect:
+                    return
+            elif '"ping"' in raw:
+                await ws.send('{"type":"pong"}')
+
+    tasks = [asyncio.create_task(reader(ws)) for ws in sockets]
+    first = time.time()
+    await asyncio.wait(tasks, timeout=120, return_when=asyncio.FIRST_COMPLETED)
+    while received < expect and time.time() - first < 120:
+        await asyncio.sleep(0.05)
+    out.write_text(json.dumps({"received": received, "latencies": latencies}))
+    for task in tasks:
+        task.cancel()
+
+
+async def idle_clients(ports: list[int], token: str, count: int) -> None:
+    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    sockets = []
+    for start in range(0, count, 200):
+        sockets += await asyncio.gather(
+            *(open_socket(ports[i % len(ports)], token) for i in range(start, min(start + 200, count)))
+        )
+
+    async def answer(ws) -> None:  # type: ignore[no-untyped-def]
+        async for raw in ws:
+            if '"ping"' in raw:
+                await ws.send('{"type":"pong"}')
+
+    tasks = [asyncio.create_task(answer(ws)) for ws in sockets]
+    print("ready", flush=True)
+    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
+    for task in tasks:
+        task.cancel()
+
+
+def client_main(args: argparse.Namespace) -> None:
+    ports = [int(p) for p in args.ports.split(",")]
+    if args.client == "fanout":
+        asyncio.run(fan_out_clients(ports, args.token, args.subscribers, args.expect, Path(args.out)))
+    else:
+        asyncio.run(idle_clients(ports, args.token, args.idle))
+
+
+def spawn_client(kind: str, **options: object) -> subprocess.Popen:
+    argv = [sys.executable, __file__, "--client", kind]
+    for key, value in options.items():
+        argv += [f"--{key}", str(value)]
+    process = subprocess.Popen(argv, stdout=subprocess.PIPE, stdin=subprocess.PIPE, text=True)
+    line = process.stdout.readline()
+    if line.strip() != "ready":
+        raise SystemExit(f"client failed: {line}")
+    return process
+
+
+# -- the phases
+
+
+def fan_out(tenant, token: str, ports: list[int], subscribers: int, rate: int, seconds: int, tmp: Path) -> dict:  # type: ignore[no-untyped-def]
+    from core import services
+
+    events = rate * seconds
+    out = tmp / f"fanout-{rate}.json"
+    client = spawn_client(
+        "fanout",
+        ports=",".join(map(str, ports)),
+        token=token,
+        subscribers=subscribers,
+        expect=events * subscribers,
+        out=out,
+    )
+    began = time.monotonic()
+    for i in range(events):
+        time.sleep(max(0.0, began + i / rate - time.monotonic()))
+        services.tenant_update(tenant=tenant, name=repr(time.time()))
+    emitted_in = time.monotonic() - began
+    client.wait(180)
+    result = json.loads(out.read_text())
+    lat = [x * 1000 for x in result["latencies"]]
+    return {
+        "emitted_per_s": round(events / emitted_in),
+        "deliveries_per_s": round(result["received"] / max(emitted_in, 1e-9)),
+        "delivered": result["received"],
+        "expected": events * subscribers,
+        "p50_ms": round(percentile(lat, 0.50), 1),
+        "p99_ms": round(percentile(lat, 0.99), 1),
+    }
+
+
+def connections(token: str, webs: list[subprocess.Popen], ports: list[int], count: int) -> dict:
+    before = sum(rss_kb(w.pid) for w in webs)
+    client = spawn_client("idle", ports=",".join(map(str, ports)), token=token, idle=count)
+    time.sleep(3)
+    after = sum(rss_kb(w.pid) for w in webs)
+    cpu0 = sum(cpu_seconds(w.pid) for w in webs)
+    time.sleep(10)
+    cpu1 = sum(cpu_seconds(w.pid) for w in webs)
+    client.stdin.write("\n")
+    client.stdin.flush()
+    client.wait(60)
+    return {
+        "idle_sockets": count,
+        "kb_per_socket": round((after - before) / count, 1),
+        "idle_cpu_pct": round((cpu1 - cpu0) / 10 * 100, 1),
+    }
+
+
+def resume(tenant, token: str, port: int, backlog: int) -> dict:  # type: ignore[no-untyped-def]
+    from django.utils import timezone
+
+    from realtime import publisher
+    from realtime.models import OutboxEvent
+
+    async def position_now() -> str:
+        ws = await open_socket(port, token)
+        position = json.loads(await ws.recv())["position"]
+        await ws.close()
+        return position
+
+    async def catch_up(position: str) -> float:
+        began = time.monotonic()
+        ws = await open_socket(port, token, since=position)
+        got = 0
+        async for raw in ws:
+            if raw.startswith('{"type":"event"'):
+                got += 1
+                if got == backlog:
+                    break
+        await ws.close()
+        return time.monotonic() - began
+
+    position = asyncio.run(position_now())
+    now = timezone.now()
+    for start in range(0, backlog, 1000):
+        rows = OutboxEvent.objects.bulk_create(
+            OutboxEvent(
+                tenant_id=tenant.pk,
+                topic="organization",
+                type="organization.updated",
+                occurred_at=now,
+                data={"name": f"backlog {i}", "timezone": "UTC"},
+            )
+            for i in range(start, min(start + 1000, backlog))
+        )
+        publisher.publish(rows)
+    return {"resume_events": backlog, "resume_s": round(asyncio.run(catch_up(position)), 2)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--subscribers", type=int, default=100)
+    parser.add_argument("--rate", type=int, default=100)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--idle", type=int, default=5000)
+    parser.add_argument("--resume", type=int, default=10_000)
+    # client-process options
+    parser.add_argument("--client", choices=["fanout", "idle"])
+    parser.add_argument("--ports", default="")
+    parser.add_argument("--token", default="")
+    parser.add_argument("--expect", type=int, default=0)
+    parser.add_argument("--out", default="")
+    args = parser.parse_args()
+    if args.client:
+        client_main(args)
+        return
+
+    tenant, token = prepare()
+    tmp = Path(tempfile.mkdtemp(prefix="oqim-bench-rt-"))
+    webs, ports = zip(*(start_web(tmp / str(i)) for i in range(2)), strict=True)
+    try:
+        full = fan_out(tenant, token, list(ports), args.subscribers, args.rate, args.seconds, tmp)
+        print("fan-out full:", full, flush=True)
+        half = fan_out(tenant, token, list(ports), args.subscribers, args.rate // 2, args.seconds, tmp)
+        print("fan-out half:", half, flush=True)
+        idle = connections(token, list(webs), list(ports), args.idle)
+        print("connections:", idle, flush=True)
+        caught_up = resume(tenant, token, ports[0], args.resume)
+        print("resume:", caught_up, flush=True)
+    finally:
+        for web in webs:
+            web.terminate()
+            web.wait(20)
+    print(
+        "RESULT "
+        f"subscribers={args.subscribers} rate={args.rate} deliveries_per_s={full['deliveries_per_s']} "
+        f"delivered={full['delivered']}/{full['expected']} p50_ms={full['p50_ms']} p99_ms={full['p99_ms']} "
+        f"half_deliveries_per_s={half['deliveries_per_s']} half_p50_ms={half['p50_ms']} half_p99_ms={half['p99_ms']} "
+        f"idle_sockets={idle['idle_sockets']} kb_per_socket={idle['kb_per_socket']} "
+        f"idle_cpu_pct={idle['idle_cpu_pct']} "
+        f"resume_events={caught_up['resume_events']} resume_s={caught_up['resume_s']}"
+    )
+
+
+if __name__ == "__main__":
+    main()
