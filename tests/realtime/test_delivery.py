@@ -124,9 +124,7 @@ async def test_an_event_made_on_one_web_process_reaches_a_socket_on_another(serv
     admin = await in_thread(member_factory, tenant=tenant)
     on_b = await connect(b, admin)
     await on_b.subscribe("organization")
-    status, _ = await in_thread(
-        lambda: a.call("PATCH", "/api/tenant/", access_token(admin), {"name": "made on A"})
-    )
+    status, _ = await in_thread(lambda: a.call("PATCH", "/api/tenant/", access_token(admin), {"name": "made on A"}))
     assert status == 200
     assert (await on_b.expect("event"))["event"]["data"]["name"] == "made on A"
 
