@@ -58,7 +58,10 @@ def revoke_session(refresh: RefreshToken) -> None:
 
 
 def session_revoked(token: Token) -> bool:
-    session_id = token.get(SESSION_CLAIM)
+    return _revoked(token.get(SESSION_CLAIM))
+
+
+def _revoked(session_id: str | None) -> bool:
     return bool(session_id) and cache.get(_revoked_key(session_id)) is not None
 
 
@@ -94,7 +97,7 @@ def verify_access_token(raw_token: str | bytes) -> tuple[Principal, AccessToken]
 
 def principal_for(*, user_id: object, tenant_id: int | None, session_id: str | None) -> Principal:
     """The caller behind already verified claims, if their session and account still stand."""
-    if session_id and cache.get(_revoked_key(session_id)) is not None:
+    if _revoked(session_id):
         raise AuthenticationFailed(_("This session has been logged out."), code="token_revoked")
     # Every request lands here: the membership query brings the user along; only a caller
     # without a live membership costs a second query.

@@ -64,7 +64,6 @@ class Connection:
         self.last_ping = time.monotonic()
         self.tokens = float(settings.REALTIME_INBOUND_BURST)
         self.tokens_at = time.monotonic()
-        self.sent = 0
         self.writer: asyncio.Task | None = None
         protocol = daphne_protocol(send)
         self.transport = getattr(protocol, "transport", None)
@@ -106,11 +105,10 @@ class Connection:
                     continue
                 frame = self.queue.popleft()
                 await self._send({"type": "websocket.send", "text": frame})
-                self.sent += 1
                 if len(self.queue) < self.limit // 2:
                     self.room.set()
         except asyncio.CancelledError:
-            pass
+            return  # abort() or finish(): the normal end
         except Exception:  # the peer vanished mid-send; the disconnect event follows
             logger.debug("websocket send failed", exc_info=True)
             self.closed = True

@@ -177,11 +177,10 @@ class LiveSession:
             if since is None:
                 head = await store.head(tenant_id, name)
                 sub.last = parse_position(head)
-                await conn.put(frames.dump("subscribed", ref=ref, topic=name, position=head, replayed=0))
+                await conn.put(frames.dump("subscribed", ref=ref, topic=name, position=head))
             else:
                 sub.last = since_key
-                replayed = await self._replay(sub, ref)
-                if replayed is None:
+                if not await self._replay(sub, ref):
                     return
         except FrameError:
             self.hub.detach(sub)
@@ -194,10 +193,10 @@ class LiveSession:
             ) from exc
         self.hub.go_live(sub)
 
-    async def _replay(self, sub: Subscription, ref: Any) -> int | None:
+    async def _replay(self, sub: Subscription, ref: Any) -> bool:
+        """Send what came after ``sub.last``; False if the client must resync instead."""
         conn, store = self.conn, streams()
         tenant_id, since = conn.identity.tenant_id, format_position(sub.last)
-        replayed = 0
         acknowledged = False
         while True:
             batch = await store.read(tenant_id, sub.topic, format_position(sub.last), REPLAY_BATCH)
@@ -208,7 +207,7 @@ class LiveSession:
                 await conn.put(
                     frames.dump("resync_required", ref=ref, topic=sub.topic, since=since, position=batch.head)
                 )
-                return None
+                return False
             if not acknowledged:
                 await conn.put(frames.dump("subscribed", ref=ref, topic=sub.topic, position=since, head=batch.head))
                 acknowledged = True
@@ -216,10 +215,9 @@ class LiveSession:
                 sub.last = entry.key
                 if visible(entry, conn):
                     await conn.put(entry.frame())
-                    replayed += 1
             conn.last_received = time.monotonic()  # a long replay is activity, not idleness
             if len(batch.entries) < REPLAY_BATCH or conn.closed:
-                return replayed
+                return True
 
     async def unsubscribe(self, name: str, ref: Any) -> None:
         sub = self.conn.subs.get(name)
@@ -272,4 +270,4 @@ async def _drain(receive: Any) -> None:
     with contextlib.suppress(TimeoutError):
         async with asyncio.timeout(5):
             while (await receive())["type"] != "websocket.disconnect":
-                pass
+                continue

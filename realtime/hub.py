@@ -126,10 +126,12 @@ class Hub:
         sub.last = entry.key
         if not visible(entry, sub.conn):
             return frame
+        if sub.conn.closed:
+            return frame
         frame = frame or entry.frame()
         if sub.conn.offer(frame):
             self.stats.delivered += 1
-        elif sub.conn.close_code == Close.TOO_SLOW:
+        else:  # offer() on an open socket fails only by closing it as too slow
             self.stats.closed_slow += 1
         return frame
 
@@ -142,11 +144,11 @@ class Hub:
             frame = None  # built at most once per event, shared by all its recipients
             for sub in tuple(subs):
                 if sub.replaying:
-                    if len(sub.pending) >= PENDING_LIMIT:
+                    if len(sub.pending) < PENDING_LIMIT:
+                        sub.pending.append(entry)
+                    elif not sub.conn.closed:
                         sub.conn.abort(Close.TOO_SLOW, "too_slow")
                         self.stats.closed_slow += 1
-                    else:
-                        sub.pending.append(entry)
                     continue
                 frame = self._deliver(sub, entry, frame)
 

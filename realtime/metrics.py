@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from realtime.hub import local_hubs
-from realtime.selectors import local_sockets, outbox_lag
+from realtime.selectors import outbox_lag
 from realtime.streams import streams
 
 
 def prometheus_text() -> str:
-    connections, topics = local_sockets()
-    totals = {"events_routed": 0, "deliveries": 0, "closed_too_slow": 0, "resyncs": 0, "connections_total": 0}
+    totals: Counter[str] = Counter()
+    topics: Counter[str] = Counter()
     for hub in local_hubs():
-        for name, value in hub.snapshot().items():
-            if name in totals:
-                totals[name] += value
+        snapshot = hub.snapshot()
+        topics.update(snapshot.pop("subscriptions_by_topic"))
+        totals.update(snapshot)
+    connections = totals["connections"]
     lag = outbox_lag()
     lines = [
         "# HELP oqim_realtime_connections Open WebSockets on this process.",

@@ -19,6 +19,7 @@ Both answer "resync". Embedded mode keeps the same structures in memory (``Memor
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import threading
 import time
@@ -41,7 +42,7 @@ TRIMMED = f"{PREFIX}:trimmed"
 
 
 class InvalidPosition(ValueError):
-    pass
+    """Not a "<ms>-<seq>" position."""
 
 
 def parse_position(value: str) -> Key:
@@ -206,13 +207,16 @@ class RedisStreams:
         client = self.aclient()
         key = stream_key(tenant_id, topic)
         since_key = parse_position(since)
-        # Read first, judge after: trimming only moves forward, so a judgement made after the read
-        # can only be stricter than one made before it.
-        raw = await client.xrange(key, min=f"({since}", max="+", count=limit)
-        epoch = await self._epoch(client)
-        info = await self._info(client, key)
-        last = parse_position(info["last-generated-id"]) if info else epoch
-        trimmed = await client.hget(TRIMMED, key)
+        # One round trip, read first and judge after: trimming only moves forward, so judging
+        # after the read can only be stricter than judging before it.
+        pipe = client.pipeline(transaction=False)
+        pipe.xrange(key, min=f"({since}", max="+", count=limit)
+        pipe.eval(_ENSURE_EPOCH, 1, EPOCH)
+        pipe.xinfo_stream(key)  # an error reply while the stream does not exist yet
+        pipe.hget(TRIMMED, key)
+        raw, epoch_ms, info, trimmed = await pipe.execute(raise_on_error=False)
+        epoch = (int(epoch_ms), 0)
+        last = parse_position(info["last-generated-id"]) if isinstance(info, dict) else epoch
         max_deleted = parse_position(trimmed) if trimmed else ZERO
         complete = _judge(since_key, epoch=epoch, max_deleted=max_deleted, last=last)
         entries = [_entry(tenant_id, topic, pos, f["e"], f["a"]) for pos, f in raw] if complete else []
@@ -311,8 +315,7 @@ class MemoryStreams:
                     self.published.popitem(last=False)
                 stream = self.streams.setdefault((row.tenant_id, row.topic), _MemStream(last=self.epoch))
                 key = _next_id(stream.last)
-                envelope, audience = _serialize(row)
-                entry = Entry(row.tenant_id, row.topic, format_position(key), key, envelope, json.loads(audience))
+                entry = Entry(row.tenant_id, row.topic, format_position(key), key, _serialize(row)[0], row.audience)
                 stream.entries.append(entry)
                 stream.last = key
                 self._trim(stream, settings.REALTIME_STREAM_MAXLEN, min_ms)
@@ -359,9 +362,8 @@ class MemoryStreams:
                 self.waiters.add(waiter)
         if not ready:
             try:
-                await asyncio.wait_for(waiter[1].wait(), block_ms / 1000)
-            except TimeoutError:
-                pass
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(waiter[1].wait(), block_ms / 1000)
             finally:
                 with self.lock:
                     self.waiters.discard(waiter)

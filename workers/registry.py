@@ -7,12 +7,11 @@ processes agree on the set of actors.
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 from dataclasses import dataclass
 
 import dramatiq
-from django.apps import apps
+
+from core.discovery import import_app_modules
 
 
 @dataclass(frozen=True)
@@ -44,7 +43,5 @@ def discover_actors() -> None:
     global _discovered
     if _discovered:
         return
-    for config in apps.get_app_configs():
-        if importlib.util.find_spec(f"{config.name}.tasks") is not None:
-            importlib.import_module(f"{config.name}.tasks")
+    import_app_modules("tasks")
     _discovered = True

@@ -26,6 +26,28 @@ from tests.net import free_port
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _fresh_event_streams() -> None:
+    """Test databases restart their ids every run; streams left in Redis by an earlier run
+    must not be mistaken for this run's."""
+    from django.conf import settings
+
+    if settings.REDIS_URL:
+        import redis
+
+        client = redis.Redis.from_url(settings.REDIS_URL)
+        for key in client.scan_iter(match="oqim:rt:*", count=1000):
+            client.delete(key)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_memory_streams() -> None:
+    """Embedded mode: rolled-back test transactions reuse ids, so each test gets a new store."""
+    from realtime.streams import reset_streams
+
+    reset_streams()
+
+
 def database_url() -> str:
     """The test database as a DATABASE_URL, so a server process shares this test's data."""
     s = connection.settings_dict

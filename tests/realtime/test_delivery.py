@@ -4,6 +4,7 @@ slow clients cut off, and events crossing web processes."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 import time
 
@@ -24,12 +25,9 @@ from tests.realtime.conftest import access_token, connect, in_thread
 
 
 def rename_then_fail(tenant: Organization, name: str) -> None:
-    try:
-        with transaction.atomic():
-            services.tenant_update(tenant=tenant, name=name)
-            raise RuntimeError("the rest of the service failed")
-    except RuntimeError:
-        pass
+    with contextlib.suppress(RuntimeError), transaction.atomic():
+        services.tenant_update(tenant=tenant, name=name)
+        raise RuntimeError("the rest of the service failed")
 
 
 class BrokenStore:
