@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from core import services
+from core.discovery import import_app_modules
 from core.models import Membership, Organization, User
 from core.roles import Role
 
@@ -34,4 +35,8 @@ def seed_demo() -> tuple[Organization, list[tuple[str, str, bool]]]:
             Membership.objects.create(tenant=tenant, user=user, role=role)
             created = True
         logins.append((username, role.value, created))
+    # Each domain adds its own demo rows (``<app>.demo.seed(tenant)``), idempotently.
+    for module in import_app_modules("demo"):
+        if module.__name__ != __name__:
+            module.seed(tenant)
     return tenant, logins

@@ -36,7 +36,7 @@ CAPABILITIES: dict[str, tuple[frozenset[Role], str]] = {
     "tenant.manage": (frozenset({A}), "Change the organization's profile and settings"),
     "members.view": (frozenset({A, M}), "List staff and customers of the organization"),
     "members.manage": (frozenset({A}), "Invite members, change roles, deactivate members"),
-    "stock.view": (frozenset({A, M, CO, V}), "See products, stock levels and the ledger"),
+    "stock.view": (frozenset({A, M, V}), "See products, stock levels and the ledger"),
     "stock.manage": (frozenset({A, M}), "Create products, record deliveries and adjustments"),
     "kitchen.serve": (frozenset({A, M, CO}), "Serve meals (deducts ingredients)"),
     "kitchen.view": (frozenset({A, M, CO, V}), "See meals, recipes and portions possible"),

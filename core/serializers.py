@@ -147,3 +147,36 @@ class RoleOutput(serializers.Serializer):
 class RolesOutput(serializers.Serializer):
     roles = RoleOutput(many=True)
     capabilities = CapabilityOutput(many=True)
+
+
+class TenantPrimaryKeyField(serializers.PrimaryKeyRelatedField):
+    """A reference to a row of the caller's organization (``context["tenant"]``). Another
+    tenant's id fails exactly like a missing one: its existence is not revealed."""
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return super().get_queryset().filter(tenant=self.context["tenant"])
+
+
+class DateRangeInput(StrictInput):
+    """``start``/``end`` query parameters of a chart: inclusive organization-local dates,
+    the last 30 days by default, at most 366 days."""
+
+    MAX_DAYS = 366
+
+    start = serializers.DateField(required=False)
+    end = serializers.DateField(required=False)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        from datetime import timedelta
+
+        from core.timezones import local_today
+
+        end = attrs.get("end") or local_today(self.context["tenant"])
+        start = attrs.get("start") or end - timedelta(days=29)
+        if start > end:
+            raise serializers.ValidationError({"start": ["start is after end."]}, code="invalid_range")
+        if (end - start).days + 1 > self.MAX_DAYS:
+            raise serializers.ValidationError(
+                {"end": [f"A range covers at most {self.MAX_DAYS} days."]}, code="range_too_long"
+            )
+        return {**attrs, "start": start, "end": end}

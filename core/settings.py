@@ -56,6 +56,9 @@ INSTALLED_APPS = [
     "core",
     "realtime",
     "workers",
+    "domains.stock",
+    "domains.kitchen",
+    "domains.alarms",
 ]
 
 MIDDLEWARE = [

@@ -6,10 +6,28 @@ from core import health
 from core.views.auth import LoginView, LogoutView, MeView, RefreshView
 from core.views.docs import SchemaView, SwaggerView
 from core.views.tenant import MemberViewSet, RolesView, TenantView
+from domains.alarms.views import AlarmViewSet
+from domains.kitchen.views import (
+    ConsumptionSeriesView,
+    MealViewSet,
+    PortionsView,
+    ReportViewSet,
+    ServingsSeriesView,
+    ServingViewSet,
+    SettingsView,
+)
+from domains.stock.views import AdjustmentView, DeliverySeriesView, DeliveryViewSet, MovementViewSet, ProductViewSet
 from realtime.views import RealtimeStatusView, TicketView, metrics
 
 router = SimpleRouter(trailing_slash=True)
 router.register("members", MemberViewSet, basename="member")
+router.register("stock/products", ProductViewSet, basename="product")
+router.register("stock/deliveries", DeliveryViewSet, basename="delivery")
+router.register("stock/movements", MovementViewSet, basename="movement")
+router.register("kitchen/meals", MealViewSet, basename="meal")
+router.register("kitchen/servings", ServingViewSet, basename="serving")
+router.register("kitchen/reports", ReportViewSet, basename="variance-report")
+router.register("alarms", AlarmViewSet, basename="alarm")
 
 api = [
     path("auth/login/", LoginView.as_view(), name="auth-login"),
@@ -20,6 +38,12 @@ api = [
     path("roles/", RolesView.as_view(), name="roles"),
     path("realtime/tickets/", TicketView.as_view(), name="realtime-ticket"),
     path("realtime/status/", RealtimeStatusView.as_view(), name="realtime-status"),
+    path("stock/adjustments/", AdjustmentView.as_view(), name="stock-adjustment"),
+    path("stock/charts/deliveries/", DeliverySeriesView.as_view(), name="chart-deliveries"),
+    path("kitchen/portions/", PortionsView.as_view(), name="kitchen-portions"),
+    path("kitchen/settings/", SettingsView.as_view(), name="kitchen-settings"),
+    path("kitchen/charts/consumption/", ConsumptionSeriesView.as_view(), name="chart-consumption"),
+    path("kitchen/charts/servings/", ServingsSeriesView.as_view(), name="chart-servings"),
     path("schema/", SchemaView.as_view(), name="schema"),
     path("docs/", SwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     *router.urls,

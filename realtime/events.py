@@ -10,7 +10,7 @@ AsyncAPI document lists every one of them (a test keeps the two in sync).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -51,6 +51,39 @@ def _plain(data: Mapping[str, Any]) -> dict[str, Any]:
     return json.loads(json.dumps(data, cls=DjangoJSONEncoder))
 
 
+def _row(
+    *,
+    tenant_id: int,
+    type: str,
+    data: Mapping[str, Any],
+    actor_id: int | None = None,
+    roles: Iterable[str] | None = None,
+    users: Iterable[int] | None = None,
+    occurred_at: datetime | None = None,
+) -> OutboxEvent:
+    spec = EVENT_TYPES.get(type)
+    if spec is None:
+        raise ValueError(f"Unknown event type {type!r}; declare it with realtime.events.event_type")
+    expected = set(spec.payload.__annotations__)
+    if set(data) != expected:
+        raise ValueError(f"{type} payload keys {sorted(data)} differ from {sorted(expected)}")
+    audience: dict[str, list] = {}
+    if roles is not None:
+        audience["roles"] = sorted(set(roles))
+    if users is not None:
+        audience["users"] = sorted(set(users))
+    return OutboxEvent(
+        tenant_id=tenant_id,
+        topic=spec.topic,
+        type=spec.name,
+        version=spec.version,
+        occurred_at=occurred_at or timezone.now(),
+        actor_id=actor_id,
+        data=_plain(data),
+        audience=audience,
+    )
+
+
 def emit(
     *,
     tenant_id: int,
@@ -68,32 +101,36 @@ def emit(
     (a customer's own order, say). Raises ``ValueError`` for an unknown type or a payload whose
     keys differ from the type's TypedDict: a bug in the caller, not bad input.
     """
-    spec = EVENT_TYPES.get(type)
-    if spec is None:
-        raise ValueError(f"Unknown event type {type!r}; declare it with realtime.events.event_type")
-    expected = set(spec.payload.__annotations__)
-    if set(data) != expected:
-        raise ValueError(f"{type} payload keys {sorted(data)} differ from {sorted(expected)}")
-    audience: dict[str, list] = {}
-    if roles is not None:
-        audience["roles"] = sorted(set(roles))
-    if users is not None:
-        audience["users"] = sorted(set(users))
-    row = OutboxEvent.objects.create(
-        tenant_id=tenant_id,
-        topic=spec.topic,
-        type=spec.name,
-        version=spec.version,
-        occurred_at=occurred_at or timezone.now(),
-        actor_id=actor_id,
-        data=_plain(data),
-        audience=audience,
-    )
+    return emit_many(
+        [
+            dict(
+                tenant_id=tenant_id,
+                type=type,
+                data=data,
+                actor_id=actor_id,
+                roles=roles,
+                users=users,
+                occurred_at=occurred_at,
+            )
+        ]
+    )[0]
+
+
+def emit_many(events: Sequence[Mapping[str, Any]]) -> list[OutboxEvent]:
+    """``emit`` for several events of one change (a serving moves many products): one INSERT
+    and one publish after commit. Each item takes ``emit``'s keyword arguments."""
+    rows = [_row(**event) for event in events]
+    if not rows:
+        return []
+    if len(rows) == 1:
+        rows[0].save(force_insert=True)
+    else:
+        rows = OutboxEvent.objects.bulk_create(rows)
     from realtime.publisher import publish_after_commit
 
-    # One callback per event: a savepoint that rolls back discards exactly its own callbacks.
-    transaction.on_commit(partial(publish_after_commit, row))
-    return row
+    # One callback per call: a savepoint that rolls back discards exactly its own callbacks.
+    transaction.on_commit(partial(publish_after_commit, rows))
+    return rows
 
 
 def envelope(row: OutboxEvent) -> dict[str, Any]:

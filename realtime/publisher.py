@@ -31,15 +31,20 @@ def publish(rows: Sequence[OutboxEvent]) -> int:
     return sum(1 for p in positions if p is not None)
 
 
-def publish_after_commit(row: OutboxEvent) -> None:
+def publish_after_commit(rows: Sequence[OutboxEvent]) -> None:
     # The transaction is already committed: failing here must not fail the request. The relay
-    # will publish the row.
+    # will publish the rows.
     try:
-        publish([row])
+        publish(rows)
     except Exception as exc:
         logger.warning(
             "event publish deferred to the relay",
-            extra={"event_id": str(row.event_id), "type": row.type, "error": type(exc).__name__},
+            extra={
+                "event_id": str(rows[0].event_id),
+                "events": len(rows),
+                "type": rows[0].type,
+                "error": type(exc).__name__,
+            },
         )
 
 

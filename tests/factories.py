@@ -31,3 +31,37 @@ def member_factory(*, tenant: Organization, role: str = Role.ADMIN, user: User |
 def bearer(membership: Membership) -> dict[str, str]:
     """Headers of a logged-in session for ``membership`` (skips the throttled login endpoint)."""
     return {"HTTP_AUTHORIZATION": f"Bearer {issue_tokens(membership=membership).access_token}"}
+
+
+def product_factory(*, tenant: Organization, name: str | None = None, unit: str = "g", minimum=None):  # type: ignore[no-untyped-def]
+    from domains.stock.models import Product
+
+    return Product.objects.create(tenant=tenant, name=name or f"product-{next(_seq)}", unit=unit, minimum=minimum)
+
+
+def stock_up(product, quantity, *, actor: User):  # type: ignore[no-untyped-def]
+    """Deliver ``quantity`` of ``product`` through the ledger (balances only change there)."""
+    import datetime
+    from decimal import Decimal
+
+    from domains.stock.services import delivery_create
+
+    return delivery_create(
+        tenant=product.tenant,
+        delivered_on=datetime.date.today(),
+        lines=[{"product": product, "quantity": Decimal(quantity)}],
+        actor=actor,
+    )
+
+
+def meal_factory(*, tenant: Organization, recipe: dict, name: str | None = None):  # type: ignore[no-untyped-def]
+    """A meal whose recipe maps products to per-portion quantities."""
+    from decimal import Decimal
+
+    from domains.kitchen.services import meal_create
+
+    return meal_create(
+        tenant=tenant,
+        name=name or f"meal-{next(_seq)}",
+        recipe=[{"product": p, "quantity": Decimal(q)} for p, q in recipe.items()],
+    )

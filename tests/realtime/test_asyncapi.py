@@ -3,19 +3,25 @@ emit validates against it."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import jsonschema
 import pytest
 import yaml
+from django.utils import timezone
 
 from core import services
 from core.roles import Role
+from domains.alarms import services as alarms
+from domains.kitchen import services as kitchen
+from domains.stock import services as stock
 from realtime.events import EVENT_TYPES, envelope
 from realtime.frames import Close
 from realtime.models import OutboxEvent
 from realtime.topics import TOPICS
-from tests.factories import member_factory
+from tests.factories import member_factory, stock_up
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = yaml.safe_load((ROOT / "docs/asyncapi.yaml").read_text())
@@ -42,12 +48,22 @@ def test_close_codes_are_all_documented():
 
 
 @pytest.mark.django_db
-def test_emitted_events_validate_against_the_document(tenant, admin):
-    # when the services change things
+def test_emitted_events_validate_against_the_document(tenant, admin, django_capture_on_commit_callbacks):
+    # when the services change things, every domain included
     services.tenant_update(tenant=tenant, name="Documented", actor=admin.user)
     member = services.member_create(tenant=tenant, username="new-cook", password="a-Long-pass-123", role=Role.COOK)
     services.member_change_role(membership=member, role=Role.MANAGER, actor=admin.user)
     services.member_deactivate(membership=member_factory(tenant=tenant, role=Role.VIEWER))
+    rice = stock.product_create(tenant=tenant, name="Rice", unit="g", minimum=Decimal(500), actor=admin.user)
+    with django_capture_on_commit_callbacks(execute=True):  # portions follow stock after commit
+        plov = kitchen.meal_create(tenant=tenant, name="Plov", recipe=[{"product": rice, "quantity": Decimal(100)}])
+        stock_up(rice, 1000, actor=admin.user)
+        kitchen.serve(meal=plov, portions=6, actor=admin.user)
+    stock.product_update(product=rice, minimum=Decimal(100), actor=admin.user)
+    kitchen.settings_update(tenant=tenant, variance_threshold_pct=Decimal(1), actor=admin.user)
+    stock.adjust(product=rice, reason="waste", quantity=Decimal(-200), actor=admin.user)
+    report = kitchen.build_variance_report(tenant=tenant, month=date.today(), now=timezone.now() + timedelta(days=40))
+    alarms.acknowledge(alarm=report.alarm, actor=admin.user)
     # then every event is an envelope whose data matches its type's schema
     rows = list(OutboxEvent.objects.order_by("pk"))
     assert {r.type for r in rows} == set(EVENT_TYPES)

@@ -1,0 +1,37 @@
+"""Events of alarms (topic ``alarms``: admins and managers)."""
+
+from __future__ import annotations
+
+from typing import TypedDict
+
+from realtime.events import event_type
+
+
+class VarianceAlarm(TypedDict):
+    alarm_id: int
+    subject: str  # the month, "2026-10"
+    message: str
+    difference_pct: str
+    threshold_pct: str
+    served: int
+    possible: int
+    report_id: int
+
+
+class AlarmAcknowledged(TypedDict):
+    alarm_id: int
+    kind: str
+    subject: str
+    acknowledged_by: int
+    note: str
+
+
+VARIANCE = event_type(
+    "alarm.variance",
+    topic="alarms",
+    payload=VarianceAlarm,
+    description="A month's served-vs-possible difference exceeded the organization's threshold. Sent once per month.",
+)
+ACKNOWLEDGED = event_type(
+    "alarm.acknowledged", topic="alarms", payload=AlarmAcknowledged, description="A manager acknowledged an alarm."
+)

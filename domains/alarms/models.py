@@ -1,0 +1,32 @@
+"""Alarms: something a manager should look at, raised once and acknowledged by a person."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from core.tenancy import TenantOwned
+
+
+class AlarmKind(models.TextChoices):
+    VARIANCE = "variance", "monthly kitchen variance over the threshold"
+
+
+class Alarm(TenantOwned):
+    kind = models.CharField(max_length=20, choices=AlarmKind.choices)
+    # What it is about, unique per kind: "2026-10" for a month's variance. Raising it again
+    # updates the same alarm instead of raising a second one.
+    subject = models.CharField(max_length=100)
+    message = models.CharField(max_length=500)
+    details = models.JSONField(default=dict)
+    raised_at = models.DateTimeField()
+    updated_at = models.DateTimeField(auto_now=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    acknowledge_note = models.CharField(max_length=500, blank=True, default="")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tenant", "kind", "subject"], name="alarms_one_per_subject")]
+        indexes = [models.Index(fields=["tenant", "-id"])]

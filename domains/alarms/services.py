@@ -1,0 +1,60 @@
+"""Raising and acknowledging alarms."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from core.errors import Conflict
+from core.models import User
+from domains.alarms import events
+from domains.alarms.models import Alarm, AlarmKind
+from realtime.events import emit
+
+
+@transaction.atomic
+def raise_alarm(
+    *, tenant_id: int, kind: AlarmKind, subject: str, message: str, details: Mapping[str, Any], event: Mapping[str, Any]
+) -> tuple[Alarm, bool]:
+    """Raise the alarm for ``(kind, subject)`` once: a second call refreshes its details and
+    emits nothing. ``event`` is the payload of ``alarm.<kind>`` (without ``alarm_id``).
+    Returns the alarm and whether it is new."""
+    alarm, created = Alarm.objects.select_for_update().get_or_create(
+        tenant_id=tenant_id,
+        kind=kind,
+        subject=subject,
+        defaults={"message": message, "details": dict(details), "raised_at": timezone.now()},
+    )
+    if created:
+        emit(tenant_id=tenant_id, type=f"alarm.{kind}", data={"alarm_id": alarm.pk, **event})
+    else:
+        alarm.message, alarm.details = message, dict(details)
+        alarm.save(update_fields=["message", "details", "updated_at"])
+    return alarm, created
+
+
+@transaction.atomic
+def acknowledge(*, alarm: Alarm, actor: User, note: str = "") -> Alarm:
+    alarm = Alarm.objects.select_for_update().get(pk=alarm.pk)
+    if alarm.acknowledged_at:
+        raise Conflict("This alarm is already acknowledged.", code="already_acknowledged")
+    alarm.acknowledged_at = timezone.now()
+    alarm.acknowledged_by = actor
+    alarm.acknowledge_note = note
+    alarm.save(update_fields=["acknowledged_at", "acknowledged_by", "acknowledge_note", "updated_at"])
+    emit(
+        tenant_id=alarm.tenant_id,
+        type=events.ACKNOWLEDGED.name,
+        actor_id=actor.pk,
+        data={
+            "alarm_id": alarm.pk,
+            "kind": alarm.kind,
+            "subject": alarm.subject,
+            "acknowledged_by": actor.pk,
+            "note": note,
+        },
+    )
+    return alarm

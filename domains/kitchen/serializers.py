@@ -1,0 +1,166 @@
+"""Wire formats of meals, servings, portions, settings, reports and kitchen charts."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from rest_framework import serializers
+
+from core.serializers import DateRangeInput, StrictInput, TenantPrimaryKeyField
+from domains.kitchen.models import KitchenSettings, Meal, RecipeItem, Serving, VarianceReport
+from domains.kitchen.services import MAX_PORTIONS
+from domains.stock.models import Movement, Product
+from domains.stock.serializers import ProductSeries, quantity_field
+
+
+class RecipeLineInput(StrictInput):
+    product = TenantPrimaryKeyField(queryset=Product.objects.all())
+    quantity = quantity_field(help_text="Per portion, in the product's unit.")
+
+
+class RecipeLineOutput(serializers.ModelSerializer):
+    product_name = serializers.CharField(source="product.name")
+    unit = serializers.CharField(source="product.unit")
+
+    class Meta:
+        model = RecipeItem
+        fields = ["product", "product_name", "unit", "quantity"]
+
+
+class MealOutput(serializers.ModelSerializer):
+    recipe = RecipeLineOutput(many=True)
+    portions = serializers.SerializerMethodField(help_text="Portions possible from current stock.")
+
+    class Meta:
+        model = Meal
+        fields = ["id", "name", "description", "recipe", "portions", "created_at", "updated_at"]
+
+    def get_portions(self, meal: Meal) -> int:
+        return self.context["portions"].get(meal.pk, 0)
+
+
+class MealCreateInput(StrictInput):
+    name = serializers.CharField(max_length=200)
+    description = serializers.CharField(max_length=2000, required=False, default="", allow_blank=True)
+    recipe = RecipeLineInput(many=True, allow_empty=False, max_length=200)
+
+
+class MealUpdateInput(StrictInput):
+    name = serializers.CharField(max_length=200, required=False)
+    description = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    recipe = RecipeLineInput(many=True, allow_empty=False, max_length=200, required=False)
+
+
+class PortionsOutput(serializers.Serializer):
+    meal_id = serializers.IntegerField()
+    name = serializers.CharField()
+    portions = serializers.IntegerField()
+
+
+class ServeInput(StrictInput):
+    portions = serializers.IntegerField(min_value=1, max_value=MAX_PORTIONS)
+
+
+class DeductionOutput(serializers.ModelSerializer):
+    movement = serializers.IntegerField(source="pk")
+    product_name = serializers.CharField(source="product.name")
+    unit = serializers.CharField(source="product.unit")
+    quantity = serializers.SerializerMethodField(help_text="Amount taken from stock (positive).")
+
+    class Meta:
+        model = Movement
+        fields = ["movement", "product", "product_name", "unit", "quantity", "balance_after"]
+
+    def get_quantity(self, movement: Movement) -> str:
+        return str(-movement.quantity)
+
+
+class ServingOutput(serializers.ModelSerializer):
+    meal_name = serializers.CharField(source="meal.name")
+    served_by_username = serializers.CharField(source="served_by.username")
+    deducted = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Serving
+        fields = ["id", "meal", "meal_name", "portions", "served_by", "served_by_username", "served_at", "deducted"]
+
+    def get_deducted(self, serving: Serving) -> list[dict[str, Any]]:
+        return DeductionOutput(self.context["deductions"].get(serving.pk, []), many=True).data
+
+
+class SettingsOutput(serializers.ModelSerializer):
+    class Meta:
+        model = KitchenSettings
+        fields = ["variance_threshold_pct", "updated_at"]
+
+
+class SettingsInput(StrictInput):
+    variance_threshold_pct = serializers.DecimalField(
+        max_digits=5, decimal_places=2, min_value=Decimal(1), max_value=Decimal(100)
+    )
+
+
+class ReportOutput(serializers.ModelSerializer):
+    class Meta:
+        model = VarianceReport
+        fields = [
+            "id",
+            "month",
+            "period_start",
+            "period_end",
+            "complete",
+            "served",
+            "possible",
+            "difference_pct",
+            "threshold_pct",
+            "alarm",
+            "meals",
+            "ingredients",
+            "built_at",
+        ]
+
+
+class ReportRequestInput(StrictInput):
+    month = serializers.RegexField(r"^\d{4}-(0[1-9]|1[0-2])$", help_text="YYYY-MM, organization-local.")
+
+    def validate_month(self, value: str) -> date:
+        return date.fromisoformat(f"{value}-01")
+
+
+class ReportQueuedOutput(serializers.Serializer):
+    month = serializers.DateField()
+    status = serializers.CharField()
+
+
+class ConsumptionSeriesInput(DateRangeInput):
+    product = TenantPrimaryKeyField(queryset=Product.all_objects.all(), required=False)
+
+
+class ServingsSeriesInput(DateRangeInput):
+    meal = TenantPrimaryKeyField(queryset=Meal.all_objects.all(), required=False)
+
+
+class ConsumptionSeriesOutput(serializers.Serializer):
+    start = serializers.DateField()
+    end = serializers.DateField()
+    series = ProductSeries(many=True)
+
+
+class ServingsPoint(serializers.Serializer):
+    date = serializers.DateField()
+    portions = serializers.IntegerField()
+    servings = serializers.IntegerField()
+
+
+class MealSeries(serializers.Serializer):
+    meal_id = serializers.IntegerField()
+    name = serializers.CharField()
+    points = ServingsPoint(many=True)
+
+
+class ServingsSeriesOutput(serializers.Serializer):
+    start = serializers.DateField()
+    end = serializers.DateField()
+    series = MealSeries(many=True)

@@ -1,0 +1,354 @@
+"""Writes of the kitchen: meals and recipes, serving, live portions, settings, variance reports."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from rest_framework.exceptions import ValidationError
+
+from core.errors import Conflict
+from core.models import Organization, User
+from core.timezones import start_of_day
+from domains.alarms import services as alarms
+from domains.alarms.models import AlarmKind
+from domains.kitchen import events, selectors, variance
+from domains.kitchen.models import KitchenSettings, Meal, RecipeItem, Serving, VarianceReport
+from domains.stock.models import MovementKind
+from domains.stock.services import Change, apply_movements
+from realtime.events import emit
+
+logger = logging.getLogger(__name__)
+
+MAX_PORTIONS = 10_000  # one serving; a bigger number is a typo, not a kitchen
+
+
+# Meals and recipes
+
+
+def _meal_event(meal: Meal, recipe: Sequence[RecipeItem], actor: User | None) -> None:
+    emit(
+        tenant_id=meal.tenant_id,
+        type=events.MEAL_CHANGED.name,
+        actor_id=actor.pk if actor else None,
+        data={
+            "meal_id": meal.pk,
+            "name": meal.name,
+            "deleted": meal.is_deleted,
+            "recipe": [{"product_id": item.product_id, "quantity": item.quantity} for item in recipe],
+        },
+    )
+
+
+def _unique_name(tenant_id: int, name: str, exclude: int | None = None) -> None:
+    clash = Meal.objects.filter(tenant_id=tenant_id, name__iexact=name)
+    if exclude:
+        clash = clash.exclude(pk=exclude)
+    if clash.exists():
+        raise ValidationError({"name": ["A meal with this name exists."]}, code="unique")
+
+
+def _write_recipe(meal: Meal, recipe: Sequence[dict[str, Any]]) -> list[RecipeItem]:
+    """Replace the recipe. Past servings keep what they deducted (ledger rows), so nothing
+    historical changes."""
+    if not recipe:
+        raise ValidationError({"recipe": ["A meal needs at least one ingredient."]}, code="empty")
+    products = [line["product"].pk for line in recipe]
+    if len(set(products)) != len(products):
+        raise ValidationError({"recipe": ["Each product appears once in a recipe."]}, code="duplicate")
+    RecipeItem.objects.filter(meal=meal).delete()
+    return RecipeItem.objects.bulk_create(
+        RecipeItem(tenant_id=meal.tenant_id, meal=meal, product=line["product"], quantity=line["quantity"])
+        for line in recipe
+    )
+
+
+@transaction.atomic
+def meal_create(
+    *,
+    tenant: Organization,
+    name: str,
+    recipe: Sequence[dict[str, Any]],
+    description: str = "",
+    actor: User | None = None,
+) -> Meal:
+    """``recipe``: ``[{"product": Product, "quantity": Decimal per portion}, …]``."""
+    _unique_name(tenant.pk, name)
+    meal = Meal.objects.create(tenant=tenant, name=name, description=description)
+    items = _write_recipe(meal, recipe)
+    _meal_event(meal, items, actor)
+    refresh_portions(tenant_id=tenant.pk, meals=Meal.objects.filter(pk=meal.pk))
+    return meal
+
+
+@transaction.atomic
+def meal_update(
+    *,
+    meal: Meal,
+    name: str | None = None,
+    description: str | None = None,
+    recipe: Sequence[dict[str, Any]] | None = None,
+    actor: User | None = None,
+) -> Meal:
+    meal = Meal.objects.select_for_update().get(pk=meal.pk)
+    if name is not None and name != meal.name:
+        _unique_name(meal.tenant_id, name, exclude=meal.pk)
+        meal.name = name
+    if description is not None:
+        meal.description = description
+    meal.save()
+    items = _write_recipe(meal, recipe) if recipe is not None else list(meal.recipe.all())
+    _meal_event(meal, items, actor)
+    if recipe is not None:
+        refresh_portions(tenant_id=meal.tenant_id, meals=Meal.objects.filter(pk=meal.pk))
+    return meal
+
+
+@transaction.atomic
+def meal_delete(*, meal: Meal, actor: User | None = None) -> None:
+    """Soft delete: servings and reports keep pointing at it."""
+    meal = Meal.objects.select_for_update().get(pk=meal.pk)
+    meal.mark_deleted()
+    meal.save(update_fields=["deleted_at", "updated_at"])
+    _meal_event(meal, list(meal.recipe.all()), actor)
+
+
+def refuse_retiring_product(product_id: int) -> None:
+    """A product a live recipe uses cannot be deleted: serving would fail on it."""
+    used_by = list(
+        Meal.objects.filter(recipe__product_id=product_id).order_by("name").values_list("name", flat=True)[:5]
+    )
+    if used_by:
+        raise Conflict(f"Recipes use this product: {', '.join(used_by)}.", code="product_in_use", meals=used_by)
+
+
+# Serving
+
+
+def _check_portions(portions: int) -> None:
+    if not 1 <= portions <= MAX_PORTIONS:
+        raise ValidationError({"portions": [f"Serve between 1 and {MAX_PORTIONS} portions."]}, code="out_of_range")
+
+
+def _replay(serving: Serving, *, meal: Meal, portions: int) -> Serving:
+    if (serving.meal_id, serving.portions) != (meal.pk, portions):
+        raise Conflict(
+            "This Idempotency-Key was used for a different serving.",
+            code="idempotency_key_reused",
+            serving_id=serving.pk,
+        )
+    return serving
+
+
+def serve(*, meal: Meal, portions: int, actor: User, idempotency_key: str | None = None) -> tuple[Serving, bool]:
+    """Deduct ``portions`` times the recipe from stock, every ingredient or none.
+
+    Short stock raises ``InsufficientStock`` (409) naming each short ingredient with what was
+    needed and what is available. With an ``idempotency_key`` a retried request returns the
+    first serving instead of serving twice. Returns the serving and whether it is new.
+    """
+    _check_portions(portions)
+    if idempotency_key:
+        earlier = Serving.objects.filter(tenant_id=meal.tenant_id, idempotency_key=idempotency_key).first()
+        if earlier:
+            return _replay(earlier, meal=meal, portions=portions), False
+    try:
+        return _serve(meal=meal, portions=portions, actor=actor, idempotency_key=idempotency_key), True
+    except IntegrityError:
+        # A concurrent request with the same key committed first; the unique index made us wait.
+        earlier = Serving.objects.filter(tenant_id=meal.tenant_id, idempotency_key=idempotency_key).first()
+        if not idempotency_key or earlier is None:
+            raise
+        return _replay(earlier, meal=meal, portions=portions), False
+
+
+@transaction.atomic
+def _serve(*, meal: Meal, portions: int, actor: User, idempotency_key: str | None) -> Serving:
+    recipe = list(RecipeItem.objects.filter(meal=meal).values_list("product_id", "quantity"))
+    if not recipe or meal.is_deleted:
+        raise Conflict("This meal has no recipe to serve.", code="meal_unavailable")
+    serving = Serving.objects.create(
+        tenant_id=meal.tenant_id,
+        meal=meal,
+        portions=portions,
+        served_by=actor,
+        served_at=timezone.now(),
+        idempotency_key=idempotency_key or None,
+    )
+    movements = apply_movements(
+        tenant_id=meal.tenant_id,
+        kind=MovementKind.SERVING,
+        changes=[Change(product_id=pid, quantity=-(quantity * portions)) for pid, quantity in recipe],
+        actor=actor,
+        source=("serving", serving.pk),
+    )
+    # The ledger's time (taken under the stock locks) is the serving's time: the monthly
+    # report then puts a serving and what it deducted in the same month, always.
+    serving.served_at = movements[0].created_at
+    Serving.objects.filter(pk=serving.pk).update(served_at=serving.served_at)
+    emit(
+        tenant_id=meal.tenant_id,
+        type=events.MEAL_SERVED.name,
+        actor_id=actor.pk,
+        roles=events.ANALYTICS_AUDIENCE,
+        data={
+            "serving_id": serving.pk,
+            "meal_id": meal.pk,
+            "meal_name": meal.name,
+            "portions": portions,
+            "served_by": actor.pk,
+            "served_at": serving.served_at,
+        },
+    )
+    return serving
+
+
+# Live portions
+
+
+def refresh_portions(*, tenant_id: int, meals: QuerySet) -> list[dict[str, Any]]:
+    """Recompute portions possible for ``meals`` and announce those that changed.
+
+    Runs in its own transaction after the stock change committed. The meal rows are locked in
+    id order, so two refreshes of one meal run one after the other and the later one reads the
+    balances both changes left: the last announced count is right. Versions let a client drop
+    an older count that arrives late.
+    """
+    with transaction.atomic():
+        current = list(
+            Meal.objects.select_for_update()
+            .filter(pk__in=meals, tenant_id=tenant_id, deleted_at__isnull=True)
+            .order_by("pk")
+            .values_list("pk", "name", "portions", "portions_version")
+        )
+        if not current:
+            return []
+        now = selectors.portions_for_meals([pk for pk, *_ in current])
+        changed = [
+            Meal(pk=pk, name=name, portions=now.get(pk, 0), portions_version=version + 1)
+            for pk, name, before, version in current
+            if now.get(pk, 0) != before
+        ]
+        if not changed:
+            return []
+        Meal.objects.bulk_update(changed, ["portions", "portions_version"])
+        announced = [
+            {"meal_id": m.pk, "name": m.name, "portions": m.portions, "version": m.portions_version} for m in changed
+        ]
+        emit(tenant_id=tenant_id, type=events.PORTIONS_CHANGED.name, data={"meals": announced})
+        return announced
+
+
+def refresh_after_stock_change(*, tenant_id: int, product_ids: Sequence[int]) -> None:
+    """After commit of a stock change: only the meals using those products are recomputed."""
+    try:
+        refresh_portions(tenant_id=tenant_id, meals=selectors.meals_using(tenant_id=tenant_id, product_ids=product_ids))
+    except Exception:
+        # The stock change is committed and stands; the periodic reconcile repairs the counts.
+        logger.exception("portions refresh failed", extra={"tenant_id": tenant_id})
+
+
+# Settings
+
+
+@transaction.atomic
+def settings_update(*, tenant: Organization, variance_threshold_pct: Decimal, actor: User | None = None) -> Any:
+    found = KitchenSettings.objects.select_for_update().filter(tenant=tenant).first()
+    found = found or KitchenSettings(tenant=tenant)
+    found.variance_threshold_pct = variance_threshold_pct
+    found.save()
+    emit(
+        tenant_id=tenant.pk,
+        type=events.SETTINGS_CHANGED.name,
+        actor_id=actor.pk if actor else None,
+        data={"variance_threshold_pct": found.variance_threshold_pct},
+    )
+    return found
+
+
+# Monthly variance
+
+
+def month_bounds(tenant: Organization, month: date) -> tuple[datetime, datetime]:
+    """The organization-local month as [start, end) instants."""
+    first = month.replace(day=1)
+    following = date(first.year + (first.month == 12), first.month % 12 + 1, 1)
+    return start_of_day(tenant, first), start_of_day(tenant, following)
+
+
+def check_month_started(*, tenant: Organization, month: date, now: datetime | None = None) -> None:
+    if month_bounds(tenant, month)[0] > (now or timezone.now()):
+        raise ValidationError({"month": ["This month has not started yet."]}, code="future")
+
+
+@transaction.atomic
+def build_variance_report(*, tenant: Organization, month: date, now: datetime | None = None) -> VarianceReport:
+    """Build (or rebuild) the month's report. A finished month over the threshold raises the
+    month's variance alarm, once: rebuilding updates the same alarm and emits nothing new."""
+    now = now or timezone.now()
+    check_month_started(tenant=tenant, month=month, now=now)
+    start, end = month_bounds(tenant, month)
+    complete = now >= end
+    figures = variance.compute(tenant_id=tenant.pk, start=start, end=min(end, now))
+    threshold = selectors.kitchen_settings(tenant=tenant).variance_threshold_pct
+    report, _ = VarianceReport.objects.select_for_update().update_or_create(
+        tenant=tenant,
+        month=start.date(),
+        defaults={
+            "period_start": start,
+            "period_end": end,
+            "complete": complete,
+            "served": figures["served"],
+            "possible": figures["possible"],
+            "difference_pct": figures["difference_pct"],
+            "threshold_pct": threshold,
+            "meals": figures["meals"],
+            "ingredients": figures["ingredients"],
+            "built_at": now,
+        },
+    )
+    if complete and report.difference_pct > threshold:
+        subject = start.date().strftime("%Y-%m")
+        alarm, _ = alarms.raise_alarm(
+            tenant_id=tenant.pk,
+            kind=AlarmKind.VARIANCE,
+            subject=subject,
+            message=(
+                f"{subject}: {report.possible} portions could have been made, {report.served} were served "
+                f"({report.difference_pct} % difference, threshold {threshold} %)."
+            ),
+            details={"report_id": report.pk, "meals": figures["meals"]},
+            event={
+                "subject": subject,
+                "message": f"Possible misuse in {subject}: {report.difference_pct} % difference.",
+                "difference_pct": report.difference_pct,
+                "threshold_pct": threshold,
+                "served": report.served,
+                "possible": report.possible,
+                "report_id": report.pk,
+            },
+        )
+        report.alarm = alarm
+        report.save(update_fields=["alarm"])
+    emit(
+        tenant_id=tenant.pk,
+        type=events.REPORT_BUILT.name,
+        roles=events.ANALYTICS_AUDIENCE,
+        data={
+            "report_id": report.pk,
+            "month": report.month,
+            "complete": complete,
+            "served": report.served,
+            "possible": report.possible,
+            "difference_pct": report.difference_pct,
+            "threshold_pct": threshold,
+            "alarm_id": report.alarm_id,
+        },
+    )
+    return report

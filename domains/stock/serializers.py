@@ -1,0 +1,204 @@
+"""Wire formats of products, deliveries, the ledger and stock charts."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from rest_framework import serializers
+
+from core.serializers import DateRangeInput, StrictInput, TenantPrimaryKeyField
+from domains.stock.models import QUANTITY, AdjustmentReason, Delivery, Movement, Product, Unit
+
+MAX_QUANTITY = Decimal("1000000000")  # 1,000 t in grams: beyond it, a typo
+
+
+def quantity_field(**kwargs) -> serializers.DecimalField:  # type: ignore[no-untyped-def]
+    """A positive exact quantity: at most 3 decimals, never a float."""
+    kwargs.setdefault("min_value", Decimal("0.001"))
+    kwargs.setdefault("max_value", MAX_QUANTITY)
+    return serializers.DecimalField(**QUANTITY, coerce_to_string=True, **kwargs)
+
+
+class ProductOutput(serializers.ModelSerializer):
+    is_low = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Product
+        fields = ["id", "name", "unit", "on_hand", "minimum", "is_low", "location", "created_at", "updated_at"]
+
+
+class ProductCreateInput(StrictInput):
+    name = serializers.CharField(max_length=200)
+    unit = serializers.ChoiceField(choices=Unit.choices)
+    minimum = quantity_field(required=False, allow_null=True, min_value=Decimal(0))
+    location = serializers.CharField(max_length=100, required=False, default="", allow_blank=True)
+
+
+class ProductUpdateInput(StrictInput):
+    name = serializers.CharField(max_length=200, required=False)
+    unit = serializers.CharField(read_only=True, help_text="Fixed once created: the ledger is counted in it.")
+    minimum = quantity_field(required=False, allow_null=True, min_value=Decimal(0))
+    location = serializers.CharField(max_length=100, required=False, allow_blank=True)
+
+
+class MovementOutput(serializers.ModelSerializer):
+    product_name = serializers.CharField(source="product.name", read_only=True)
+    unit = serializers.CharField(source="product.unit", read_only=True)
+    created_by_username = serializers.CharField(source="created_by.username", read_only=True, default=None)
+    reversed_by = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Movement
+        fields = [
+            "id",
+            "product",
+            "product_name",
+            "unit",
+            "kind",
+            "quantity",
+            "balance_after",
+            "reason",
+            "note",
+            "unit_cost",
+            "delivery",
+            "source_type",
+            "source_id",
+            "reverses",
+            "reversed_by",
+            "created_by",
+            "created_by_username",
+            "created_at",
+        ]
+
+    def get_reversed_by(self, movement: Movement) -> int | None:
+        reversal = getattr(movement, "reversed_by", None)
+        return reversal.pk if reversal else None
+
+
+class DeliveryLineInput(StrictInput):
+    product = TenantPrimaryKeyField(queryset=Product.objects.all())
+    quantity = quantity_field()
+    unit_cost = serializers.DecimalField(
+        max_digits=14, decimal_places=4, min_value=Decimal(0), required=False, allow_null=True
+    )
+
+
+class DeliveryLineOutput(serializers.ModelSerializer):
+    movement = serializers.IntegerField(source="pk")
+    product_name = serializers.CharField(source="product.name")
+    unit = serializers.CharField(source="product.unit")
+
+    class Meta:
+        model = Movement
+        fields = ["movement", "product", "product_name", "unit", "quantity", "unit_cost"]
+
+
+class DeliveryOutput(serializers.ModelSerializer):
+    lines = DeliveryLineOutput(many=True, source="delivery_lines")
+    created_by_username = serializers.CharField(source="created_by.username")
+    voided = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Delivery
+        fields = [
+            "id",
+            "supplier",
+            "delivered_on",
+            "batch_note",
+            "note",
+            "lines",
+            "created_by",
+            "created_by_username",
+            "created_at",
+            "voided",
+            "voided_at",
+            "voided_by",
+            "void_reason",
+        ]
+
+    def get_voided(self, delivery: Delivery) -> bool:
+        return delivery.voided_at is not None
+
+
+class DeliveryCreateInput(StrictInput):
+    supplier = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)
+    delivered_on = serializers.DateField()
+    batch_note = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)
+    note = serializers.CharField(max_length=2000, required=False, default="", allow_blank=True)
+    lines = DeliveryLineInput(many=True, allow_empty=False, max_length=500)
+
+
+class DeliveryUpdateInput(StrictInput):
+    supplier = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    delivered_on = serializers.DateField(required=False)
+    batch_note = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    lines = serializers.ListField(read_only=True, help_text="Void the delivery and record it anew to change lines.")
+
+
+class VoidInput(StrictInput):
+    reason = serializers.CharField(max_length=200)
+
+
+class AdjustmentInput(StrictInput):
+    product = TenantPrimaryKeyField(queryset=Product.objects.all())
+    reason = serializers.ChoiceField(choices=AdjustmentReason.choices)
+    quantity = serializers.DecimalField(
+        **QUANTITY,
+        required=False,
+        min_value=-MAX_QUANTITY,
+        max_value=MAX_QUANTITY,
+        help_text="Signed change: negative for waste. Give this or counted.",
+    )
+    counted = serializers.DecimalField(
+        **QUANTITY,
+        required=False,
+        min_value=Decimal(0),
+        max_value=MAX_QUANTITY,
+        help_text="The physically counted balance; the difference is recorded. Give this or quantity.",
+    )
+    note = serializers.CharField(max_length=500, required=False, default="", allow_blank=True)
+
+    def validate(self, attrs: dict) -> dict:
+        quantity, counted = attrs.get("quantity"), attrs.get("counted")
+        if (quantity is None) == (counted is None):
+            raise serializers.ValidationError({"quantity": ["Give either quantity or counted, not both."]})
+        if quantity == 0:
+            raise serializers.ValidationError({"quantity": ["A change of zero changes nothing."]})
+        if attrs["reason"] == AdjustmentReason.COUNT and counted is None:
+            raise serializers.ValidationError({"counted": ["A physical count gives the counted balance."]})
+        if attrs["reason"] == AdjustmentReason.WASTE and quantity is not None and quantity > 0:
+            raise serializers.ValidationError({"quantity": ["Waste takes stock out: the quantity is negative."]})
+        return attrs
+
+
+class AdjustmentOutput(serializers.Serializer):
+    product = ProductOutput()
+    movement = MovementOutput(allow_null=True, help_text="None when a count matched the balance.")
+
+
+class ReverseInput(StrictInput):
+    note = serializers.CharField(max_length=500, required=False, default="", allow_blank=True)
+
+
+class DeliverySeriesInput(DateRangeInput):
+    product = TenantPrimaryKeyField(queryset=Product.all_objects.all(), required=False)
+
+
+class SeriesPoint(serializers.Serializer):
+    date = serializers.DateField()
+    quantity = serializers.DecimalField(**QUANTITY)
+    movements = serializers.IntegerField()
+
+
+class ProductSeries(serializers.Serializer):
+    product_id = serializers.IntegerField()
+    name = serializers.CharField()
+    unit = serializers.CharField()
+    points = SeriesPoint(many=True)
+
+
+class ProductSeriesOutput(serializers.Serializer):
+    start = serializers.DateField()
+    end = serializers.DateField()
+    series = ProductSeries(many=True)
