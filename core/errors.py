@@ -55,7 +55,9 @@ def _flatten(detail: Any, prefix: str = "") -> dict[str, list[dict[str, str]]]:
     out: dict[str, list[dict[str, str]]] = {}
     if isinstance(detail, dict):
         for key, value in detail.items():
-            out.update(_flatten(value, f"{prefix}.{key}" if prefix else str(key)))
+            # A nested list's own error ("may not be empty") belongs to the list's field.
+            own = key == "non_field_errors" and prefix
+            out.update(_flatten(value, prefix if own else f"{prefix}.{key}" if prefix else str(key)))
     elif isinstance(detail, list):
         if detail and all(isinstance(item, exceptions.ErrorDetail) for item in detail):
             out[prefix or "non_field_errors"] = [{"code": item.code, "message": str(item)} for item in detail]

@@ -49,3 +49,16 @@ def openapi_schema(tmp_path_factory) -> dict:  # type: ignore[no-untyped-def]
     out = tmp_path_factory.mktemp("schema") / "openapi.yaml"
     call_command("spectacular", "--file", str(out), "--validate")
     return yaml.safe_load(out.read_text())
+
+
+@pytest.fixture
+def worker():  # type: ignore[no-untyped-def]
+    """A real Dramatiq worker on this run's broker (in-memory, or Redis in the services run)."""
+    import dramatiq
+
+    from workers.broker import broker
+
+    running = dramatiq.Worker(broker, worker_threads=2, worker_timeout=100)
+    running.start()
+    yield running
+    running.stop()

@@ -21,7 +21,7 @@ from domains.alarms.models import AlarmKind
 from domains.kitchen import events, selectors, variance
 from domains.kitchen.models import KitchenSettings, Meal, RecipeItem, Serving, VarianceReport
 from domains.stock.models import MovementKind
-from domains.stock.services import Change, apply_movements
+from domains.stock.services import Change, apply_movements, qty
 from realtime.events import emit
 
 logger = logging.getLogger(__name__)
@@ -41,7 +41,7 @@ def _meal_event(meal: Meal, recipe: Sequence[RecipeItem], actor: User | None) ->
             "meal_id": meal.pk,
             "name": meal.name,
             "deleted": meal.is_deleted,
-            "recipe": [{"product_id": item.product_id, "quantity": item.quantity} for item in recipe],
+            "recipe": [{"product_id": item.product_id, "quantity": qty(item.quantity)} for item in recipe],
         },
     )
 

@@ -29,6 +29,7 @@ from django.db.models import OuterRef, Q, Subquery, Sum
 
 from domains.kitchen.models import Meal, Serving
 from domains.stock.models import AdjustmentReason, Movement, MovementKind, Product
+from domains.stock.services import qty
 
 CENT = Decimal("0.01")
 
@@ -72,15 +73,15 @@ class Flow:
             "product_id": self.product_id,
             "name": self.name,
             "unit": self.unit,
-            "opening": str(self.opening),
-            "delivered": str(self.delivered),
-            "closing": str(self.closing),
-            "sold": str(self.sold),
-            "outflow": str(self.outflow),
-            "used_by_servings": str(self.used),
-            "unaccounted": str(unaccounted),
+            "opening": qty(self.opening),
+            "delivered": qty(self.delivered),
+            "closing": qty(self.closing),
+            "sold": qty(self.sold),
+            "outflow": qty(self.outflow),
+            "used_by_servings": qty(self.used),
+            "unaccounted": qty(unaccounted),
             "unaccounted_pct": str(percent(unaccounted, self.outflow)) if self.outflow > 0 else None,
-            "movements": {k: str(v) for k, v in sorted(self.by_category.items())},
+            "movements": {k: qty(v) for k, v in sorted(self.by_category.items())},
         }
 
 

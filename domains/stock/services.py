@@ -50,6 +50,11 @@ def _actor_id(actor: User | None) -> int | None:
     return actor.pk if actor else None
 
 
+def qty(value: Decimal | int | None) -> str | None:
+    """Quantities on the wire: exact, always three decimals, like the REST API."""
+    return None if value is None else f"{Decimal(value):.3f}"
+
+
 def _level_events(product: Product, before: Decimal, movement: Movement) -> list[dict[str, Any]]:
     minimum = product.minimum
     out = [
@@ -59,11 +64,11 @@ def _level_events(product: Product, before: Decimal, movement: Movement) -> list
                 "product_id": product.pk,
                 "name": product.name,
                 "unit": product.unit,
-                "quantity": product.on_hand,
-                "change": movement.quantity,
+                "quantity": qty(product.on_hand),
+                "change": qty(movement.quantity),
                 "kind": movement.kind,
                 "movement_id": movement.pk,
-                "minimum": minimum,
+                "minimum": qty(minimum),
                 "is_low": product.is_low,
             },
         }
@@ -81,8 +86,8 @@ def _crossing_events(product: Product, *, was_low: bool) -> list[dict[str, Any]]
         "product_id": product.pk,
         "name": product.name,
         "unit": product.unit,
-        "quantity": product.on_hand,
-        "minimum": product.minimum,
+        "quantity": qty(product.on_hand),
+        "minimum": qty(product.minimum),
     }
     return [{"type": kind.name, "data": data}]
 
@@ -183,7 +188,7 @@ def _product_event(product: Product, actor: User | None) -> None:
             "product_id": product.pk,
             "name": product.name,
             "unit": product.unit,
-            "minimum": product.minimum,
+            "minimum": qty(product.minimum),
             "location": product.location,
             "deleted": product.is_deleted,
         },
@@ -211,6 +216,10 @@ def product_create(
     _unique_name(tenant.pk, name)
     product = Product.objects.create(tenant=tenant, name=name, unit=unit, minimum=minimum, location=location)
     _product_event(product, actor)
+    # A new product with a minimum starts below it: say so, so that the first delivery's
+    # ``stock.recovered`` has a matching ``stock.low``.
+    crossing = _crossing_events(product, was_low=False)
+    emit_many([{"tenant_id": tenant.pk, "actor_id": _actor_id(actor), **e} for e in crossing])
     return product
 
 
@@ -266,7 +275,7 @@ def _delivery_event(delivery: Delivery, movements: Sequence[Movement], actor: Us
             "delivery_id": delivery.pk,
             "supplier": delivery.supplier,
             "delivered_on": delivery.delivered_on,
-            "lines": [{"product_id": m.product_id, "quantity": m.quantity} for m in movements],
+            "lines": [{"product_id": m.product_id, "quantity": qty(m.quantity)} for m in movements],
             "voided": delivery.voided_at is not None,
         },
     )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import dramatiq
 import pytest
 from django.utils import timezone
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
@@ -14,14 +13,6 @@ from tests.factories import user_factory
 from workers.broker import broker
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def worker():  # type: ignore[no-untyped-def]
-    running = dramatiq.Worker(broker, worker_threads=2, worker_timeout=100)
-    running.start()
-    yield running
-    running.stop()
 
 
 def test_flush_expired_tokens_deletes_only_expired_ones(worker):
