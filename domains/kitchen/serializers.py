@@ -78,6 +78,7 @@ class DeductionOutput(serializers.ModelSerializer):
 
 
 class ServingOutput(serializers.ModelSerializer):
+    portions = serializers.IntegerField()  # explicit: the model field's range differs per database
     meal_name = serializers.CharField(source="meal.name")
     served_by_username = serializers.CharField(source="served_by.username")
     deducted = serializers.SerializerMethodField()

@@ -222,7 +222,8 @@ def refresh_portions(*, tenant_id: int, meals: QuerySet) -> list[dict[str, Any]]
     """
     with transaction.atomic():
         current = list(
-            Meal.objects.select_for_update()
+            # NO KEY: a serving's insert takes a key-share lock on its meal; it must not wait here.
+            Meal.objects.select_for_update(no_key=True)
             .filter(pk__in=meals, tenant_id=tenant_id, deleted_at__isnull=True)
             .order_by("pk")
             .values_list("pk", "name", "portions", "portions_version")

@@ -1,0 +1,446 @@
+"""Kitchen benchmark on PostgreSQL (+ Redis): concurrent serving, live portions, monthly report.
+
+Phases:
+  1. serves over HTTP: two `manage.py web` processes, N cooks (keep-alive clients) serving
+     meals whose recipes overlap; one scarce ingredient makes some serves fail with 409.
+     Then the anomaly check: ledger sum = balance, balances follow row by row, none negative,
+     every 409 names a real shortage.
+  2. serves through the service API: the same, with P processes x T threads calling
+     `kitchen.services.serve` (no HTTP), to show what the domain itself sustains.
+  3. portions: 500 meals x 30 ingredients; time of the after-commit recompute after one delivery.
+  4. monthly report over 100,000 generated ledger rows.
+
+Usage:  .venv/bin/python bench/kitchen.py [--cooks 20] [--seconds 10]
+Uses postgres://postgres@127.0.0.1:5432/oqim_bench and redis://127.0.0.1:6379/14 (both wiped)
+unless DATABASE_URL / REDIS_URL say otherwise. Last line: RESULT key=value ...
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/oqim_bench")
+os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/14")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "core.settings")
+os.environ.setdefault("LOG_LEVEL", "WARNING")
+
+from bench.realtime import start_web  # noqa: E402  (two web processes, as the realtime bench runs them)
+
+
+def setup_django() -> None:
+    import django
+
+    django.setup()
+
+
+def pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def prepare() -> None:
+    url = os.environ["DATABASE_URL"]
+    server, name = url.rsplit("/", 1)
+    subprocess.run(["psql", server + "/postgres", "-qc", f"DROP DATABASE IF EXISTS {name}"], check=True)
+    subprocess.run(["psql", server + "/postgres", "-qc", f"CREATE DATABASE {name}"], check=True)
+    setup_django()
+    import redis
+    from django.core.management import call_command
+
+    redis.Redis.from_url(os.environ["REDIS_URL"]).flushdb()
+    call_command("migrate", verbosity=0)
+
+
+def kitchen_fixture(cooks: int) -> dict:
+    """A tenant with 12 shared ingredients, one scarce, 10 meals of 5 ingredients each."""
+    from core.auth import issue_tokens
+    from core.models import Membership, Organization, User
+    from core.roles import Role
+    from domains.kitchen import services as kitchen
+    from domains.stock import services as stock
+
+    tenant = Organization.objects.create(slug="bench-kitchen", name="Bench kitchen")
+    manager = User.objects.create(username="bench-manager")
+    Membership.objects.create(tenant=tenant, user=manager, role=Role.MANAGER)
+    products = [stock.product_create(tenant=tenant, name=f"ingredient-{i}", unit="g") for i in range(12)]
+    scarce = stock.product_create(tenant=tenant, name="saffron", unit="g")
+    stock.delivery_create(
+        tenant=tenant,
+        delivered_on=__import__("datetime").date.today(),
+        lines=[{"product": p, "quantity": Decimal(10**8)} for p in products] + [{"product": scarce, "quantity": 300}],
+        actor=manager,
+    )
+    rng = random.Random(7)
+    meals = []
+    for m in range(10):
+        chosen = rng.sample(products, 5) + ([scarce] if m == 0 else [])
+        recipe = [{"product": p, "quantity": Decimal(rng.randint(5, 150))} for p in chosen]
+        meals.append(kitchen.meal_create(tenant=tenant, name=f"meal-{m}", recipe=recipe))
+    tokens = []
+    for c in range(cooks):
+        user = User.objects.create(username=f"bench-cook-{c}")
+        membership = Membership.objects.create(tenant=tenant, user=user, role=Role.COOK)
+        tokens.append(str(issue_tokens(membership=membership).access_token))
+    return {"tenant": tenant.pk, "meals": [m.pk for m in meals], "tokens": tokens, "cooks": [t for t in tokens]}
+
+
+def anomalies(tenant_id: int, refusals: list[dict]) -> dict:
+    """Ledger vs balances, row by row; every refusal must name a real shortage."""
+    from django.db.models import Sum
+
+    from domains.stock.models import Movement, Product
+
+    drift = negative = broken_chain = 0
+    for product in Product.objects.filter(tenant_id=tenant_id):
+        running = Decimal(0)
+        for quantity, after in (
+            Movement.objects.filter(product=product).order_by("pk").values_list("quantity", "balance_after")
+        ):
+            running += quantity
+            broken_chain += after != running
+            negative += after < 0
+        total = Movement.objects.filter(product=product).aggregate(s=Sum("quantity"))["s"] or 0
+        drift += (product.on_hand != total) or (product.on_hand != running)
+    unjustified = sum(
+        1
+        for body in refusals
+        if body.get("error", {}).get("code") != "insufficient_stock"
+        or any(Decimal(s["needed"]) <= Decimal(s["available"]) for s in body["error"]["shortages"])
+    )
+    return {"drift": drift, "negative": negative, "broken_chain": broken_chain, "unjustified_409": unjustified}
+
+
+# -- phase 1: HTTP
+
+
+async def http_cook(port: int, token: str, meals: list[int], deadline: float, out: dict, seed: int) -> None:
+    rng = random.Random(seed)
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    n = 0
+    try:
+        while time.perf_counter() < deadline:
+            n += 1
+            body = json.dumps({"portions": rng.randint(1, 3)}).encode()
+            request = (
+                f"POST /api/kitchen/meals/{rng.choice(meals)}/serve/ HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                f"Authorization: Bearer {token}\r\nContent-Type: application/json\r\n"
+                f"Idempotency-Key: bench-{seed}-{n}\r\nContent-Length: {len(body)}\r\n\r\n"
+            ).encode() + body
+            started = time.perf_counter()
+            writer.write(request)
+            status = int((await reader.readline()).split()[1])
+            length = 0
+            while (line := await reader.readline()) not in (b"\r\n", b""):
+                if line.lower().startswith(b"content-length:"):
+                    length = int(line.split(b":")[1])
+            payload = await reader.readexactly(length)
+            out["latency"].append(time.perf_counter() - started)
+            out["status"][status] = out["status"].get(status, 0) + 1
+            if status == 409:
+                out["refusals"].append(json.loads(payload))
+    finally:
+        writer.close()
+
+
+def http_phase(fixture: dict, seconds: float) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        webs = [start_web(Path(tmp) / str(i)) for i in range(2)]
+        try:
+            out: dict = {"latency": [], "status": {}, "refusals": []}
+
+            async def run() -> None:
+                deadline = time.perf_counter() + seconds
+                await asyncio.gather(
+                    *(
+                        http_cook(webs[i % 2][1], token, fixture["meals"], deadline, out, seed=i)
+                        for i, token in enumerate(fixture["tokens"])
+                    )
+                )
+
+            started = time.perf_counter()
+            asyncio.run(run())
+            elapsed = time.perf_counter() - started
+        finally:
+            for process, _ in webs:
+                process.terminate()
+                process.wait(15)
+    served = out["status"].get(201, 0)
+    return {
+        "serves_per_s": served / elapsed,
+        "requests_per_s": len(out["latency"]) / elapsed,
+        "p50_ms": pct(out["latency"], 0.50) * 1000,
+        "p99_ms": pct(out["latency"], 0.99) * 1000,
+        "status": out["status"],
+        "refusals": out["refusals"],
+    }
+
+
+# -- phase 2: service API in several processes
+
+
+def service_worker(tenant_id: int, meals: list[int], threads: int, seconds: float, seed: int) -> None:
+    setup_django()
+    from django.db import connections
+
+    from core.models import Membership
+    from domains.kitchen import services as kitchen
+    from domains.kitchen.models import Meal
+    from domains.stock.services import InsufficientStock
+
+    cooks = list(Membership.objects.filter(tenant_id=tenant_id, role="cook").select_related("user"))
+    meal_rows = list(Meal.objects.filter(pk__in=meals))
+    out = {"latency": [], "served": 0, "refusals": []}
+    lock = threading.Lock()
+    deadline = time.perf_counter() + seconds
+
+    def run(t: int) -> None:
+        rng = random.Random(seed * 100 + t)
+        cook = cooks[(seed * threads + t) % len(cooks)].user
+        while time.perf_counter() < deadline:
+            started = time.perf_counter()
+            try:
+                kitchen.serve(meal=rng.choice(meal_rows), portions=rng.randint(1, 3), actor=cook)
+                ok = True
+            except InsufficientStock as exc:
+                ok = False
+                refusal = {"error": {"code": "insufficient_stock", "shortages": exc.extra["shortages"]}}
+            with lock:
+                out["latency"].append(time.perf_counter() - started)
+                if ok:
+                    out["served"] += 1
+                else:
+                    out["refusals"].append(refusal)
+        connections.close_all()
+
+    pool = [threading.Thread(target=run, args=(t,)) for t in range(threads)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    print(json.dumps(out))
+
+
+def service_phase(fixture: dict, processes: int, threads: int, seconds: float) -> dict:
+    started = time.perf_counter()
+    procs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                __file__,
+                "--service-worker",
+                json.dumps([fixture["tenant"], fixture["meals"], threads, seconds, p]),
+            ],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for p in range(processes)
+    ]
+    results = [json.loads(p.communicate()[0].strip().splitlines()[-1]) for p in procs]
+    elapsed = time.perf_counter() - started
+    latency = [x for r in results for x in r["latency"]]
+    return {
+        "serves_per_s": sum(r["served"] for r in results) / seconds,
+        "p50_ms": pct(latency, 0.5) * 1000,
+        "p99_ms": pct(latency, 0.99) * 1000,
+        "refusals": [x for r in results for x in r["refusals"]],
+        "wall_s": elapsed,
+    }
+
+
+# -- phase 3: portions for 500 meals x 30 ingredients
+
+
+def portions_phase() -> dict:
+    import datetime
+
+    from django.db import transaction
+
+    from core.models import Organization, User
+    from domains.kitchen import services as kitchen
+    from domains.kitchen.models import Meal, RecipeItem
+    from domains.stock import services as stock
+    from domains.stock.models import Product
+
+    tenant = Organization.objects.create(slug="bench-portions", name="Bench portions")
+    actor = User.objects.create(username="bench-portions")
+    products = Product.objects.bulk_create(
+        [Product(tenant=tenant, name=f"p{i}", unit="g", on_hand=0) for i in range(30)]
+    )
+    meals = Meal.objects.bulk_create([Meal(tenant=tenant, name=f"m{i}") for i in range(500)])
+    RecipeItem.objects.bulk_create(
+        [
+            RecipeItem(tenant=tenant, meal=m, product=p, quantity=Decimal(10 + (i % 7)))
+            for m in meals
+            for i, p in enumerate(products)
+        ],
+        batch_size=5000,
+    )
+    # Everything plentiful except p0, the bottleneck of every meal.
+    with transaction.atomic():
+        stock.apply_movements(
+            tenant_id=tenant.pk,
+            kind="delivery",
+            changes=[stock.Change(product_id=p.pk, quantity=Decimal(10**7)) for p in products[1:]]
+            + [stock.Change(product_id=products[0].pk, quantity=Decimal(1000))],
+        )
+    kitchen.refresh_portions(tenant_id=tenant.pk, meals=Meal.objects.filter(tenant=tenant))
+    timings = []
+    for _ in range(5):
+        stock.delivery_create(
+            tenant=tenant,
+            delivered_on=datetime.date.today(),
+            lines=[{"product": products[0], "quantity": Decimal(500)}],
+            actor=actor,
+        )  # the after-commit refresh runs inside this call; time it on its own too:
+        stock.adjust(product=products[0], reason="waste", quantity=Decimal(-500), actor=actor)
+        started = time.perf_counter()
+        kitchen.refresh_portions(tenant_id=tenant.pk, meals=Meal.objects.filter(tenant=tenant))
+        timings.append(time.perf_counter() - started)
+    # one real delivery with its refresh, end to end
+    started = time.perf_counter()
+    stock.delivery_create(
+        tenant=tenant,
+        delivered_on=datetime.date.today(),
+        lines=[{"product": products[0], "quantity": Decimal(700)}],
+        actor=actor,
+    )
+    end_to_end = time.perf_counter() - started
+    changed = Meal.objects.filter(tenant=tenant, portions_version__gt=1).count()
+    return {
+        "recompute_ms": statistics.median(timings) * 1000,
+        "delivery_with_refresh_ms": end_to_end * 1000,
+        "meals_changed": changed,
+    }
+
+
+# -- phase 4: monthly report over 100,000 ledger rows
+
+
+def report_phase(rows: int) -> dict:
+    import datetime
+
+    from django.utils import timezone
+
+    from core.models import Organization, User
+    from core.timezones import local_today
+    from domains.kitchen import services as kitchen
+    from domains.kitchen.models import Meal, RecipeItem, Serving
+    from domains.stock.models import Movement, Product
+
+    tenant = Organization.objects.create(slug="bench-report", name="Bench report")
+    cook = User.objects.create(username="bench-report-cook")
+    products = Product.objects.bulk_create([Product(tenant=tenant, name=f"r{i}", unit="g") for i in range(20)])
+    meals = Meal.objects.bulk_create([Meal(tenant=tenant, name=f"rm{i}") for i in range(10)])
+    rng = random.Random(3)
+    recipes = {m.pk: rng.sample(products, 5) for m in meals}
+    RecipeItem.objects.bulk_create(
+        [RecipeItem(tenant=tenant, meal=m, product=p, quantity=Decimal(50)) for m in meals for p in recipes[m.pk]]
+    )
+    month = (local_today(tenant).replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
+    start, end = kitchen.month_bounds(tenant, month)
+    balance = {p.pk: Decimal(0) for p in products}
+    movements = []
+    at = start + datetime.timedelta(minutes=1)
+    step = (end - start - datetime.timedelta(minutes=2)) / (rows // 5)
+    for p in products:  # a big delivery first
+        balance[p.pk] += 10**9
+        movements.append(
+            Movement(
+                tenant=tenant, product=p, kind="delivery", quantity=10**9, balance_after=balance[p.pk], created_at=at
+            )
+        )
+    servings = []
+    while len(movements) + 5 * len(servings) < rows:
+        meal = rng.choice(meals)
+        servings.append(Serving(tenant=tenant, meal=meal, portions=2, served_by=cook, served_at=at))
+        at += step
+    Serving.objects.bulk_create(servings, batch_size=5000)
+    for serving in servings:
+        for p in recipes[serving.meal_id]:
+            balance[p.pk] -= 100
+            movements.append(
+                Movement(
+                    tenant=tenant,
+                    product=p,
+                    kind="serving",
+                    quantity=-100,
+                    balance_after=balance[p.pk],
+                    source_type="serving",
+                    source_id=serving.pk,
+                    created_at=serving.served_at,
+                )
+            )
+    Movement.objects.bulk_create(movements[:rows], batch_size=5000)
+    total = Movement.objects.filter(tenant=tenant).count()
+    started = time.perf_counter()
+    report = kitchen.build_variance_report(tenant=tenant, month=month, now=timezone.now())
+    return {"report_rows": total, "report_ms": (time.perf_counter() - started) * 1000, "report_served": report.served}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--cooks", type=int, default=20)
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--report-rows", type=int, default=100_000)
+    parser.add_argument("--service-worker")
+    args = parser.parse_args()
+    if args.service_worker:
+        service_worker(*json.loads(args.service_worker))
+        return
+
+    prepare()
+    fixture = kitchen_fixture(args.cooks)
+    http = http_phase(fixture, args.seconds)
+    print(
+        f"http: {http['serves_per_s']:.0f} serves/s ({http['requests_per_s']:.0f} requests/s), "
+        f"p50 {http['p50_ms']:.1f} ms, p99 {http['p99_ms']:.1f} ms, statuses {http['status']}"
+    )
+    service = service_phase(fixture, processes=4, threads=max(1, args.cooks // 4), seconds=args.seconds)
+    print(
+        f"service API: {service['serves_per_s']:.0f} serves/s, "
+        f"p50 {service['p50_ms']:.1f} ms, p99 {service['p99_ms']:.1f} ms"
+    )
+    check = anomalies(fixture["tenant"], http["refusals"] + service["refusals"])
+    print(f"anomalies: {check}, 409s checked: {len(http['refusals']) + len(service['refusals'])}")
+    portions = portions_phase()
+    print(
+        f"portions: 500 meals x 30 ingredients recomputed in {portions['recompute_ms']:.1f} ms; "
+        f"delivery + refresh {portions['delivery_with_refresh_ms']:.1f} ms, {portions['meals_changed']} meals changed"
+    )
+    report = report_phase(args.report_rows)
+    print(f"monthly report over {report['report_rows']} ledger rows: {report['report_ms']:.0f} ms")
+    fields = {
+        "http_serves_per_s": f"{http['serves_per_s']:.0f}",
+        "http_p50_ms": f"{http['p50_ms']:.1f}",
+        "http_p99_ms": f"{http['p99_ms']:.1f}",
+        "service_serves_per_s": f"{service['serves_per_s']:.0f}",
+        "service_p50_ms": f"{service['p50_ms']:.1f}",
+        "service_p99_ms": f"{service['p99_ms']:.1f}",
+        "refused_409": len(http["refusals"]) + len(service["refusals"]),
+        **check,
+        "portions_recompute_ms": f"{portions['recompute_ms']:.1f}",
+        "delivery_with_refresh_ms": f"{portions['delivery_with_refresh_ms']:.1f}",
+        "report_rows": report["report_rows"],
+        "report_ms": f"{report['report_ms']:.0f}",
+    }
+    print("RESULT " + " ".join(f"{k}={v}" for k, v in fields.items()))
+
+
+if __name__ == "__main__":
+    main()
