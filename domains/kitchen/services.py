@@ -297,7 +297,7 @@ def build_variance_report(*, tenant: Organization, month: date, now: datetime | 
     start, end = month_bounds(tenant, month)
     complete = now >= end
     figures = variance.compute(tenant_id=tenant.pk, start=start, end=min(end, now))
-    threshold = selectors.kitchen_settings(tenant=tenant).variance_threshold_pct
+    threshold = Decimal(selectors.kitchen_settings(tenant=tenant).variance_threshold_pct).quantize(Decimal("0.01"))
     report, _ = VarianceReport.objects.select_for_update().update_or_create(
         tenant=tenant,
         month=start.date(),

@@ -19,10 +19,12 @@ which is the share of the limiting ingredient's outflow that no serving accounts
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 from typing import Any
 
 from django.db.models import OuterRef, Q, Subquery, Sum
@@ -64,8 +66,9 @@ class Flow:
         return self.opening + self.delivered - self.closing - self.sold
 
     @property
-    def ratio(self) -> Decimal | None:
-        return self.outflow / self.used if self.used > 0 else None
+    def ratio(self) -> Fraction | None:
+        # Exact: 6 portions x 800/600 must floor to 8, not to 7.999... in decimal arithmetic.
+        return Fraction(self.outflow) / Fraction(self.used) if self.used > 0 else None
 
     def as_dict(self) -> dict[str, Any]:
         unaccounted = self.outflow - self.used
@@ -156,8 +159,8 @@ def compute(*, tenant_id: int, start: datetime, end: datetime) -> dict[str, Any]
     meals = []
     for meal_id, portions in sorted(served.items(), key=lambda item: names[item[0]]):
         ratios = [(flows[pid].ratio, pid) for pid in products.get(meal_id, ()) if flows[pid].ratio is not None]
-        ratio, limiting = max(ratios) if ratios else (Decimal(1), None)
-        possible = int((portions * ratio).to_integral_value(rounding="ROUND_FLOOR"))
+        ratio, limiting = max(ratios) if ratios else (Fraction(1), None)
+        possible = math.floor(portions * ratio)
         meals.append(
             {
                 "meal_id": meal_id,

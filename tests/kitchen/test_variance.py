@@ -166,3 +166,14 @@ def test_the_schedule_builds_the_month_just_finished_in_each_tenants_time_zone(t
         served=0, possible=0, difference_pct=0, threshold_pct=15, meals=[], ingredients=[], built_at=instant,
     )  # fmt: skip
     assert tokyo.pk not in {t.pk for t, _ in tasks.months_due([tokyo])}
+
+
+def test_possible_portions_are_computed_exactly_not_in_rounded_decimals(tenant, admin):
+    rice = product_factory(tenant=tenant)
+    stock_up(rice, 1000, actor=admin.user)
+    plov = meal_factory(tenant=tenant, recipe={rice: 100})
+    services.serve(meal=plov, portions=6, actor=admin.user)
+    stock.adjust(product=rice, reason="waste", quantity=Decimal(-200), actor=admin.user)
+    # outflow 800 / used 600 = 4/3: 6 portions could have been 8 (not 7.99... floored to 7)
+    report = services.build_variance_report(tenant=tenant, month=date.today(), now=after_month_end(tenant))
+    assert (report.served, report.possible, report.difference_pct) == (6, 8, Decimal("25.00"))

@@ -60,10 +60,10 @@ def test_emitted_events_validate_against_the_document(tenant, admin, django_capt
         stock_up(rice, 1000, actor=admin.user)
         kitchen.serve(meal=plov, portions=6, actor=admin.user)
     stock.product_update(product=rice, minimum=Decimal(100), actor=admin.user)
-    kitchen.settings_update(tenant=tenant, variance_threshold_pct=Decimal(1), actor=admin.user)
     stock.adjust(product=rice, reason="waste", quantity=Decimal(-200), actor=admin.user)
     report = kitchen.build_variance_report(tenant=tenant, month=date.today(), now=timezone.now() + timedelta(days=40))
     alarms.acknowledge(alarm=report.alarm, actor=admin.user)
+    kitchen.settings_update(tenant=tenant, variance_threshold_pct=Decimal(20), actor=admin.user)
     # then every event is an envelope whose data matches its type's schema
     rows = list(OutboxEvent.objects.order_by("pk"))
     assert {r.type for r in rows} == set(EVENT_TYPES)
