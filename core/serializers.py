@@ -7,12 +7,14 @@ error with the field named, not silently dropped (a typo would otherwise look li
 from __future__ import annotations
 
 import zoneinfo
+from datetime import timedelta
 from typing import Any
 
 from rest_framework import serializers
 
 from core.models import Membership, Organization, User
 from core.roles import Role, capabilities_of
+from core.timezones import local_today
 
 
 class StrictInput(serializers.Serializer):
@@ -167,10 +169,6 @@ class DateRangeInput(StrictInput):
     end = serializers.DateField(required=False)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        from datetime import timedelta
-
-        from core.timezones import local_today
-
         end = attrs.get("end") or local_today(self.context["tenant"])
         start = attrs.get("start") or end - timedelta(days=29)
         if start > end:
