@@ -97,7 +97,7 @@ def kitchen_fixture(cooks: int) -> dict:
         user = User.objects.create(username=f"bench-cook-{c}")
         membership = Membership.objects.create(tenant=tenant, user=user, role=Role.COOK)
         tokens.append(str(issue_tokens(membership=membership).access_token))
-    return {"tenant": tenant.pk, "meals": [m.pk for m in meals], "tokens": tokens, "cooks": [t for t in tokens]}
+    return {"tenant": tenant.pk, "meals": [m.pk for m in meals], "tokens": tokens}
 
 
 def anomalies(tenant_id: int, refusals: list[dict]) -> dict:

@@ -53,3 +53,15 @@ class SoftDeletable(models.Model):
 
     def mark_deleted(self) -> None:
         self.deleted_at = timezone.now()
+
+
+def require_unique_name(model: type[models.Model], *, tenant_id: int, name: str, exclude: int | None = None) -> None:
+    """Names of live rows are unique per tenant, case-insensitively: a 400 on ``name``, not a
+    database error (the unique constraint is the backstop)."""
+    from rest_framework.exceptions import ValidationError
+
+    clash = model.objects.filter(tenant_id=tenant_id, name__iexact=name)
+    if exclude:
+        clash = clash.exclude(pk=exclude)
+    if clash.exists():
+        raise ValidationError({"name": [f"A {model._meta.verbose_name} with this name exists."]}, code="unique")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
+from django.db.models import F
 from django.utils import timezone
 
 from core.models import Membership, Organization
@@ -89,12 +90,8 @@ def seed(tenant: Organization) -> None:
     this_month = local_today(tenant).replace(day=1)
     last_month = (this_month - timedelta(days=1)).replace(day=1)
     offset = timezone.now() - (start_of_day(tenant, last_month) + timedelta(days=14))
-    for movement in Movement.objects.filter(tenant=tenant):
-        movement.created_at -= offset
-        movement.save(update_fields=["created_at"])
-    for serving in Serving.objects.filter(tenant=tenant):
-        serving.served_at -= offset
-        serving.save(update_fields=["served_at"])
+    Movement.objects.filter(tenant=tenant).update(created_at=F("created_at") - offset)
+    Serving.objects.filter(tenant=tenant).update(served_at=F("served_at") - offset)
     Delivery.objects.filter(tenant=tenant).update(delivered_on=last_month + timedelta(days=1))
     services.build_variance_report(tenant=tenant, month=last_month)
 

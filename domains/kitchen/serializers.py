@@ -12,7 +12,7 @@ from core.serializers import DateRangeInput, StrictInput, TenantPrimaryKeyField
 from domains.kitchen.models import KitchenSettings, Meal, RecipeItem, Serving, VarianceReport
 from domains.kitchen.services import MAX_PORTIONS
 from domains.stock.models import Movement, Product
-from domains.stock.serializers import ProductSeries, quantity_field
+from domains.stock.serializers import quantity_field
 
 
 class RecipeLineInput(StrictInput):
@@ -135,18 +135,8 @@ class ReportQueuedOutput(serializers.Serializer):
     status = serializers.CharField()
 
 
-class ConsumptionSeriesInput(DateRangeInput):
-    product = TenantPrimaryKeyField(queryset=Product.all_objects.all(), required=False)
-
-
 class ServingsSeriesInput(DateRangeInput):
     meal = TenantPrimaryKeyField(queryset=Meal.all_objects.all(), required=False)
-
-
-class ConsumptionSeriesOutput(serializers.Serializer):
-    start = serializers.DateField()
-    end = serializers.DateField()
-    series = ProductSeries(many=True)
 
 
 class ServingsPoint(serializers.Serializer):

@@ -15,6 +15,7 @@ from rest_framework.exceptions import ValidationError
 
 from core.errors import Conflict
 from core.models import Organization, User
+from core.tenancy import require_unique_name
 from core.timezones import start_of_day
 from domains.alarms import services as alarms
 from domains.alarms.models import AlarmKind
@@ -46,14 +47,6 @@ def _meal_event(meal: Meal, recipe: Sequence[RecipeItem], actor: User | None) ->
     )
 
 
-def _unique_name(tenant_id: int, name: str, exclude: int | None = None) -> None:
-    clash = Meal.objects.filter(tenant_id=tenant_id, name__iexact=name)
-    if exclude:
-        clash = clash.exclude(pk=exclude)
-    if clash.exists():
-        raise ValidationError({"name": ["A meal with this name exists."]}, code="unique")
-
-
 def _write_recipe(meal: Meal, recipe: Sequence[dict[str, Any]]) -> list[RecipeItem]:
     """Replace the recipe. Past servings keep what they deducted (ledger rows), so nothing
     historical changes."""
@@ -79,7 +72,7 @@ def meal_create(
     actor: User | None = None,
 ) -> Meal:
     """``recipe``: ``[{"product": Product, "quantity": Decimal per portion}, …]``."""
-    _unique_name(tenant.pk, name)
+    require_unique_name(Meal, tenant_id=tenant.pk, name=name)
     meal = Meal.objects.create(tenant=tenant, name=name, description=description)
     items = _write_recipe(meal, recipe)
     _meal_event(meal, items, actor)
@@ -98,7 +91,7 @@ def meal_update(
 ) -> Meal:
     meal = Meal.objects.select_for_update().get(pk=meal.pk)
     if name is not None and name != meal.name:
-        _unique_name(meal.tenant_id, name, exclude=meal.pk)
+        require_unique_name(Meal, tenant_id=meal.tenant_id, name=name, exclude=meal.pk)
         meal.name = name
     if description is not None:
         meal.description = description
@@ -154,18 +147,22 @@ def serve(*, meal: Meal, portions: int, actor: User, idempotency_key: str | None
     first serving instead of serving twice. Returns the serving and whether it is new.
     """
     _check_portions(portions)
-    if idempotency_key:
-        earlier = Serving.objects.filter(tenant_id=meal.tenant_id, idempotency_key=idempotency_key).first()
-        if earlier:
-            return _replay(earlier, meal=meal, portions=portions), False
-    try:
-        return _serve(meal=meal, portions=portions, actor=actor, idempotency_key=idempotency_key), True
-    except IntegrityError:
-        # A concurrent request with the same key committed first; the unique index made us wait.
-        earlier = Serving.objects.filter(tenant_id=meal.tenant_id, idempotency_key=idempotency_key).first()
-        if not idempotency_key or earlier is None:
-            raise
-        return _replay(earlier, meal=meal, portions=portions), False
+
+    def earlier() -> Serving | None:
+        if not idempotency_key:
+            return None
+        return Serving.objects.filter(tenant_id=meal.tenant_id, idempotency_key=idempotency_key).first()
+
+    first = earlier()
+    if first is None:
+        try:
+            return _serve(meal=meal, portions=portions, actor=actor, idempotency_key=idempotency_key), True
+        except IntegrityError:
+            # A concurrent request with the same key committed first; the unique index made us wait.
+            first = earlier()
+            if first is None:
+                raise
+    return _replay(first, meal=meal, portions=portions), False
 
 
 @transaction.atomic

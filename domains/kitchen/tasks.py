@@ -36,11 +36,11 @@ def build_variance_report(tenant_id: int, month: str) -> None:
     )
 
 
-def months_due(now_tenants: list[Organization]) -> list[tuple[Organization, date]]:
+def months_due(tenants: list[Organization]) -> list[tuple[Organization, date]]:
     """For each organization whose local month has turned, the month just finished, unless its
     complete report exists already."""
     due = []
-    for tenant in now_tenants:
+    for tenant in tenants:
         previous = (local_today(tenant).replace(day=1) - timedelta(days=1)).replace(day=1)
         if not VarianceReport.objects.filter(tenant=tenant, month=previous, complete=True).exists():
             due.append((tenant, previous))

@@ -14,12 +14,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.views.charts import ChartView
 from core.viewsets import TenantScopedViewSet
 from domains.kitchen import selectors, services, tasks
 from domains.kitchen.models import Meal, Serving
 from domains.kitchen.serializers import (
-    ConsumptionSeriesInput,
-    ConsumptionSeriesOutput,
     MealCreateInput,
     MealOutput,
     MealUpdateInput,
@@ -34,6 +33,7 @@ from domains.kitchen.serializers import (
     SettingsInput,
     SettingsOutput,
 )
+from domains.stock.serializers import ProductRangeInput, ProductSeriesOutput
 
 TAGS = ["kitchen"]
 IDEMPOTENCY_KEY = OpenApiParameter(
@@ -211,31 +211,23 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantScop
         return Response({"month": month, "status": "queued"}, status=status.HTTP_202_ACCEPTED)
 
 
-class ConsumptionSeriesView(APIView):
-    capabilities = {"get": "analytics.view"}
+@extend_schema(parameters=[ProductRangeInput], responses={200: ProductSeriesOutput}, tags=["reports"])
+class ConsumptionSeriesView(ChartView):
+    """Quantity of each ingredient servings consumed, per organization-local day."""
 
-    @extend_schema(parameters=[ConsumptionSeriesInput], responses={200: ConsumptionSeriesOutput}, tags=["reports"])
-    def get(self, request: Request) -> Response:
-        """Quantity of each ingredient servings consumed, per organization-local day."""
-        params = ConsumptionSeriesInput(data=request.query_params, context={"tenant": request.tenant})
-        params.is_valid(raise_exception=True)
-        start, end, product = (params.validated_data.get(k) for k in ("start", "end", "product"))
-        series = selectors.consumption_series(
-            tenant=request.tenant, start=start, end=end, product_id=product.pk if product else None
-        )
-        return Response(ConsumptionSeriesOutput({"start": start, "end": end, "series": series}).data)
+    params = ProductRangeInput
+    output = ProductSeriesOutput
+
+    def series(self, **kwargs):  # type: ignore[no-untyped-def]
+        return selectors.consumption_series(**kwargs)
 
 
-class ServingsSeriesView(APIView):
-    capabilities = {"get": "analytics.view"}
+@extend_schema(parameters=[ServingsSeriesInput], responses={200: ServingsSeriesOutput}, tags=["reports"])
+class ServingsSeriesView(ChartView):
+    """Portions served per meal per organization-local day."""
 
-    @extend_schema(parameters=[ServingsSeriesInput], responses={200: ServingsSeriesOutput}, tags=["reports"])
-    def get(self, request: Request) -> Response:
-        """Portions served per meal per organization-local day."""
-        params = ServingsSeriesInput(data=request.query_params, context={"tenant": request.tenant})
-        params.is_valid(raise_exception=True)
-        start, end, meal = (params.validated_data.get(k) for k in ("start", "end", "meal"))
-        series = selectors.servings_series(
-            tenant=request.tenant, start=start, end=end, meal_id=meal.pk if meal else None
-        )
-        return Response(ServingsSeriesOutput({"start": start, "end": end, "series": series}).data)
+    params = ServingsSeriesInput
+    output = ServingsSeriesOutput
+
+    def series(self, **kwargs):  # type: ignore[no-untyped-def]
+        return selectors.servings_series(**kwargs)

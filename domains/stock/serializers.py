@@ -181,7 +181,9 @@ class ReverseInput(StrictInput):
     note = serializers.CharField(max_length=500, required=False, default="", allow_blank=True)
 
 
-class DeliverySeriesInput(DateRangeInput):
+class ProductRangeInput(DateRangeInput):
+    """A chart's range, optionally narrowed to one product (a deleted one still has history)."""
+
     product = TenantPrimaryKeyField(queryset=Product.all_objects.all(), required=False)
 
 

@@ -19,6 +19,7 @@ from rest_framework.exceptions import ValidationError
 
 from core.errors import Conflict
 from core.models import Organization, User
+from core.tenancy import require_unique_name
 from core.timezones import local_today
 from domains.stock import events, signals
 from domains.stock.models import AdjustmentReason, Delivery, Movement, MovementKind, Product
@@ -48,6 +49,11 @@ class Change:
 
 def _actor_id(actor: User | None) -> int | None:
     return actor.pk if actor else None
+
+
+def _emit_all(tenant_id: int, actor: User | None, events: list[dict[str, Any]]) -> None:
+    """Emit ``{"type", "data"}`` items as one batch."""
+    emit_many([{"tenant_id": tenant_id, "actor_id": _actor_id(actor), **event} for event in events])
 
 
 def qty(value: Decimal | int | None) -> str | None:
@@ -165,13 +171,7 @@ def apply_movements(
 
     # One level event per product (its last movement), crossings judged on the whole change.
     last = {m.product_id: m for m in movements}
-    emit_many(
-        [
-            {"tenant_id": tenant_id, "actor_id": _actor_id(actor), **event}
-            for pid in ids
-            for event in _level_events(products[pid], before[pid], last[pid])
-        ]
-    )
+    _emit_all(tenant_id, actor, [e for pid in ids for e in _level_events(products[pid], before[pid], last[pid])])
     signals.levels_changed.send(sender=Product, tenant_id=tenant_id, product_ids=ids)
     return movements
 
@@ -195,14 +195,6 @@ def _product_event(product: Product, actor: User | None) -> None:
     )
 
 
-def _unique_name(tenant_id: int, name: str, exclude: int | None = None) -> None:
-    clash = Product.objects.filter(tenant_id=tenant_id, name__iexact=name)
-    if exclude:
-        clash = clash.exclude(pk=exclude)
-    if clash.exists():
-        raise ValidationError({"name": ["A product with this name exists."]}, code="unique")
-
-
 @transaction.atomic
 def product_create(
     *,
@@ -213,13 +205,12 @@ def product_create(
     location: str = "",
     actor: User | None = None,
 ) -> Product:
-    _unique_name(tenant.pk, name)
+    require_unique_name(Product, tenant_id=tenant.pk, name=name)
     product = Product.objects.create(tenant=tenant, name=name, unit=unit, minimum=minimum, location=location)
     _product_event(product, actor)
     # A new product with a minimum starts below it: say so, so that the first delivery's
     # ``stock.recovered`` has a matching ``stock.low``.
-    crossing = _crossing_events(product, was_low=False)
-    emit_many([{"tenant_id": tenant.pk, "actor_id": _actor_id(actor), **e} for e in crossing])
+    _emit_all(tenant.pk, actor, _crossing_events(product, was_low=False))
     return product
 
 
@@ -240,7 +231,7 @@ def product_update(
     product = Product.objects.select_for_update().get(pk=product.pk)
     was_low = product.is_low
     if name is not None and name != product.name:
-        _unique_name(product.tenant_id, name, exclude=product.pk)
+        require_unique_name(Product, tenant_id=product.tenant_id, name=name, exclude=product.pk)
         product.name = name
     if minimum is not _UNSET:
         product.minimum = minimum
@@ -248,8 +239,7 @@ def product_update(
         product.location = location
     product.save()
     _product_event(product, actor)
-    crossing = _crossing_events(product, was_low=was_low)
-    emit_many([{"tenant_id": product.tenant_id, "actor_id": _actor_id(actor), **e} for e in crossing])
+    _emit_all(product.tenant_id, actor, _crossing_events(product, was_low=was_low))
     return product
 
 

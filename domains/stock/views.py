@@ -10,6 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.views.charts import ChartView
 from core.viewsets import TenantScopedViewSet
 from domains.stock import selectors, services
 from domains.stock.models import AdjustmentReason, Delivery, Movement, MovementKind, Product
@@ -18,11 +19,11 @@ from domains.stock.serializers import (
     AdjustmentOutput,
     DeliveryCreateInput,
     DeliveryOutput,
-    DeliverySeriesInput,
     DeliveryUpdateInput,
     MovementOutput,
     ProductCreateInput,
     ProductOutput,
+    ProductRangeInput,
     ProductSeriesOutput,
     ProductUpdateInput,
     ReverseInput,
@@ -199,17 +200,12 @@ class AdjustmentView(APIView):
         return Response(body, status=status.HTTP_201_CREATED if movement else status.HTTP_200_OK)
 
 
-class DeliverySeriesView(APIView):
-    capabilities = {"get": "analytics.view"}
+@extend_schema(parameters=[ProductRangeInput], responses={200: ProductSeriesOutput}, tags=["reports"])
+class DeliverySeriesView(ChartView):
+    """Quantity delivered per product per organization-local day (net of voided deliveries)."""
 
-    @extend_schema(parameters=[DeliverySeriesInput], responses={200: ProductSeriesOutput}, tags=["reports"])
-    def get(self, request: Request) -> Response:
-        """Quantity delivered per product per organization-local day (net of voided deliveries)."""
-        params = DeliverySeriesInput(data=request.query_params, context={"tenant": request.tenant})
-        params.is_valid(raise_exception=True)
-        start, end = params.validated_data["start"], params.validated_data["end"]
-        product = params.validated_data.get("product")
-        series = selectors.delivery_series(
-            tenant=request.tenant, start=start, end=end, product_id=product.pk if product else None
-        )
-        return Response(ProductSeriesOutput({"start": start, "end": end, "series": series}).data)
+    params = ProductRangeInput
+    output = ProductSeriesOutput
+
+    def series(self, **kwargs):  # type: ignore[no-untyped-def]
+        return selectors.delivery_series(**kwargs)
