@@ -8,6 +8,7 @@ DATABASE_URL and REDIS_URL come from this environment (compose's hostnames do no
 
 from __future__ import annotations
 
+import base64
 import os
 import re
 import secrets
@@ -100,6 +101,7 @@ def main() -> None:
     host_env = {
         **os.environ,
         "SECRET_KEY": secrets.token_urlsafe(48),
+        "FIELD_ENCRYPTION_KEYS": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "PORT": port,
     }

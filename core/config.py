@@ -50,7 +50,9 @@ def database_config(env: environ.Env, data_dir: Path) -> dict[str, Any]:
     return config
 
 
-def check_production(*, secret_key: str, debug: bool, allowed_hosts: list[str]) -> None:
+def check_production(
+    *, secret_key: str, debug: bool, allowed_hosts: list[str], encryption_keys: list[str] | None = None
+) -> None:
     """Refuse to start production with settings that are only safe on a laptop."""
     problems = []
     if not secret_key:
@@ -62,6 +64,12 @@ def check_production(*, secret_key: str, debug: bool, allowed_hosts: list[str]) 
         problems.append("DEBUG is on")
     if not allowed_hosts:
         problems.append("ALLOWED_HOSTS is empty")
+    from core.secrets import valid_key
+
+    if not encryption_keys:
+        problems.append("FIELD_ENCRYPTION_KEYS is not set (PINs would be sealed with a key derived from SECRET_KEY)")
+    elif not all(valid_key(key) for key in encryption_keys):
+        problems.append("FIELD_ENCRYPTION_KEYS holds a value that is not a Fernet key")
     if problems:
         raise ConfigurationError("Refusing to start in production: " + "; ".join(problems) + ".")
 

@@ -21,11 +21,12 @@ PUBLIC = "public"
 AUTHENTICATED = "authenticated"
 
 
-def required_capability(view: APIView, request: Request) -> str | None:
+def required_capability(view: APIView, request: Request) -> str | tuple[str, ...] | None:
+    """The capability an action needs, or a tuple of capabilities any one of which will do."""
     key = getattr(view, "action", None) or request.method.lower()
     if key == "head":
         key = "get"
-    mapping: dict[str, str] = getattr(view, "capabilities", {}) or {}
+    mapping: dict[str, str | tuple[str, ...]] = getattr(view, "capabilities", {}) or {}
     return mapping.get(key)
 
 
@@ -43,9 +44,10 @@ class HasCapability(BasePermission):
         membership = getattr(request, "membership", None)
         if membership is None:
             raise PermissionDenied("You have no active membership in this organization.", code="no_membership")
-        if required is None or not has_capability(membership.role, required):
+        needed = (required,) if isinstance(required, str) else tuple(required or ())
+        if not any(has_capability(membership.role, capability) for capability in needed):
             raise PermissionDenied(
-                f"Your role ({membership.role}) may not do this ({required or 'unlisted action'}).",
+                f"Your role ({membership.role}) may not do this ({' or '.join(needed) or 'unlisted action'}).",
                 code="permission_denied",
             )
         return True

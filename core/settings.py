@@ -36,6 +36,8 @@ SECRET_KEY = env.str("SECRET_KEY", default="" if IS_PRODUCTION else _DEV_SECRET)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[] if IS_PRODUCTION else ["*"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 REDIS_URL = env.str("REDIS_URL", default="")
+# Fernet keys sealing PINs and provider credentials at rest; the first seals (core.secrets).
+FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
 EMBEDDED = not REDIS_URL
 DATA_DIR = Path(env.str("OQIM_DATA_DIR", default=str(BASE_DIR / "var")))
 
@@ -59,6 +61,7 @@ INSTALLED_APPS = [
     "domains.stock",
     "domains.kitchen",
     "domains.alarms",
+    "domains.orders",
 ]
 
 MIDDLEWARE = [
@@ -197,6 +200,13 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api",
+    "ENUM_NAME_OVERRIDES": {
+        "OrderStatusEnum": "domains.orders.models.OrderStatus",
+        "ProviderKindEnum": "domains.orders.models.ProviderKind",
+        "AttemptKindEnum": "domains.orders.models.AttemptKind",
+        "AttemptOutcomeEnum": "domains.orders.models.Outcome",
+        "MovementKindEnum": "domains.stock.models.MovementKind",
+    },
 }
 
 # Dramatiq: the worker's graceful shutdown; compose's stop_grace_period must exceed it.
@@ -266,7 +276,9 @@ CSRF_COOKIE_SECURE = IS_PRODUCTION
 X_FRAME_OPTIONS = "DENY"
 
 if IS_PRODUCTION:
-    check_production(secret_key=SECRET_KEY, debug=DEBUG, allowed_hosts=ALLOWED_HOSTS)
+    check_production(
+        secret_key=SECRET_KEY, debug=DEBUG, allowed_hosts=ALLOWED_HOSTS, encryption_keys=FIELD_ENCRYPTION_KEYS
+    )
 
 if SENTRY_DSN:
     from core.observability import init_sentry

@@ -16,6 +16,9 @@ from domains.kitchen.views import (
     ServingViewSet,
     SettingsView,
 )
+from domains.orders.views import OrderViewSet, PackageViewSet, WebhookView
+from domains.orders.views import ProductViewSet as DigitalProductViewSet
+from domains.orders.views import ProviderViewSet as OrderProviderViewSet
 from domains.stock.views import AdjustmentView, DeliverySeriesView, DeliveryViewSet, MovementViewSet, ProductViewSet
 from realtime.views import RealtimeStatusView, TicketView, metrics
 
@@ -28,6 +31,11 @@ router.register("kitchen/meals", MealViewSet, basename="meal")
 router.register("kitchen/servings", ServingViewSet, basename="serving")
 router.register("kitchen/reports", ReportViewSet, basename="variance-report")
 router.register("alarms", AlarmViewSet, basename="alarm")
+# Before "orders": its {id} would otherwise swallow these prefixes.
+router.register("orders/providers", OrderProviderViewSet, basename="order-provider")
+router.register("orders/products", DigitalProductViewSet, basename="digital-product")
+router.register("orders/packages", PackageViewSet, basename="package")
+router.register("orders", OrderViewSet, basename="order")
 
 api = [
     path("auth/login/", LoginView.as_view(), name="auth-login"),
@@ -44,6 +52,7 @@ api = [
     path("kitchen/settings/", SettingsView.as_view(), name="kitchen-settings"),
     path("kitchen/charts/consumption/", ConsumptionSeriesView.as_view(), name="chart-consumption"),
     path("kitchen/charts/servings/", ServingsSeriesView.as_view(), name="chart-servings"),
+    path("orders/webhooks/<uuid:public_id>/", WebhookView.as_view(), name="order-webhook"),
     path("schema/", SchemaView.as_view(), name="schema"),
     path("docs/", SwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     *router.urls,

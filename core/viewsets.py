@@ -10,11 +10,11 @@ from rest_framework import viewsets
 class TenantScopedViewSet(viewsets.GenericViewSet):
     """Base for every tenant-facing viewset. Subclasses implement ``get_tenant_queryset``.
 
-    ``capabilities`` maps each action to the capability it needs (``core.permissions``);
-    an action missing from the map is refused.
+    ``capabilities`` maps each action to the capability it needs, or to a tuple of which any one
+    will do (``core.permissions``); an action missing from the map is refused.
     """
 
-    capabilities: dict[str, str] = {}
+    capabilities: dict[str, str | tuple[str, ...]] = {}
 
     def get_tenant_queryset(self) -> QuerySet:
         raise NotImplementedError

@@ -20,6 +20,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 
+from core.secrets import seal
 from realtime.models import OutboxEvent
 from realtime.topics import TOPICS
 
@@ -31,16 +32,21 @@ class EventType:
     version: int
     payload: type  # a TypedDict: its keys are exactly the keys of ``data``
     description: str
+    # Payload keys holding secrets (a PIN): sealed in the outbox and the streams, opened only
+    # when the frame is built for a recipient the audience admits.
+    sealed: tuple[str, ...] = ()
 
 
 EVENT_TYPES: dict[str, EventType] = {}
 
 
-def event_type(name: str, *, topic: str, payload: type, version: int = 1, description: str = "") -> EventType:
+def event_type(
+    name: str, *, topic: str, payload: type, version: int = 1, description: str = "", sealed: tuple[str, ...] = ()
+) -> EventType:
     """Declare an event type (at import time of a domain's ``events.py``)."""
     if topic not in TOPICS:
         raise ValueError(f"Event type {name!r} names unknown topic {topic!r}")
-    spec = EventType(name=name, topic=topic, version=version, payload=payload, description=description)
+    spec = EventType(name=name, topic=topic, version=version, payload=payload, description=description, sealed=sealed)
     EVENT_TYPES[name] = spec
     return spec
 
@@ -72,6 +78,12 @@ def _row(
         audience["roles"] = sorted(set(roles))
     if users is not None:
         audience["users"] = sorted(set(users))
+    plain = _plain(data)
+    if spec.sealed:
+        if not audience:
+            raise ValueError(f"{type} carries secrets: name its audience (roles and/or users)")
+        audience["sealed"] = list(spec.sealed)
+        plain.update({key: seal(plain[key]) for key in spec.sealed if plain[key] is not None})
     return OutboxEvent(
         tenant_id=tenant_id,
         topic=spec.topic,
@@ -79,7 +91,7 @@ def _row(
         version=spec.version,
         occurred_at=occurred_at or timezone.now(),
         actor_id=actor_id,
-        data=_plain(data),
+        data=plain,
         audience=audience,
     )
 

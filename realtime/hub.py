@@ -41,13 +41,13 @@ PROCESS_ID = f"{socket.gethostname()}:{os.getpid()}"
 
 def visible(entry: Entry, conn: Connection) -> bool:
     audience = entry.audience
-    if not audience:
+    roles = audience.get("roles")
+    users = audience.get("users")
+    if roles is None and users is None:
         return True
     identity = conn.identity
     if identity is None:
         return False
-    roles = audience.get("roles")
-    users = audience.get("users")
     return bool((roles and identity.role in roles) or (users and identity.user_id in users))
 
 

@@ -31,6 +31,7 @@ from typing import Any
 
 from django.conf import settings
 
+from core.secrets import unseal
 from realtime.models import OutboxEvent
 
 Key = tuple[int, int]
@@ -74,9 +75,13 @@ class Entry:
 
     def frame(self) -> str:
         """The ``event`` frame, built once per event and shared by every recipient."""
-        return (
-            f'{{"type":"event","topic":{json.dumps(self.topic)},"position":"{self.position}","event":{self.envelope}}}'
-        )
+        envelope = self.envelope
+        sealed = self.audience.get("sealed")
+        if sealed:  # only built for recipients the audience admits (hub.visible)
+            event = json.loads(envelope)
+            event["data"].update({key: unseal(event["data"][key]) for key in sealed if event["data"][key]})
+            envelope = json.dumps(event, separators=(",", ":"))
+        return f'{{"type":"event","topic":{json.dumps(self.topic)},"position":"{self.position}","event":{envelope}}}'
 
 
 @dataclass

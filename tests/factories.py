@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from decimal import Decimal
 
 from core.auth import issue_tokens
 from core.models import Membership, Organization, User
@@ -65,3 +66,19 @@ def meal_factory(*, tenant: Organization, recipe: dict, name: str | None = None)
         name=name or f"meal-{next(_seq)}",
         recipe=[{"product": p, "quantity": Decimal(q)} for p, q in recipe.items()],
     )
+
+
+def order_catalog(*, tenant: Organization, **provider_fields):  # type: ignore[no-untyped-def]
+    """A provider (simulated by default: completes at once, never errs), a product and a package."""
+    from domains.orders import services
+    from domains.orders.models import ProviderKind
+
+    calm = {"delay_seconds": 0, "failure_rate": 0, "error_rate": 0, "timeout_rate": 0}
+    provider_fields["simulation"] = {**calm, **provider_fields.get("simulation", {})}
+    fields = {"kind": ProviderKind.SIMULATED, **provider_fields}
+    provider = services.provider_create(tenant=tenant, name=f"Provider {next(_seq)}", **fields)
+    product = services.product_create(tenant=tenant, name=f"Game {next(_seq)}", provider=provider, code="game")
+    package = services.package_create(
+        tenant=tenant, product=product, name="100 gems", code="gems100", price=Decimal("4.99"), currency="USD"
+    )
+    return provider, package

@@ -13,11 +13,16 @@ SAFE = {
     "SECRET_KEY": "x" * 20 + "production-secret-key-0123456789",
     "ALLOWED_HOSTS": "oqim.example.com",
     "DEBUG": "false",
+    "FIELD_ENCRYPTION_KEYS": "vW8q0m3oTqgk0o0Yt3pYq1l6bVf8b1d6xQ9y2eJx3kA=",
 }
 
 
 def run_manage(*args: str, env: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "OQIM_ENV")}
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "OQIM_ENV", "FIELD_ENCRYPTION_KEYS")
+    }
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
@@ -32,6 +37,13 @@ def test_production_refuses_to_start_without_a_secret_key(tmp_path):
     result = run_manage("check", env={**SAFE, "SECRET_KEY": ""}, tmp_path=tmp_path)
     assert result.returncode != 0
     assert "SECRET_KEY is not set" in result.stderr
+
+
+def test_production_refuses_to_start_without_field_encryption_keys(tmp_path):
+    missing = run_manage("check", env={**SAFE, "FIELD_ENCRYPTION_KEYS": ""}, tmp_path=tmp_path)
+    assert missing.returncode != 0 and "FIELD_ENCRYPTION_KEYS is not set" in missing.stderr
+    bad = run_manage("check", env={**SAFE, "FIELD_ENCRYPTION_KEYS": "not-a-key"}, tmp_path=tmp_path)
+    assert bad.returncode != 0 and "not a Fernet key" in bad.stderr
 
 
 def test_production_refuses_debug(tmp_path):

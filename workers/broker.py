@@ -33,7 +33,10 @@ def build_broker() -> dramatiq.Broker:
         client = redis.Redis.from_url(
             settings.REDIS_URL, socket_connect_timeout=5, socket_timeout=15, health_check_interval=30
         )
-        new = RedisBroker(client=client, namespace="oqim-tasks")
+        # Messages a killed worker had fetched are requeued by "maintenance" once its heartbeat is
+        # 60 s stale; dramatiq runs it on 0.1 % of commands by default, which on a quiet queue
+        # can take many minutes. 2 % makes the requeue follow the heartbeat timeout closely.
+        new = RedisBroker(client=client, namespace="oqim-tasks", maintenance_chance=20_000)
     else:
         new = StubBroker()
         new.emit_after("process_boot")

@@ -22,7 +22,7 @@ class ChartView(APIView):
     output: type[serializers.Serializer]
 
     def series(self, *, tenant: Organization, start: Any, end: Any, **filters: int | None) -> list[dict[str, Any]]:
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} must define series()")  # each chart's own query
 
     def get(self, request: Request) -> Response:
         # (no docstring: the subclass's docstring describes the chart in the schema)

@@ -18,6 +18,15 @@ class VarianceAlarm(TypedDict):
     report_id: int
 
 
+class ProviderErrorsAlarm(TypedDict):
+    alarm_id: int
+    provider_id: int
+    provider_name: str
+    consecutive_errors: int
+    failing_since: str
+    last_error: str
+
+
 class AlarmAcknowledged(TypedDict):
     alarm_id: int
     kind: str
@@ -31,6 +40,13 @@ VARIANCE = event_type(
     topic="alarms",
     payload=VarianceAlarm,
     description="A month's served-vs-possible difference exceeded the organization's threshold. Sent once per month.",
+)
+PROVIDER_ERRORS = event_type(
+    "alarm.provider_errors",
+    topic="alarms",
+    payload=ProviderErrorsAlarm,
+    description="An order provider failed this many calls in a row (its error_alarm_threshold). "
+    "Sent once per outage; polling goes on until each order's deadline.",
 )
 ACKNOWLEDGED = event_type(
     "alarm.acknowledged", topic="alarms", payload=AlarmAcknowledged, description="A manager acknowledged an alarm."

@@ -10,6 +10,7 @@ from core.tenancy import TenantOwned
 
 class AlarmKind(models.TextChoices):
     VARIANCE = "variance", "monthly kitchen variance over the threshold"
+    PROVIDER_ERRORS = "provider_errors", "an order provider failing call after call"
 
 
 class Alarm(TenantOwned):

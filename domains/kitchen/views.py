@@ -5,15 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.idempotency import idempotency_key, idempotency_parameter
 from core.views.charts import ChartView
 from core.viewsets import TenantScopedViewSet
 from domains.kitchen import selectors, services, tasks
@@ -36,20 +35,10 @@ from domains.kitchen.serializers import (
 from domains.stock.serializers import ProductRangeInput, ProductSeriesOutput
 
 TAGS = ["kitchen"]
-IDEMPOTENCY_KEY = OpenApiParameter(
-    "Idempotency-Key",
-    OpenApiTypes.STR,
-    OpenApiParameter.HEADER,
-    description="Any unique string up to 100 characters. A retried request with the same key serves once "
-    "and answers 200 with the first serving; the same key for a different meal or portions is 409.",
+IDEMPOTENCY_KEY = idempotency_parameter(
+    "A retried request with the same key serves once and answers 200 with the first serving; "
+    "the same key for a different meal or portions is 409."
 )
-
-
-def idempotency_key(request: Request) -> str | None:
-    key = request.headers.get("Idempotency-Key", "").strip()
-    if len(key) > 100 or not key.isprintable():
-        raise ValidationError({"Idempotency-Key": ["At most 100 printable characters."]}, code="invalid")
-    return key or None
 
 
 def meals_output(meals: list[Meal]) -> list[dict[str, Any]]:

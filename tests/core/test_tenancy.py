@@ -58,9 +58,11 @@ def test_no_route_of_the_schema_leaks_tenant_a_to_tenant_b(api, openapi_schema):
         assert seen_by_a, f"{route} returned nothing for tenant A; the demo seed should cover it"
         assert not (ids_a - {None}) & ids_b, f"{route} leaks tenant A rows to tenant B"
 
-        detail = next((d for d in detail_routes if d.startswith(route) and d.count("{") == 1), None)
-        covered.add(detail)
-        for row in seen_by_a if detail else []:
+        # the row's own route and its sub-routes (an order's timeline): /route/{id}/ and /route/{id}/<name>/
+        own = re.compile(re.escape(route) + r"\{[^}]+\}/(\w+/)?$")
+        details = [d for d in detail_routes if own.match(d)]
+        covered.update(details)
+        for detail, row in ((d, r) for d in details for r in seen_by_a):
             url = PARAM.sub(str(row["id"]), detail)
             assert api.get(url, **bearer(admin_a)).status_code == 200, url
             answer = api.get(url, **bearer(admin_b))

@@ -58,8 +58,11 @@ async def test_a_cooks_serve_changes_the_managers_portions_within_the_second(ser
         seen[event["type"]] = event
     portions = seen["kitchen.portions_changed"]
     assert portions["data"]["meals"][0] | {"version": 0} == {
-        "meal_id": kitchen["plov"].pk, "name": "Plov", "portions": 7, "version": 0,
-    }  # fmt: skip
+        "meal_id": kitchen["plov"].pk,
+        "name": "Plov",
+        "portions": 7,
+        "version": 0,
+    }
     level = seen["stock.level_changed"]
     assert seen["kitchen.meal_served"]["data"]["served_by"] == kitchen["cook"].user_id
     assert (level["data"]["quantity"], level["data"]["kind"]) == ("700.000", "serving")

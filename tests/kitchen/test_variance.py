@@ -162,9 +162,19 @@ def test_the_schedule_builds_the_month_just_finished_in_each_tenants_time_zone(t
     due = {t.pk: month for t, month in tasks.months_due([tokyo, new_york])}
     assert due == {tokyo.pk: date(2026, 11, 1), new_york.pk: date(2026, 10, 1)}
     VarianceReport.objects.create(
-        tenant=tokyo, month=date(2026, 11, 1), period_start=instant, period_end=instant, complete=True,
-        served=0, possible=0, difference_pct=0, threshold_pct=15, meals=[], ingredients=[], built_at=instant,
-    )  # fmt: skip
+        tenant=tokyo,
+        month=date(2026, 11, 1),
+        period_start=instant,
+        period_end=instant,
+        complete=True,
+        served=0,
+        possible=0,
+        difference_pct=0,
+        threshold_pct=15,
+        meals=[],
+        ingredients=[],
+        built_at=instant,
+    )
     assert tokyo.pk not in {t.pk for t, _ in tasks.months_due([tokyo])}
 
 

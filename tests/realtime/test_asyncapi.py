@@ -14,14 +14,16 @@ from django.utils import timezone
 
 from core import services
 from core.roles import Role
+from core.secrets import unseal
 from domains.alarms import services as alarms
 from domains.kitchen import services as kitchen
+from domains.orders import services as orders
 from domains.stock import services as stock
 from realtime.events import EVENT_TYPES, envelope
 from realtime.frames import Close
 from realtime.models import OutboxEvent
 from realtime.topics import TOPICS
-from tests.factories import member_factory, stock_up
+from tests.factories import member_factory, order_catalog, stock_up
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = yaml.safe_load((ROOT / "docs/asyncapi.yaml").read_text())
@@ -64,10 +66,18 @@ def test_emitted_events_validate_against_the_document(tenant, admin, django_capt
     report = kitchen.build_variance_report(tenant=tenant, month=date.today(), now=timezone.now() + timedelta(days=40))
     alarms.acknowledge(alarm=report.alarm, actor=admin.user)
     kitchen.settings_update(tenant=tenant, variance_threshold_pct=Decimal(20), actor=admin.user)
+    _, package = order_catalog(tenant=tenant)
+    order, _ = orders.order_place(tenant=tenant, actor=admin.user, customer=admin.user, package=package, account="p")
+    orders.dispatch(order.pk)  # completes at once: status_changed and pin_ready
+    _, failing = order_catalog(tenant=tenant, simulation={"error_rate": 1}, error_alarm_threshold=1)
+    order, _ = orders.order_place(tenant=tenant, actor=admin.user, customer=admin.user, package=failing, account="p")
+    orders.dispatch(order.pk)  # one error is this provider's threshold: alarm.provider_errors
     # then every event is an envelope whose data matches its type's schema
     rows = list(OutboxEvent.objects.order_by("pk"))
     assert {r.type for r in rows} == set(EVENT_TYPES)
     for row in rows:
         event = envelope(row)
+        for key in row.audience.get("sealed", []):  # what a recipient receives
+            event["data"][key] = unseal(event["data"][key])
         jsonschema.validate(event, schema_for("envelope"))
         jsonschema.validate(event["data"], schema_for(f"event.{row.type}"))

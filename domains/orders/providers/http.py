@@ -1,0 +1,147 @@
+"""The HTTP JSON provider: a base URL and a failover URL, a timeout on every call, an auth header.
+
+The contract (docs/orders.md):
+    POST {url}/orders                       submit; ``Idempotency-Key`` header = our key
+    GET  {url}/orders?client_order_id={key} lookup by our key; 404 when unknown
+    GET  {url}/orders/{reference}           status
+Each answers ``{"status", "reference", "pin"?, "reason"?}``. When the primary fails (transport
+error, timeout, 408/429/5xx) the same call goes to the failover URL; the switch is logged and
+counted on the provider. After a failure the primary is skipped for ``PRIMARY_COOLDOWN`` seconds,
+so an hour-long outage does not cost every call a timeout first.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable
+from urllib.parse import quote
+
+import urllib3
+
+from domains.orders.providers.base import (
+    Answer,
+    ProviderRejected,
+    ProviderUnavailable,
+    SubmitRequest,
+    parse_answer,
+)
+
+logger = logging.getLogger(__name__)
+
+PRIMARY_COOLDOWN = 30.0
+_pool = urllib3.PoolManager(num_pools=50, maxsize=20, retries=False)
+_primary_down_until: dict[str, float] = {}
+_lock = threading.Lock()
+
+
+class HttpAdapter:
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        failover_url: str = "",
+        auth_header: str = "",
+        auth_token: str = "",
+        timeout_seconds: float = 10,
+        on_failover: Callable[[str], None] | None = None,
+    ) -> None:
+        self.urls = [("primary", base_url.rstrip("/"))]
+        if failover_url:
+            self.urls.append(("failover", failover_url.rstrip("/")))
+        self.headers = {"Accept": "application/json", "Content-Type": "application/json"}
+        if auth_header and auth_token:
+            self.headers[auth_header] = auth_token
+        self.timeout = urllib3.Timeout(connect=min(3.0, timeout_seconds), read=timeout_seconds)
+        self.on_failover = on_failover
+
+    def submit(self, request: SubmitRequest) -> Answer:
+        body = {
+            "client_order_id": request.key,
+            "product": request.product_code,
+            "package": request.package_code,
+            "account": request.account,
+            "extra": request.extra,
+        }
+        return self._call("POST", "/orders", body=body, extra_headers={"Idempotency-Key": request.key})
+
+    def lookup(self, key: str) -> Answer | None:
+        return self._call("GET", f"/orders?client_order_id={quote(key, safe='')}", missing_ok=True)
+
+    def status(self, *, key: str, reference: str) -> Answer:
+        return self._call("GET", f"/orders/{quote(reference, safe='')}")
+
+    def _order(self) -> list[tuple[str, str]]:
+        primary = self.urls[0][1]
+        with _lock:
+            down = _primary_down_until.get(primary, 0.0) > time.monotonic()
+        return self.urls[1:] + self.urls[:1] if down and len(self.urls) > 1 else self.urls
+
+    def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: dict | None = None,
+        extra_headers: dict | None = None,
+        missing_ok: bool = False,
+    ) -> Answer | None:
+        error: ProviderUnavailable | None = None
+        for position, (endpoint, url) in enumerate(self._order()):
+            if position:
+                logger.warning("provider failover", extra={"to": endpoint, "url": url, "error": str(error)})
+                if self.on_failover is not None:
+                    self.on_failover(endpoint)
+            try:
+                answer = self._once(method, url + path, endpoint, body, extra_headers, missing_ok)
+            except ProviderUnavailable as exc:
+                error = exc
+                if endpoint == "primary":
+                    with _lock:
+                        _primary_down_until[url] = time.monotonic() + PRIMARY_COOLDOWN
+                continue
+            if endpoint == "primary":
+                with _lock:
+                    _primary_down_until.pop(url, None)
+            return answer
+        assert error is not None
+        raise error
+
+    def _once(
+        self,
+        method: str,
+        url: str,
+        endpoint: str,
+        body: dict | None,
+        extra_headers: dict | None,
+        missing_ok: bool,
+    ) -> Answer | None:
+        headers = {**self.headers, **(extra_headers or {})}
+        try:
+            response = _pool.request(
+                method,
+                url,
+                body=json.dumps(body).encode() if body is not None else None,
+                headers=headers,
+                timeout=self.timeout,
+                redirect=False,
+            )
+        except urllib3.exceptions.TimeoutError as exc:
+            raise ProviderUnavailable("timed out", endpoint=endpoint) from exc
+        except urllib3.exceptions.HTTPError as exc:
+            raise ProviderUnavailable(f"unreachable: {type(exc).__name__}", endpoint=endpoint) from exc
+        code = response.status
+        if code == 404 and missing_ok:
+            return None
+        if code >= 500 or code in (408, 429):
+            raise ProviderUnavailable(f"HTTP {code}", http_status=code, endpoint=endpoint)
+        try:
+            payload = json.loads(response.data or b"null")
+        except ValueError:
+            payload = None
+        if code >= 400:
+            reason = payload.get("reason") if isinstance(payload, dict) else None
+            raise ProviderRejected(str(reason or f"HTTP {code}")[:500], http_status=code, endpoint=endpoint)
+        return parse_answer(payload, http_status=code, endpoint=endpoint)
