@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "domains.kitchen",
     "domains.alarms",
     "domains.orders",
+    "domains.shops",
 ]
 
 MIDDLEWARE = [
@@ -152,6 +153,7 @@ MEDIA_URL = "/media/"
 # Bodies: JSON writes are small; uploads get their own ceiling (checked in BodySizeLimitMiddleware).
 MAX_JSON_BODY_BYTES = env.int("MAX_JSON_BODY_BYTES", default=1024 * 1024)
 MAX_UPLOAD_BYTES = env.int("MAX_UPLOAD_BYTES", default=10 * 1024 * 1024)
+EXPENSE_ATTACHMENT_MAX_BYTES = 5 * 1024 * 1024  # one receipt; a larger body is refused earlier with 413
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_JSON_BODY_BYTES
 
 REST_FRAMEWORK = {
@@ -206,6 +208,9 @@ SPECTACULAR_SETTINGS = {
         "AttemptKindEnum": "domains.orders.models.AttemptKind",
         "AttemptOutcomeEnum": "domains.orders.models.Outcome",
         "MovementKindEnum": "domains.stock.models.MovementKind",
+        "BranchRoleEnum": "domains.shops.models.BranchRole",
+        "RoleEnum": "core.roles.Role",
+        "PaymentMethodEnum": "domains.shops.models.PaymentMethod",
     },
 }
 

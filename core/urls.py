@@ -19,7 +19,25 @@ from domains.kitchen.views import (
 from domains.orders.views import OrderViewSet, PackageViewSet, WebhookView
 from domains.orders.views import ProductViewSet as DigitalProductViewSet
 from domains.orders.views import ProviderViewSet as OrderProviderViewSet
-from domains.stock.views import AdjustmentView, DeliverySeriesView, DeliveryViewSet, MovementViewSet, ProductViewSet
+from domains.shops.views import (
+    BranchViewSet,
+    ExpenseCategoryViewSet,
+    ExpenseViewSet,
+    LowStockView,
+    SaleViewSet,
+    StoreViewSet,
+    SummaryView,
+    TopProductsView,
+)
+from domains.stock.views import (
+    AdjustmentView,
+    CategoryViewSet,
+    DeliverySeriesView,
+    DeliveryViewSet,
+    MovementViewSet,
+    ProductViewSet,
+    TransferViewSet,
+)
 from realtime.views import RealtimeStatusView, TicketView, metrics
 
 router = SimpleRouter(trailing_slash=True)
@@ -27,6 +45,13 @@ router.register("members", MemberViewSet, basename="member")
 router.register("stock/products", ProductViewSet, basename="product")
 router.register("stock/deliveries", DeliveryViewSet, basename="delivery")
 router.register("stock/movements", MovementViewSet, basename="movement")
+router.register("stock/categories", CategoryViewSet, basename="product-category")
+router.register("stock/transfers", TransferViewSet, basename="transfer")
+router.register("shops/stores", StoreViewSet, basename="store")
+router.register("shops/branches", BranchViewSet, basename="branch")
+router.register("shops/sales", SaleViewSet, basename="sale")
+router.register("shops/expenses", ExpenseViewSet, basename="expense")
+router.register("shops/expense-categories", ExpenseCategoryViewSet, basename="expense-category")
 router.register("kitchen/meals", MealViewSet, basename="meal")
 router.register("kitchen/servings", ServingViewSet, basename="serving")
 router.register("kitchen/reports", ReportViewSet, basename="variance-report")
@@ -52,6 +77,9 @@ api = [
     path("kitchen/settings/", SettingsView.as_view(), name="kitchen-settings"),
     path("kitchen/charts/consumption/", ConsumptionSeriesView.as_view(), name="chart-consumption"),
     path("kitchen/charts/servings/", ServingsSeriesView.as_view(), name="chart-servings"),
+    path("shops/reports/summary/", SummaryView.as_view(), name="shops-report-summary"),
+    path("shops/reports/top-products/", TopProductsView.as_view(), name="shops-report-top-products"),
+    path("shops/reports/low-stock/", LowStockView.as_view(), name="shops-report-low-stock"),
     path("orders/webhooks/<uuid:public_id>/", WebhookView.as_view(), name="order-webhook"),
     path("schema/", SchemaView.as_view(), name="schema"),
     path("docs/", SwaggerView.as_view(url_name="schema"), name="swagger-ui"),

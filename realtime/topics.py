@@ -31,6 +31,7 @@ TOPICS: dict[str, Topic] = {
         Topic("agents.locations", ("locations.view",), "Field agents' GPS breadcrumbs"),
         Topic("visits", ("visits.view_all", "visits.own"), "Agents' visits; agents see only their own"),
         Topic("alarms", ("alarms.view",), "Variance and operational alarms"),
+        Topic("sales", ("sales.view", "expenses.manage"), "Shop sales, returns and expenses, per branch"),
     )
 }
 

@@ -40,8 +40,9 @@ def product_factory(*, tenant: Organization, name: str | None = None, unit: str 
     return Product.objects.create(tenant=tenant, name=name or f"product-{next(_seq)}", unit=unit, minimum=minimum)
 
 
-def stock_up(product, quantity, *, actor: User):  # type: ignore[no-untyped-def]
-    """Deliver ``quantity`` of ``product`` through the ledger (balances only change there)."""
+def stock_up(product, quantity, *, actor: User, branch=None):  # type: ignore[no-untyped-def]
+    """Deliver ``quantity`` of ``product`` through the ledger (balances only change there), to the
+    central stock or to a shop ``branch``."""
     import datetime
     from decimal import Decimal
 
@@ -51,7 +52,34 @@ def stock_up(product, quantity, *, actor: User):  # type: ignore[no-untyped-def]
         tenant=product.tenant,
         delivered_on=datetime.date.today(),
         lines=[{"product": product, "quantity": Decimal(quantity)}],
+        branch=branch,
         actor=actor,
+    )
+
+
+def branch_factory(*, tenant: Organization, name: str | None = None, store=None):  # type: ignore[no-untyped-def]
+    from domains.shops.models import Branch, Store
+
+    n = next(_seq)
+    store = store or Store.objects.create(tenant=tenant, name=f"Store {n}")
+    return Branch.objects.create(tenant=tenant, store=store, name=name or f"Branch {n}")
+
+
+def shop_product(  # type: ignore[no-untyped-def]
+    *, tenant: Organization, price="2.50", cost="1.20", currency: str = "USD", name: str | None = None, unit="pcs"
+):
+    """A product for sale: SKU, sale and cost prices."""
+    from domains.stock.models import Product
+
+    n = next(_seq)
+    return Product.objects.create(
+        tenant=tenant,
+        name=name or f"Item {n}",
+        unit=unit,
+        sku=f"SKU-{n}",
+        sale_price=Decimal(price),
+        cost_price=None if cost is None else Decimal(cost),
+        currency=currency,
     )
 
 

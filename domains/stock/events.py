@@ -9,6 +9,7 @@ from realtime.events import event_type
 
 class LevelChanged(TypedDict):
     product_id: int
+    branch_id: int | None  # the shop branch whose balance this is; null for the central stock
     name: str
     unit: str
     quantity: str  # the new balance, an exact decimal
@@ -21,6 +22,7 @@ class LevelChanged(TypedDict):
 
 class LowStock(TypedDict):
     product_id: int
+    branch_id: int | None
     name: str
     unit: str
     quantity: str
@@ -31,6 +33,12 @@ class ProductChanged(TypedDict):
     product_id: int
     name: str
     unit: str
+    sku: str
+    barcode: str
+    category_id: int | None
+    sale_price: str | None
+    cost_price: str | None
+    currency: str
     minimum: str | None
     location: str
     deleted: bool
@@ -48,7 +56,8 @@ LEVEL_CHANGED = event_type(
     "stock.level_changed",
     topic="stock",
     payload=LevelChanged,
-    description="A product's balance changed (delivery, serving, sale, adjustment or reversal).",
+    description="A balance changed (delivery, serving, sale, return, transfer, adjustment or reversal): the central "
+    "stock's when `branch_id` is null, else that branch's.",
 )
 LOW = event_type(
     "stock.low",

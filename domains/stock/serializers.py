@@ -7,7 +7,18 @@ from decimal import Decimal
 from rest_framework import serializers
 
 from core.serializers import DateRangeInput, StrictInput, TenantPrimaryKeyField
-from domains.stock.models import QUANTITY, AdjustmentReason, Delivery, Movement, Product, Unit
+from domains.shops.models import Branch
+from domains.stock.models import (
+    MONEY,
+    QUANTITY,
+    AdjustmentReason,
+    Category,
+    Delivery,
+    Movement,
+    Product,
+    Transfer,
+    Unit,
+)
 
 MAX_QUANTITY = Decimal("1000000000")  # 1,000 t in grams: beyond it, a typo
 
@@ -19,26 +30,78 @@ def quantity_field(**kwargs) -> serializers.DecimalField:  # type: ignore[no-unt
     return serializers.DecimalField(**QUANTITY, coerce_to_string=True, **kwargs)
 
 
+MAX_MONEY = Decimal("1000000000")
+
+
+def money_field(**kwargs) -> serializers.DecimalField:  # type: ignore[no-untyped-def]
+    """An exact amount of money: at most 2 decimals, never negative, never a float."""
+    kwargs.setdefault("min_value", Decimal(0))
+    kwargs.setdefault("max_value", MAX_MONEY)
+    return serializers.DecimalField(**MONEY, coerce_to_string=True, **kwargs)
+
+
+def currency_field(**kwargs) -> serializers.RegexField:  # type: ignore[no-untyped-def]
+    kwargs.setdefault("help_text", "ISO 4217 code, e.g. USD, EUR, UZS.")
+    return serializers.RegexField(
+        r"^[A-Z]{3}\Z", max_length=3, error_messages={"invalid": "Three capital letters (ISO 4217)."}, **kwargs
+    )
+
+
 class ProductOutput(serializers.ModelSerializer):
     is_low = serializers.BooleanField(read_only=True)
 
     class Meta:
         model = Product
-        fields = ["id", "name", "unit", "on_hand", "minimum", "is_low", "location", "created_at", "updated_at"]
+        fields = [
+            "id",
+            "name",
+            "unit",
+            "on_hand",
+            "minimum",
+            "is_low",
+            "location",
+            "sku",
+            "barcode",
+            "category",
+            "sale_price",
+            "cost_price",
+            "currency",
+            "created_at",
+            "updated_at",
+        ]
 
 
-class ProductCreateInput(StrictInput):
+class ProductFieldsInput(StrictInput):
+    """The fields create and update share; a product with a ``sale_price`` is for sale."""
+
     name = serializers.CharField(max_length=200)
-    unit = serializers.ChoiceField(choices=Unit.choices)
-    minimum = quantity_field(required=False, allow_null=True, min_value=Decimal(0))
-    location = serializers.CharField(max_length=100, required=False, default="", allow_blank=True)
-
-
-class ProductUpdateInput(StrictInput):
-    name = serializers.CharField(max_length=200, required=False)
-    unit = serializers.CharField(read_only=True, help_text="Fixed once created: the ledger is counted in it.")
     minimum = quantity_field(required=False, allow_null=True, min_value=Decimal(0))
     location = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    sku = serializers.CharField(max_length=64, required=False, allow_blank=True)
+    barcode = serializers.RegexField(r"^[0-9A-Za-z-]*\Z", max_length=64, required=False, allow_blank=True)
+    category = TenantPrimaryKeyField(queryset=Category.objects.all(), required=False, allow_null=True)
+    sale_price = money_field(required=False, allow_null=True)
+    cost_price = money_field(required=False, allow_null=True)
+    currency = currency_field(required=False)
+
+
+class ProductCreateInput(ProductFieldsInput):
+    unit = serializers.ChoiceField(choices=Unit.choices)
+
+
+class ProductUpdateInput(ProductFieldsInput):
+    name = serializers.CharField(max_length=200, required=False)
+    unit = serializers.CharField(read_only=True, help_text="Fixed once created: the ledger is counted in it.")
+
+
+class CategoryOutput(serializers.ModelSerializer):
+    class Meta:
+        model = Category
+        fields = ["id", "name", "created_at"]
+
+
+class CategoryInput(StrictInput):
+    name = serializers.CharField(max_length=100)
 
 
 class MovementOutput(serializers.ModelSerializer):
@@ -54,6 +117,7 @@ class MovementOutput(serializers.ModelSerializer):
             "product",
             "product_name",
             "unit",
+            "branch",
             "kind",
             "quantity",
             "balance_after",
@@ -102,6 +166,7 @@ class DeliveryOutput(serializers.ModelSerializer):
         model = Delivery
         fields = [
             "id",
+            "branch",
             "supplier",
             "delivered_on",
             "batch_note",
@@ -121,6 +186,12 @@ class DeliveryOutput(serializers.ModelSerializer):
 
 
 class DeliveryCreateInput(StrictInput):
+    branch = TenantPrimaryKeyField(
+        queryset=Branch.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="A shop branch; omit for central stock.",
+    )
     supplier = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)
     delivered_on = serializers.DateField()
     batch_note = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)
@@ -142,6 +213,12 @@ class VoidInput(StrictInput):
 
 class AdjustmentInput(StrictInput):
     product = TenantPrimaryKeyField(queryset=Product.objects.all())
+    branch = TenantPrimaryKeyField(
+        queryset=Branch.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="A shop branch; omit for central stock.",
+    )
     reason = serializers.ChoiceField(choices=AdjustmentReason.choices)
     quantity = serializers.DecimalField(
         **QUANTITY,
@@ -175,6 +252,44 @@ class AdjustmentInput(StrictInput):
 class AdjustmentOutput(serializers.Serializer):
     product = ProductOutput()
     movement = MovementOutput(allow_null=True, help_text="None when a count matched the balance.")
+
+
+class TransferInput(StrictInput):
+    product = TenantPrimaryKeyField(queryset=Product.objects.all())
+    quantity = quantity_field()
+    from_branch = TenantPrimaryKeyField(
+        queryset=Branch.objects.all(), allow_null=True, help_text="Null: central stock."
+    )
+    to_branch = TenantPrimaryKeyField(queryset=Branch.objects.all(), allow_null=True, help_text="Null: central stock.")
+    note = serializers.CharField(max_length=500, required=False, default="", allow_blank=True)
+
+
+class TransferOutput(serializers.ModelSerializer):
+    product_name = serializers.CharField(source="product.name")
+    movements = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Transfer
+        fields = [
+            "id",
+            "product",
+            "product_name",
+            "quantity",
+            "from_branch",
+            "to_branch",
+            "note",
+            "movements",
+            "created_by",
+            "created_at",
+        ]
+
+    def get_movements(self, transfer: Transfer) -> list[int]:
+        """The two ledger rows: out of the source, into the destination."""
+        return list(
+            Movement.objects.filter(source_type="transfer", source_id=transfer.pk)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
 
 
 class ReverseInput(StrictInput):

@@ -13,10 +13,12 @@ from rest_framework.views import APIView
 from core.views.charts import ChartView
 from core.viewsets import TenantScopedViewSet
 from domains.stock import selectors, services
-from domains.stock.models import AdjustmentReason, Delivery, Movement, MovementKind, Product
+from domains.stock.models import AdjustmentReason, Category, Delivery, Movement, MovementKind, Product, Transfer
 from domains.stock.serializers import (
     AdjustmentInput,
     AdjustmentOutput,
+    CategoryInput,
+    CategoryOutput,
     DeliveryCreateInput,
     DeliveryOutput,
     DeliveryUpdateInput,
@@ -27,6 +29,8 @@ from domains.stock.serializers import (
     ProductSeriesOutput,
     ProductUpdateInput,
     ReverseInput,
+    TransferInput,
+    TransferOutput,
     VoidInput,
 )
 
@@ -37,10 +41,15 @@ class ProductFilter(django_filters.FilterSet):
     low = django_filters.BooleanFilter(method="filter_low", help_text="Only products below (or at/above) minimum.")
     unit = django_filters.CharFilter()
     location = django_filters.CharFilter()
+    sku = django_filters.CharFilter(lookup_expr="iexact")
+    barcode = django_filters.CharFilter()
+    for_sale = django_filters.BooleanFilter(
+        field_name="sale_price", lookup_expr="isnull", exclude=True, help_text="Only products with a sale price."
+    )
 
     class Meta:
         model = Product
-        fields = ["unit", "location"]
+        fields = ["unit", "location", "category", "currency"]
 
     def filter_low(self, queryset, name, value):  # type: ignore[no-untyped-def]
         from django.db.models import F
@@ -55,8 +64,8 @@ class ProductViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.De
 
     serializer_class = ProductOutput
     filterset_class = ProductFilter
-    search_fields = ["name", "location"]
-    ordering_fields = ["id", "name", "on_hand"]
+    search_fields = ["name", "location", "sku", "barcode"]
+    ordering_fields = ["id", "name", "on_hand", "sku", "sale_price"]
     capabilities = {
         "list": "stock.view",
         "retrieve": "stock.view",
@@ -70,7 +79,7 @@ class ProductViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.De
 
     @extend_schema(request=ProductCreateInput, responses={201: ProductOutput})
     def create(self, request: Request) -> Response:
-        data = ProductCreateInput(data=request.data)
+        data = ProductCreateInput(data=request.data, context={"tenant": request.tenant})
         data.is_valid(raise_exception=True)
         product = services.product_create(tenant=request.tenant, actor=request.user, **data.validated_data)
         return Response(ProductOutput(product).data, status=status.HTTP_201_CREATED)
@@ -78,7 +87,7 @@ class ProductViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.De
     @extend_schema(request=ProductUpdateInput, responses={200: ProductOutput})
     def partial_update(self, request: Request, pk: str | None = None) -> Response:
         product = self.get_object()
-        data = ProductUpdateInput(data=request.data)
+        data = ProductUpdateInput(data=request.data, context={"tenant": request.tenant})
         data.is_valid(raise_exception=True)
         product = services.product_update(product=product, actor=request.user, **data.validated_data)
         return Response(ProductOutput(product).data)
@@ -152,9 +161,13 @@ class MovementFilter(django_filters.FilterSet):
     since = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
     until = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
 
+    central = django_filters.BooleanFilter(
+        field_name="branch", lookup_expr="isnull", help_text="true: central stock only; false: branches only."
+    )
+
     class Meta:
         model = Movement
-        fields = ["product", "kind", "reason", "delivery", "source_type", "source_id"]
+        fields = ["product", "branch", "kind", "reason", "delivery", "source_type", "source_id"]
 
 
 @extend_schema(tags=TAGS)
@@ -178,6 +191,65 @@ class MovementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantSc
         data.is_valid(raise_exception=True)
         reversal = services.reverse(movement=movement, actor=request.user, **data.validated_data)
         return Response(MovementOutput(self.get_queryset().get(pk=reversal.pk)).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(tags=TAGS)
+class CategoryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, TenantScopedViewSet):
+    """Product categories (for the shelf and the sales reports). Deleting is a soft delete;
+    its products keep it until edited."""
+
+    serializer_class = CategoryOutput
+    search_fields = ["name"]
+    ordering_fields = ["id", "name"]
+    capabilities = {
+        "list": ("stock.view", "sales.view"),
+        "retrieve": ("stock.view", "sales.view"),
+        "create": "stock.manage",
+        "partial_update": "stock.manage",
+        "destroy": "stock.manage",
+    }
+
+    def get_tenant_queryset(self):  # type: ignore[no-untyped-def]
+        return Category.objects.all()
+
+    @extend_schema(request=CategoryInput, responses={201: CategoryOutput})
+    def create(self, request: Request) -> Response:
+        data = CategoryInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        category = services.category_create(tenant=request.tenant, **data.validated_data)
+        return Response(CategoryOutput(category).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=CategoryInput, responses={200: CategoryOutput})
+    def partial_update(self, request: Request, pk: str | None = None) -> Response:
+        category = self.get_object()
+        data = CategoryInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        return Response(CategoryOutput(services.category_rename(category=category, **data.validated_data)).data)
+
+    def perform_destroy(self, instance: Category) -> None:
+        services.category_delete(category=instance)
+
+
+@extend_schema(tags=TAGS)
+class TransferViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantScopedViewSet):
+    """Stock moved between branches or between a branch and the central stock: each is two
+    ledger rows written together, out of one place and into the other."""
+
+    serializer_class = TransferOutput
+    filterset_fields = ["product", "from_branch", "to_branch"]
+    ordering_fields = ["id"]
+    capabilities = {"list": "stock.view", "retrieve": "stock.view", "create": "stock.manage"}
+
+    def get_tenant_queryset(self):  # type: ignore[no-untyped-def]
+        return Transfer.objects.select_related("product").order_by("-pk")
+
+    @extend_schema(request=TransferInput, responses={201: TransferOutput})
+    def create(self, request: Request) -> Response:
+        """409 ``insufficient_stock`` when the source has too little; nothing moves then."""
+        data = TransferInput(data=request.data, context={"tenant": request.tenant})
+        data.is_valid(raise_exception=True)
+        record = services.transfer(tenant=request.tenant, actor=request.user, **data.validated_data)
+        return Response(TransferOutput(record).data, status=status.HTTP_201_CREATED)
 
 
 class AdjustmentView(APIView):

@@ -54,7 +54,14 @@ def test_short_stock_refuses_with_each_shortage_and_deducts_nothing(api, tenant,
     error = answer.json()["error"]
     assert error["code"] == "insufficient_stock"
     assert error["shortages"] == [
-        {"product_id": carrot.pk, "name": "Carrot", "unit": "g", "needed": "150.000", "available": "120.000"}
+        {
+            "product_id": carrot.pk,
+            "branch_id": None,
+            "name": "Carrot",
+            "unit": "g",
+            "needed": "150.000",
+            "available": "120.000",
+        }
     ]
     rice.refresh_from_db()
     carrot.refresh_from_db()

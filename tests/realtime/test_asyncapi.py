@@ -18,12 +18,14 @@ from core.secrets import unseal
 from domains.alarms import services as alarms
 from domains.kitchen import services as kitchen
 from domains.orders import services as orders
+from domains.shops import services as shops
+from domains.shops.models import ExpenseCategory
 from domains.stock import services as stock
 from realtime.events import EVENT_TYPES, envelope
 from realtime.frames import Close
 from realtime.models import OutboxEvent
 from realtime.topics import TOPICS
-from tests.factories import member_factory, order_catalog, stock_up
+from tests.factories import branch_factory, member_factory, order_catalog, shop_product, stock_up
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = yaml.safe_load((ROOT / "docs/asyncapi.yaml").read_text())
@@ -72,6 +74,24 @@ def test_emitted_events_validate_against_the_document(tenant, admin, django_capt
     _, failing = order_catalog(tenant=tenant, simulation={"error_rate": 1}, error_alarm_threshold=1)
     order, _ = orders.order_place(tenant=tenant, actor=admin.user, customer=admin.user, package=failing, account="p")
     orders.dispatch(order.pk)  # one error is this provider's threshold: alarm.provider_errors
+    branch = branch_factory(tenant=tenant)
+    soap = shop_product(tenant=tenant)
+    stock_up(soap, 10, actor=admin.user, branch=branch)
+    sale, _ = shops.sale_record(
+        tenant=tenant, branch=branch, actor=admin.user, lines=[{"product": soap, "quantity": 2}], payment_method="cash"
+    )
+    shops.sale_return(sale=sale, actor=admin.user)
+    rent = ExpenseCategory.objects.get(tenant=tenant, name="Rent")
+    expense = shops.expense_create(
+        tenant=tenant,
+        branch=branch,
+        category=rent,
+        amount=Decimal(900),
+        currency="USD",
+        spent_on=date.today(),
+        actor=admin.user,
+    )
+    shops.expense_update(expense=expense, amount=Decimal(950), actor=admin.user)
     # then every event is an envelope whose data matches its type's schema
     rows = list(OutboxEvent.objects.order_by("pk"))
     assert {r.type for r in rows} == set(EVENT_TYPES)

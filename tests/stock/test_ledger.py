@@ -150,7 +150,14 @@ def test_stock_never_goes_negative_and_the_refusal_names_needed_and_available(ap
     error = answer.json()["error"]
     assert error["code"] == "insufficient_stock"
     assert error["shortages"] == [
-        {"product_id": salt.pk, "name": "Salt", "unit": "g", "needed": "11.000", "available": "10.000"}
+        {
+            "product_id": salt.pk,
+            "branch_id": None,
+            "name": "Salt",
+            "unit": "g",
+            "needed": "11.000",
+            "available": "10.000",
+        }
     ]
 
 

@@ -1,0 +1,66 @@
+"""Who may do what at which branch: the one place branch scoping is decided.
+
+A member's organization role says what they may do at most (``core.roles``); their assignment
+at a branch (``BranchStaff``) says where, and may narrow it (a manager assigned as cashier sells,
+but does not edit expenses there). Organization admins act at every branch without assignment;
+everyone else acts only where assigned. Views and services ask ``branches_for`` or
+``require_branch``; the sales feed's audience comes from ``audience_for``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from django.db.models import QuerySet
+from rest_framework.exceptions import PermissionDenied
+
+from core.models import Membership
+from core.roles import Role, has_capability
+from domains.shops.models import Branch, BranchStaff
+
+EVERY_BRANCH = None  # what ``branches_for`` returns for an organization admin
+
+
+def branches_for(membership: Membership, capability: str) -> Collection[int] | None:
+    """Ids of the branches where ``membership`` holds ``capability``; ``EVERY_BRANCH`` (None) for
+    an organization admin. Empty when the organization role lacks it."""
+    if membership.role == Role.ADMIN:
+        return EVERY_BRANCH
+    if not has_capability(membership.role, capability):
+        return set()
+    assignments = BranchStaff.objects.filter(tenant_id=membership.tenant_id, user_id=membership.user_id)
+    return {
+        branch_id
+        for branch_id, role in assignments.values_list("branch_id", "role")
+        if has_capability(role, capability)
+    }
+
+
+def require_branch(membership: Membership, branch: Branch, capability: str) -> None:
+    """403 ``branch_forbidden`` unless ``membership`` holds ``capability`` at ``branch``."""
+    allowed = branches_for(membership, capability)
+    if allowed is not EVERY_BRANCH and branch.pk not in allowed:
+        raise PermissionDenied(
+            f"You may not do this at branch {branch.name!r} ({capability}): you are not assigned there with a role "
+            "that allows it.",
+            code="branch_forbidden",
+        )
+
+
+def audience_for(branch: Branch, capability: str) -> dict[str, list]:
+    """``emit`` arguments that show an event to those holding ``capability`` at the branch:
+    organization admins, and the branch's assigned staff whose two roles both allow it."""
+    staff = dict(BranchStaff.objects.filter(branch=branch).values_list("user_id", "role"))
+    org_roles = Membership.objects.filter(tenant_id=branch.tenant_id, user_id__in=staff).values_list("user_id", "role")
+    users = sorted(
+        user_id
+        for user_id, org_role in org_roles
+        if has_capability(org_role, capability) and has_capability(staff[user_id], capability)
+    )
+    return {"roles": [Role.ADMIN.value], "users": users}
+
+
+def scope(queryset: QuerySet, membership: Membership, capability: str, field: str = "branch_id") -> QuerySet:
+    """``queryset`` narrowed to rows of the branches where ``membership`` holds ``capability``."""
+    allowed = branches_for(membership, capability)
+    return queryset if allowed is EVERY_BRANCH else queryset.filter(**{f"{field}__in": allowed})
