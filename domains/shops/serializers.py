@@ -271,6 +271,8 @@ class ExpenseUpdateInput(ExpenseInput):
 
 
 class ExpenseOutput(serializers.ModelSerializer):
+    # Declared: the model field's range (and so the schema) would differ between SQLite and PostgreSQL.
+    version = serializers.IntegerField(read_only=True)
     category_name = serializers.CharField(source="category.name")
     branch_name = serializers.CharField(source="branch.name")
     attachment = serializers.SerializerMethodField()
@@ -299,6 +301,7 @@ class ExpenseOutput(serializers.ModelSerializer):
 
 
 class RevisionOutput(serializers.ModelSerializer):
+    version = serializers.IntegerField(read_only=True)
     changed_by_username = serializers.CharField(source="changed_by.username")
 
     class Meta:
