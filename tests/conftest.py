@@ -28,6 +28,12 @@ def _clear_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):  # type: ignore[no-untyped-def]
+    # Uploads (expense receipts, the demo's too) go to the test's own directory, not var/.
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
 @pytest.fixture
 def api() -> APIClient:
     return APIClient()

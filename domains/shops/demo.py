@@ -7,6 +7,8 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
+from django.core.files.base import ContentFile
+
 from core.demo import demo_username
 from core.models import Organization, User
 from core.roles import Role
@@ -43,6 +45,29 @@ EXPENSES = [  # days ago, branch index, category, amount
     (3, 1, "Salary", D("2800000")),
     (1, 0, "Other", D("85000")),
 ]
+
+
+def _receipt(days_ago: int, category: str, amount: Decimal) -> ContentFile:
+    """A one-page PDF receipt, so that the demo's expenses show attachments too."""
+    text = f"Receipt: {category} {amount} {CURRENCY} ({days_ago} days ago)".encode()
+    stream = b"BT /F1 14 Tf 50 750 Td (" + text + b") Tj ET"
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R"
+        b" /Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    body, offsets = b"%PDF-1.4\n", []
+    for number, content in enumerate(objects, start=1):
+        offsets.append(len(body))
+        body += b"%d 0 obj\n" % number + content + b"\nendobj\n"
+    xref = len(body)
+    body += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    body += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    body += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return ContentFile(body, name=f"receipt-{category.lower()}.pdf")
 
 
 def seed(tenant: Organization) -> None:
@@ -123,6 +148,7 @@ def seed(tenant: Organization) -> None:
             currency=CURRENCY,
             spent_on=today - timedelta(days=days_ago),
             note=f"{category.lower()} ({branches[branch_index].name})",
+            attachment=_receipt(days_ago, category, amount),
             actor=manager,
         )
     services.expense_update(expense=expense, amount=D("95000"), note="other: courier and bags", actor=manager)

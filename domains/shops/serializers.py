@@ -297,7 +297,8 @@ class ExpenseOutput(serializers.ModelSerializer):
         ]
 
     def get_attachment(self, expense: Expense) -> str | None:
-        return expense.attachment.url if expense.attachment else None
+        """Where to download the receipt (authenticated), or null without one."""
+        return f"/api/shops/expenses/{expense.pk}/attachment/" if expense.attachment else None
 
 
 class RevisionOutput(serializers.ModelSerializer):

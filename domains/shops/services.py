@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.core.files.uploadedfile import UploadedFile
+from django.core.files import File
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
@@ -635,7 +635,7 @@ def expense_create(
     spent_on: date,
     actor: User,
     note: str = "",
-    attachment: UploadedFile | None = None,
+    attachment: File | None = None,
 ) -> Expense:
     _check_spent_on(tenant, spent_on)
     expense = Expense(

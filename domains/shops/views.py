@@ -4,10 +4,16 @@ assigned)."""
 
 from __future__ import annotations
 
+import mimetypes
+from pathlib import Path
+
 import django_filters
+from django.http import FileResponse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.generics import GenericAPIView
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
@@ -277,6 +283,7 @@ class ExpenseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.De
         "partial_update": "expenses.manage",
         "destroy": "expenses.manage",
         "history": "expenses.manage",
+        "attachment": "expenses.manage",
     }
 
     def get_tenant_queryset(self):  # type: ignore[no-untyped-def]
@@ -307,6 +314,18 @@ class ExpenseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.De
 
     def perform_destroy(self, instance: Expense) -> None:
         services.expense_delete(expense=instance, actor=self.request.user)
+
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"])
+    def attachment(self, request: Request, pk: str | None = None) -> FileResponse:
+        """The receipt, as uploaded (404 if the expense has none). Receipts are private to the
+        organization, so they are served here, behind the same checks, never from a public URL."""
+        expense = self.get_object()
+        if not expense.attachment:
+            raise NotFound("This expense has no attachment.")
+        name = Path(expense.attachment.name).name
+        kind = mimetypes.guess_type(name)[0] or "application/octet-stream"
+        return FileResponse(expense.attachment.open("rb"), as_attachment=True, filename=name, content_type=kind)
 
     @extend_schema(responses={200: RevisionOutput(many=True)})
     @action(detail=True, methods=["get"])

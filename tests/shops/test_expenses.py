@@ -17,11 +17,6 @@ pytestmark = pytest.mark.django_db
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):  # type: ignore[no-untyped-def]
-    settings.MEDIA_ROOT = tmp_path
-
-
 def test_every_organization_starts_with_the_usual_categories(api, admin, tenant):
     names = [c["name"] for c in api.get("/api/shops/expense-categories/", **bearer(admin)).json()["results"]]
     assert sorted(names) == ["Other", "Purchase", "Rent", "Salary", "Utilities"]
@@ -48,7 +43,11 @@ def test_an_expense_with_a_receipt_then_edited_keeps_its_history(api, admin, ten
     expense = Expense.objects.get(pk=answer.json()["id"])
     assert default_storage.exists(expense.attachment.name)
     assert default_storage.open(expense.attachment.name).read() == PDF
-    assert answer.json()["attachment"].startswith("/media/expenses/")
+    download = api.get(answer.json()["attachment"], **bearer(admin))
+    assert download.status_code == 200 and b"".join(download.streaming_content) == PDF
+    assert download["Content-Type"] == "application/pdf" and "march" in download["Content-Disposition"]
+    outsider = member_factory(tenant=tenant_factory())
+    assert api.get(answer.json()["attachment"], **bearer(outsider)).status_code == 404
 
     url = f"/api/shops/expenses/{expense.pk}/"
     manager = member_factory(tenant=tenant, role=Role.MANAGER)
