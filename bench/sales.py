@@ -1,7 +1,7 @@
 """Shop benchmark on PostgreSQL (+ Redis): concurrent cashiers, ledger drift, reports at 1M lines.
 
 Phases:
-  1. sales over HTTP: two `manage.py web` processes, C cashiers (keep-alive clients) at 3 branches
+  1. sales over HTTP: W `manage.py web` processes (--web, 2 by default), C cashiers (keep-alive clients) at 3 branches
      selling 1-3 lines each from 20 shared products; a few products run short, so some sales are
      refused whole with 409.
   2. sales through the service API: P processes x T threads calling `shops.services.sale_record`
@@ -12,7 +12,7 @@ Phases:
   3. reports: 1,000,000 generated sale lines (90 days, 3 branches, 200 products) plus their rollup,
      then GET /api/shops/reports/summary/ for one day and for 30 days, and top-products, over HTTP.
 
-Usage:  .venv/bin/python bench/sales.py [--cashiers 10] [--seconds 10] [--lines 1000000]
+Usage:  .venv/bin/python bench/sales.py [--cashiers 10] [--seconds 10] [--web 2] [--lines 1000000]
 Uses postgres://postgres@127.0.0.1:5432/oqim_bench and redis://127.0.0.1:6379/14 (both wiped)
 unless DATABASE_URL / REDIS_URL say otherwise. Last line: RESULT key=value ...
 """
@@ -44,7 +44,7 @@ from bench.kitchen import pct, prepare, setup_django  # noqa: E402
 from bench.realtime import start_web  # noqa: E402
 
 PLENTY = 10**7
-SCARCE = 400  # of each of the 3 scarce products per branch: they run out during the run
+SCARCE = 60  # of each of the 3 scarce products per branch: they run out during the run
 
 
 def shop_fixture(cashiers: int) -> dict:
@@ -142,9 +142,9 @@ async def http_cashier(port: int, token: str, fixture: dict, deadline: float, ou
         writer.close()
 
 
-def http_phase(fixture: dict, seconds: float) -> dict:
+def http_phase(fixture: dict, seconds: float, processes: int) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
-        webs = [start_web(Path(tmp) / str(i)) for i in range(2)]
+        webs = [start_web(Path(tmp) / str(i)) for i in range(processes)]
         try:
             out: dict = {"latency": [], "status": {}, "refusals": []}
 
@@ -152,7 +152,7 @@ def http_phase(fixture: dict, seconds: float) -> dict:
                 deadline = time.perf_counter() + seconds
                 await asyncio.gather(
                     *(
-                        http_cashier(webs[i % 2][1], token, fixture, deadline, out, seed=i)
+                        http_cashier(webs[i % len(webs)][1], token, fixture, deadline, out, seed=i)
                         for i, token in enumerate(fixture["tokens"])
                     )
                 )
@@ -397,6 +397,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--cashiers", type=int, default=10)
     parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--web", type=int, default=2, help="web processes (each runs sync views on one thread)")
     parser.add_argument("--lines", type=int, default=1_000_000)
     parser.add_argument("--report-requests", type=int, default=200)
     parser.add_argument("--service-worker")
@@ -407,7 +408,7 @@ def main() -> None:
 
     prepare()
     fixture = shop_fixture(args.cashiers)
-    http = http_phase(fixture, args.seconds)
+    http = http_phase(fixture, args.seconds, args.web)
     print(
         f"http: {http['sales_per_s']:.0f} sales/s ({http['requests_per_s']:.0f} requests/s), "
         f"p50 {http['p50_ms']:.1f} ms, p99 {http['p99_ms']:.1f} ms, statuses {http['status']}"

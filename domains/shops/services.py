@@ -43,7 +43,7 @@ from domains.shops.models import (
 )
 from domains.stock.models import BranchStock, MovementKind, Product, Unit
 from domains.stock.services import Change, apply_movements
-from realtime.events import emit
+from realtime.events import emit, emit_many
 
 CENT = Decimal("0.01")
 MAX_LINES = 200
@@ -275,7 +275,7 @@ def _record(
         gross_of.append(gross)
     subtotal = sum(gross_of, Decimal(0))
     total = sum((line.total for line in sale_lines), Decimal(0))
-    now = timezone.now()
+    now = timezone.now()  # replaced by the ledger's time below
     sale = Sale.objects.create(
         tenant=tenant,
         branch=branch,
@@ -296,6 +296,8 @@ def _record(
     for line in sale_lines:
         line.sale = sale
     SaleLine.objects.bulk_create(sale_lines)
+    audience = audience_for(branch, "sales.view")  # before the stock locks: they are held to commit
+    batch: list[dict[str, Any]] = []
     movements = apply_movements(
         tenant_id=tenant.pk,
         kind=MovementKind.SALE,
@@ -304,13 +306,13 @@ def _record(
         ],
         actor=actor,
         source=("sale", sale.pk),
+        collect=batch,
     )
     # The ledger's time (taken under the stock locks) is the sale's time, so a sale and the stock
     # it took out always fall on the same day.
-    if movements[0].created_at != now:
-        sale.created_at = movements[0].created_at
-        sale.business_day = _day_of(tenant, sale.created_at)
-        Sale.objects.filter(pk=sale.pk).update(created_at=sale.created_at, business_day=sale.business_day)
+    sale.created_at = movements[0].created_at
+    sale.business_day = _day_of(tenant, sale.created_at)
+    Sale.objects.filter(pk=sale.pk).update(created_at=sale.created_at, business_day=sale.business_day)
     _roll_up(
         tenant.pk,
         branch.pk,
@@ -321,29 +323,44 @@ def _record(
             for line, gross in zip(sale_lines, gross_of, strict=True)
         ],
     )
-    emit(
-        tenant_id=tenant.pk,
-        type=events.SALE_RECORDED.name,
-        actor_id=actor.pk,
-        data={
-            "sale_id": sale.pk,
-            "branch_id": branch.pk,
-            "cashier_id": actor.pk,
-            "payment_method": sale.payment_method,
-            "currency": sale.currency,
-            "total": str(sale.total),
-            "cost_total": str(sale.cost_total),
-            "lines": [
-                {"product_id": line.product_id, "quantity": f"{line.quantity:.3f}", "total": str(line.total)}
-                for line in sale_lines
-            ],
-            "business_day": sale.business_day,
-            "branch_day_revenue": str(_day_revenue(branch.pk, sale.business_day, sale.currency)),
-            "created_at": sale.created_at,
-        },
-        **audience_for(branch, "sales.view"),
+    batch.append(
+        {
+            "tenant_id": tenant.pk,
+            "type": events.SALE_RECORDED.name,
+            "actor_id": actor.pk,
+            "data": {
+                "sale_id": sale.pk,
+                "branch_id": branch.pk,
+                "cashier_id": actor.pk,
+                "payment_method": sale.payment_method,
+                "currency": sale.currency,
+                "total": str(sale.total),
+                "cost_total": str(sale.cost_total),
+                "lines": [
+                    {"product_id": line.product_id, "quantity": f"{line.quantity:.3f}", "total": str(line.total)}
+                    for line in sale_lines
+                ],
+                "business_day": sale.business_day,
+                "branch_day_revenue": str(_day_revenue(branch.pk, sale.business_day, sale.currency)),
+                "created_at": sale.created_at,
+            },
+            **audience,
+        }
     )
+    emit_many(batch)  # the stock levels and the sale: one outbox insert, one publish
+    # What the answer shows, without reading back what was just written: the relations filled
+    # the way prefetch_related fills them.
+    sale.branch, sale.cashier = branch, actor
+    sale._prefetched_objects_cache = {
+        "lines": _filled(sale.lines.all(), sale_lines),
+        "returns": _filled(sale.returns.all(), []),
+    }
     return sale
+
+
+def _filled(queryset: Any, rows: list) -> Any:
+    queryset._result_cache, queryset._prefetch_done = rows, True
+    return queryset
 
 
 Figures = tuple[int, Decimal, Decimal, Decimal, Decimal]  # product id, quantity, revenue, cost, discount

@@ -235,7 +235,9 @@ class SaleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantScoped
         sale, created = services.sale_record(
             tenant=request.tenant, actor=request.user, idempotency_key=idempotency_key(request), **values
         )
-        return self._output(sale, status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+        if created:  # the service hands back the sale with its lines: no need to read it again
+            return Response(SaleOutput(sale).data, status=status.HTTP_201_CREATED)
+        return self._output(sale, status.HTTP_200_OK)
 
     @extend_schema(
         request=ReturnInput,

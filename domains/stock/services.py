@@ -133,8 +133,12 @@ def apply_movements(
     actor: User | None = None,
     delivery: Delivery | None = None,
     source: tuple[str, int] | None = None,
+    collect: list[dict[str, Any]] | None = None,
 ) -> list[Movement]:
     """Change balances all-or-nothing; raises ``InsufficientStock`` listing every short product.
+
+    The level events are emitted here, or appended to ``collect`` for a caller that emits them
+    in one batch with its own (one outbox insert and one publish for the whole change).
 
     Each change moves the central stock (``branch_id`` None) or one branch's. Must run inside the
     caller's transaction (the locks live until it commits). Locks are taken in one global order,
@@ -218,17 +222,17 @@ def apply_movements(
         BranchStock.objects.bulk_update(rows.values(), ["on_hand", "updated_at"])
     movements = Movement.objects.bulk_create(movements)
 
-    # One level event per balance (its last movement), crossings judged on the whole change.
     last = {(m.branch_id, m.product_id): m for m in movements}
-    _emit_all(
-        tenant_id,
-        actor,
-        [
-            event
-            for bid, pid in keys
-            for event in _level_events(products[pid], holder(bid, pid), before[(bid, pid)], last[(bid, pid)])
-        ],
-    )
+    # One level event per balance (its last movement), crossings judged on the whole change.
+    level_events = [
+        {"tenant_id": tenant_id, "actor_id": _actor_id(actor), **event}
+        for bid, pid in keys
+        for event in _level_events(products[pid], holder(bid, pid), before[(bid, pid)], last[(bid, pid)])
+    ]
+    if collect is None:
+        emit_many(level_events)
+    else:
+        collect.extend(level_events)
     if central_ids:
         signals.levels_changed.send(sender=Product, tenant_id=tenant_id, product_ids=central_ids)
     return movements
