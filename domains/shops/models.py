@@ -167,8 +167,9 @@ class SaleReturnLine(TenantOwned):
 
 
 class DailySales(TenantOwned):
-    """Net sales of one product at one branch on one organization-local day: sales add, returns
-    subtract, both in their own transaction. Reports read this, never the raw lines."""
+    """Net sales of one product at one branch on one organization-local day, in one currency:
+    sales add, returns subtract, both in their own transaction. Reports read this, never the raw
+    lines."""
 
     branch = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="+")
     day = models.DateField()
@@ -181,7 +182,11 @@ class DailySales(TenantOwned):
 
     class Meta:
         verbose_name_plural = "daily sales"
-        constraints = [models.UniqueConstraint(fields=["branch", "day", "product"], name="shops_dailysales_unique")]
+        # Currency in the key: a product repriced in another currency starts new rows, never
+        # adds to the old currency's.
+        constraints = [
+            models.UniqueConstraint(fields=["branch", "day", "product", "currency"], name="shops_dailysales_unique")
+        ]
         indexes = [models.Index(fields=["tenant", "day"])]
 
 

@@ -237,7 +237,7 @@ def _record(
             _line_error(errors, i, "product", f"{product.name} has no sale price; give unit_price.", "not_for_sale")
         elif quantity <= 0:
             _line_error(errors, i, "quantity", "Sell a positive quantity.", "min_value")
-        elif product.unit == Unit.PIECE and quantity != quantity.to_integral_value():
+        elif product.unit == Unit.PIECE and quantity % 1:
             _line_error(errors, i, "quantity", f"{product.name} is sold in whole pieces.", "whole_pieces")
         elif price < 0:
             _line_error(errors, i, "unit_price", "A price is never negative.", "min_value")
@@ -382,7 +382,7 @@ def _roll_up(tenant_id: int, branch_id: int, day: date, currency: str, figures: 
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} (tenant_id, branch_id, day, product_id, currency, quantity, revenue, cost, discount) "
-            f"VALUES {placeholders} ON CONFLICT (branch_id, day, product_id) DO UPDATE SET "
+            f"VALUES {placeholders} ON CONFLICT (branch_id, day, product_id, currency) DO UPDATE SET "
             f"quantity = {table}.quantity + excluded.quantity, revenue = {table}.revenue + excluded.revenue, "
             f"cost = {table}.cost + excluded.cost, discount = {table}.discount + excluded.discount",
             values,
@@ -441,7 +441,7 @@ def _return(
 ) -> SaleReturn:
     # of=self: locking the joined organization row would block every insert that references it.
     sale = Sale.objects.select_for_update(of=("self",)).select_related("tenant", "branch").get(pk=sale.pk)
-    sold = {line.pk: line for line in SaleLine.objects.filter(sale=sale).order_by("pk")}
+    sold = {line.pk: line for line in SaleLine.objects.filter(sale=sale).select_related("product").order_by("pk")}
     if lines is None:
         wanted = {pk: line.quantity - line.returned_quantity for pk, line in sold.items()}
         wanted = {pk: q for pk, q in wanted.items() if q > 0}
@@ -456,6 +456,8 @@ def _return(
                 _line_error(errors, i, "sale_line", f"Sale {sale.pk} has no line {pk}.", "does_not_exist")
             elif Decimal(line["quantity"]) <= 0:
                 _line_error(errors, i, "quantity", "Return a positive quantity.", "min_value")
+            elif sold[pk].product.unit == Unit.PIECE and Decimal(line["quantity"]) % 1:
+                _line_error(errors, i, "quantity", "Pieces come back whole.", "whole_pieces")
             else:
                 wanted[pk] += Decimal(line["quantity"])
                 left = sold[pk].quantity - sold[pk].returned_quantity

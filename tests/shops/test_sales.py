@@ -179,6 +179,10 @@ def test_partial_then_full_return_restores_exactly_what_was_sold(api, shops):
     )
     assert too_much.status_code == 400
     assert too_much.json()["error"]["fields"]["lines.0.quantity"][0]["code"] == "exceeds_sold"
+    half = api.post(
+        url, {"lines": [{"sale_line": soap_line, "quantity": "0.5"}]}, format="json", **bearer(s["cashier"])
+    )
+    assert half.json()["error"]["fields"]["lines.0.quantity"][0]["code"] == "whole_pieces"
     foreign = api.post(url, {"lines": [{"sale_line": 10**6, "quantity": "1"}]}, format="json", **bearer(s["cashier"]))
     assert foreign.status_code == 400 and "lines.0.sale_line" in foreign.json()["error"]["fields"]
     assert SaleReturn.objects.count() == 1
@@ -215,3 +219,17 @@ def test_sales_list_shows_each_caller_their_branches_in_constant_queries(
     headers = bearer(admin)
     with django_assert_max_num_queries(8):
         api.get("/api/shops/sales/", **headers)
+
+
+def test_a_product_repriced_in_another_currency_keeps_each_currencys_figures_apart(api, shops, admin):
+    s = shops
+    sell(api, s["cashier"], s["north"], [{"product": s["soap"].pk, "quantity": "2"}])  # 5.00 USD
+    api.patch(
+        f"/api/stock/products/{s['soap'].pk}/",
+        {"currency": "EUR", "sale_price": "2.00"},
+        format="json",
+        **bearer(admin),
+    )
+    sell(api, s["cashier"], s["north"], [{"product": s["soap"].pk, "quantity": "1"}])  # 2.00 EUR
+    totals = api.get("/api/shops/reports/summary/", **bearer(admin)).json()["totals"]
+    assert {(t["currency"], t["revenue"]) for t in totals} == {("USD", "5.00"), ("EUR", "2.00")}

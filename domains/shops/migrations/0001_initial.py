@@ -199,7 +199,7 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name_plural': 'daily sales',
                 'indexes': [models.Index(fields=['tenant', 'day'], name='shops_daily_tenant__f6b935_idx')],
-                'constraints': [models.UniqueConstraint(fields=('branch', 'day', 'product'), name='shops_dailysales_unique')],
+                'constraints': [models.UniqueConstraint(fields=('branch', 'day', 'product', 'currency'), name='shops_dailysales_unique')],
             },
         ),
         migrations.AddConstraint(
