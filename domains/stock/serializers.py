@@ -258,9 +258,19 @@ class TransferInput(StrictInput):
     product = TenantPrimaryKeyField(queryset=Product.objects.all())
     quantity = quantity_field()
     from_branch = TenantPrimaryKeyField(
-        queryset=Branch.objects.all(), allow_null=True, help_text="Null: central stock."
+        queryset=Branch.objects.all(),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Null or omitted: central.",
     )
-    to_branch = TenantPrimaryKeyField(queryset=Branch.objects.all(), allow_null=True, help_text="Null: central stock.")
+    to_branch = TenantPrimaryKeyField(
+        queryset=Branch.objects.all(),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Null or omitted: central.",
+    )
     note = serializers.CharField(max_length=500, required=False, default="", allow_blank=True)
 
 

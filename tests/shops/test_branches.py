@@ -134,7 +134,7 @@ def test_a_transfer_is_two_ledger_rows_or_nothing(api, admin, shops):
     assert answer.status_code == 400 and "to_branch" in answer.json()["error"]["fields"]
     # from the central stock to a branch
     stock_up(s["tea"], 30, actor=admin.user)
-    central = {"product": s["tea"].pk, "quantity": "7", "from_branch": None, "to_branch": s["south"].pk}
+    central = {"product": s["tea"].pk, "quantity": "7", "to_branch": s["south"].pk}  # from the central stock
     assert post(api, admin, "/api/stock/transfers/", central).status_code == 201
     assert Product.objects.get(pk=s["tea"].pk).on_hand == 23
     # every balance equals the sum of its movements
