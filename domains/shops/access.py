@@ -50,12 +50,15 @@ def require_branch(membership: Membership, branch: Branch, capability: str) -> N
 def audience_for(branch: Branch, capability: str) -> dict[str, list]:
     """``emit`` arguments that show an event to those holding ``capability`` at the branch:
     organization admins, and the branch's assigned staff whose two roles both allow it."""
-    staff = dict(BranchStaff.objects.filter(branch=branch).values_list("user_id", "role"))
-    org_roles = Membership.objects.filter(tenant_id=branch.tenant_id, user_id__in=staff).values_list("user_id", "role")
+    # One query: each assignment with the member's live membership of this organization (both
+    # conditions in one filter() call apply to the same membership row).
+    staff = BranchStaff.objects.filter(
+        branch=branch, user__memberships__tenant_id=branch.tenant_id, user__memberships__deleted_at=None
+    ).values_list("user_id", "role", "user__memberships__role")
     users = sorted(
         user_id
-        for user_id, org_role in org_roles
-        if has_capability(org_role, capability) and has_capability(staff[user_id], capability)
+        for user_id, branch_role, org_role in staff
+        if has_capability(org_role, capability) and has_capability(branch_role, capability)
     )
     return {"roles": [Role.ADMIN.value], "users": users}
 

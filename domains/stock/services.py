@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from rest_framework.exceptions import ValidationError
@@ -150,11 +150,15 @@ def apply_movements(
         raise RuntimeError("apply_movements must run inside transaction.atomic()")
     ids = sorted({change.product_id for change in changes})
     central_ids = sorted({c.product_id for c in changes if c.branch_id is None})
-    products = {p.pk: p for p in Product.objects.filter(tenant_id=tenant_id, pk__in=ids)}
+    # Central balances are read under their lock (the balance that counts is the locked one);
+    # products moved only at branches are read without one.
+    products = {}
     if central_ids:
-        # Re-read under lock: the balance that counts is the locked one.
         locked = Product.objects.select_for_update().filter(tenant_id=tenant_id, pk__in=central_ids).order_by("pk")
         products.update({p.pk: p for p in locked})
+    elsewhere = [pid for pid in ids if pid not in set(central_ids)]
+    if elsewhere:
+        products.update({p.pk: p for p in Product.objects.filter(tenant_id=tenant_id, pk__in=elsewhere)})
     unknown = [pid for pid in ids if pid not in products or products[pid].is_deleted]
     if unknown:
         raise ValidationError({"product": [f"Unknown product {pid}." for pid in unknown]}, code="does_not_exist")
@@ -211,15 +215,8 @@ def apply_movements(
                 created_at=now,
             )
         )
-    central = [products[pid] for pid in central_ids]
-    for product in central:
-        product.updated_at = now
-    if central:
-        Product.objects.bulk_update(central, ["on_hand", "updated_at"])
-    if rows:
-        for row in rows.values():
-            row.updated_at = now
-        BranchStock.objects.bulk_update(rows.values(), ["on_hand", "updated_at"])
+    _save_balances(Product, [products[pid] for pid in central_ids], now)
+    _save_balances(BranchStock, list(rows.values()), now)
     movements = Movement.objects.bulk_create(movements)
 
     last = {(m.branch_id, m.product_id): m for m in movements}
@@ -236,6 +233,19 @@ def apply_movements(
     if central_ids:
         signals.levels_changed.send(sender=Product, tenant_id=tenant_id, product_ids=central_ids)
     return movements
+
+
+def _save_balances(model: type[Product] | type[BranchStock], holders: list, now: datetime) -> None:
+    """Write the new balances: one UPDATE per row, sent together (cheaper than ``bulk_update``'s
+    CASE expression, which costs more in Python than the statements it saves)."""
+    for holder in holders:
+        holder.updated_at = now
+    if holders:
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"UPDATE {model._meta.db_table} SET on_hand = %s, updated_at = %s WHERE id = %s",
+                [(holder.on_hand, now, holder.pk) for holder in holders],
+            )
 
 
 def _lock_branch_rows(tenant_id: int, changes: Sequence[Change]) -> dict[tuple[int, int], BranchStock]:

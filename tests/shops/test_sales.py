@@ -7,10 +7,13 @@ from decimal import Decimal
 
 import pytest
 
-from domains.shops.models import DailySales, Sale, SaleLine, SaleReturn
+from core.roles import Role
+from domains.shops.access import audience_for
+from domains.shops.models import BranchRole, DailySales, Sale, SaleLine, SaleReturn
 from domains.stock.models import BranchStock, Movement, MovementKind, Product
 from realtime.models import OutboxEvent
-from tests.factories import bearer, shop_product, stock_up, tenant_factory
+from tests.factories import bearer, member_factory, shop_product, stock_up, tenant_factory
+from tests.shops.conftest import assign
 
 pytestmark = pytest.mark.django_db
 
@@ -233,3 +236,18 @@ def test_a_product_repriced_in_another_currency_keeps_each_currencys_figures_apa
     sell(api, s["cashier"], s["north"], [{"product": s["soap"].pk, "quantity": "1"}])  # 2.00 EUR
     totals = api.get("/api/shops/reports/summary/", **bearer(admin)).json()["totals"]
     assert {(t["currency"], t["revenue"]) for t in totals} == {("USD", "5.00"), ("EUR", "2.00")}
+
+
+def test_the_sales_audience_reads_each_members_role_in_this_organization_only(shops, tenant):
+    north = shops["north"]
+    # a cook here (no sales.view), manager elsewhere, assigned as cashier at North: not in the audience
+    cook = member_factory(tenant=tenant, role=Role.COOK)
+    member_factory(tenant=tenant_factory(), role=Role.MANAGER, user=cook.user)
+    assign(cook, north, BranchRole.CASHIER)
+    # a cashier whose membership was deactivated: not in the audience either
+    gone = member_factory(tenant=tenant, role=Role.CASHIER)
+    assign(gone, north, BranchRole.CASHIER)
+    gone.mark_deleted()
+    gone.save()
+    audience = audience_for(north, "sales.view")
+    assert audience == {"roles": ["admin"], "users": [shops["cashier"].user_id]}
