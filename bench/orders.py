@@ -40,6 +40,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+# Tokens are issued here, once: they must outlive the whole run (the default is 5 minutes).
+os.environ.setdefault("JWT_ACCESS_TTL_SECONDS", "7200")
 
 from bench.kitchen import pct, prepare  # noqa: E402  (sets the bench database and Redis defaults)
 from bench.realtime import start_web  # noqa: E402

@@ -39,6 +39,8 @@ os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/oqim_b
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/14")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "core.settings")
 os.environ.setdefault("LOG_LEVEL", "WARNING")
+# Tokens are issued here, once: they must outlive the whole run (the default is 5 minutes).
+os.environ.setdefault("JWT_ACCESS_TTL_SECONDS", "7200")
 
 from bench.kitchen import pct, prepare, setup_django  # noqa: E402
 from bench.realtime import start_web  # noqa: E402
