@@ -156,7 +156,7 @@ def apply_movements(
     if central_ids:
         locked = Product.objects.select_for_update().filter(tenant_id=tenant_id, pk__in=central_ids).order_by("pk")
         products.update({p.pk: p for p in locked})
-    elsewhere = [pid for pid in ids if pid not in set(central_ids)]
+    elsewhere = sorted(set(ids) - set(central_ids))
     if elsewhere:
         products.update({p.pk: p for p in Product.objects.filter(tenant_id=tenant_id, pk__in=elsewhere)})
     unknown = [pid for pid in ids if pid not in products or products[pid].is_deleted]
