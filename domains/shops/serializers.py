@@ -79,8 +79,18 @@ class StaffOutput(serializers.ModelSerializer):
         fields = ["user_id", "username", "role", "assigned_at"]
 
 
+class MemberUserField(serializers.PrimaryKeyRelatedField):
+    """A user with a live membership of the caller's organization; anyone else fails like a
+    missing id, so user ids of other organizations are not revealed."""
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return User.objects.filter(
+            memberships__tenant=self.context["tenant"], memberships__deleted_at__isnull=True
+        ).distinct()
+
+
 class StaffInput(StrictInput):
-    user = serializers.PrimaryKeyRelatedField(queryset=User.objects.all(), help_text="A staff member's user id.")
+    user = MemberUserField(queryset=User.objects.all(), help_text="A staff member's user id.")
     role = serializers.ChoiceField(choices=BranchRole.choices)
 
 

@@ -149,7 +149,7 @@ class BranchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Des
         branch = self.get_object()
         if request.method == "GET":
             return Response(StaffOutput(selectors.staff_of(branch=branch), many=True).data)
-        data = StaffInput(data=request.data)
+        data = StaffInput(data=request.data, context={"tenant": request.tenant})
         data.is_valid(raise_exception=True)
         row = services.staff_assign(branch=branch, actor=request.user, **data.validated_data)
         return Response(StaffOutput(row).data, status=status.HTTP_201_CREATED)
