@@ -25,7 +25,6 @@ import random
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from decimal import Decimal
@@ -38,7 +37,7 @@ os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/14")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "core.settings")
 os.environ.setdefault("LOG_LEVEL", "WARNING")
 
-from bench.realtime import start_web  # noqa: E402  (two web processes, as the realtime bench runs them)
+from bench.keepalive import post, run_clients  # noqa: E402
 
 
 def setup_django() -> None:
@@ -136,20 +135,10 @@ async def http_cook(port: int, token: str, meals: list[int], deadline: float, ou
     try:
         while time.perf_counter() < deadline:
             n += 1
-            body = json.dumps({"portions": rng.randint(1, 3)}).encode()
-            request = (
-                f"POST /api/kitchen/meals/{rng.choice(meals)}/serve/ HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                f"Authorization: Bearer {token}\r\nContent-Type: application/json\r\n"
-                f"Idempotency-Key: bench-{seed}-{n}\r\nContent-Length: {len(body)}\r\n\r\n"
-            ).encode() + body
             started = time.perf_counter()
-            writer.write(request)
-            status = int((await reader.readline()).split()[1])
-            length = 0
-            while (line := await reader.readline()) not in (b"\r\n", b""):
-                if line.lower().startswith(b"content-length:"):
-                    length = int(line.split(b":")[1])
-            payload = await reader.readexactly(length)
+            path = f"/api/kitchen/meals/{rng.choice(meals)}/serve/"
+            body = {"portions": rng.randint(1, 3)}
+            status, payload = await post(reader, writer, path, token, body, key=f"bench-{seed}-{n}")
             out["latency"].append(time.perf_counter() - started)
             out["status"][status] = out["status"].get(status, 0) + 1
             if status == 409:
@@ -159,27 +148,14 @@ async def http_cook(port: int, token: str, meals: list[int], deadline: float, ou
 
 
 def http_phase(fixture: dict, seconds: float) -> dict:
-    with tempfile.TemporaryDirectory() as tmp:
-        webs = [start_web(Path(tmp) / str(i)) for i in range(2)]
-        try:
-            out: dict = {"latency": [], "status": {}, "refusals": []}
-
-            async def run() -> None:
-                deadline = time.perf_counter() + seconds
-                await asyncio.gather(
-                    *(
-                        http_cook(webs[i % 2][1], token, fixture["meals"], deadline, out, seed=i)
-                        for i, token in enumerate(fixture["tokens"])
-                    )
-                )
-
-            started = time.perf_counter()
-            asyncio.run(run())
-            elapsed = time.perf_counter() - started
-        finally:
-            for process, _ in webs:
-                process.terminate()
-                process.wait(15)
+    out: dict = {"latency": [], "status": {}, "refusals": []}
+    tokens = fixture["tokens"]
+    elapsed = run_clients(
+        2,
+        len(tokens),
+        seconds,
+        lambda port, i, deadline: http_cook(port, tokens[i], fixture["meals"], deadline, out, seed=i),
+    )
     served = out["status"].get(201, 0)
     return {
         "serves_per_s": served / elapsed,

@@ -43,6 +43,7 @@ sys.path.insert(0, str(ROOT))
 # Tokens are issued here, once: they must outlive the whole run (the default is 5 minutes).
 os.environ.setdefault("JWT_ACCESS_TTL_SECONDS", "7200")
 
+from bench.keepalive import post  # noqa: E402
 from bench.kitchen import pct, prepare  # noqa: E402  (sets the bench database and Redis defaults)
 from bench.realtime import start_web  # noqa: E402
 from tests.net import free_port  # noqa: E402
@@ -99,20 +100,10 @@ async def client(port: int, token: str, package: int, todo: list[int], out: dict
     try:
         while todo:
             n = todo.pop()
-            body = json.dumps({"package": package, "account": f"player-{n}"}).encode()
-            request = (
-                f"POST /api/orders/ HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n"
-                f"Content-Type: application/json\r\nIdempotency-Key: {tag}-{n}\r\n"
-                f"Content-Length: {len(body)}\r\n\r\n"
-            ).encode() + body
+            body = {"package": package, "account": f"player-{n}"}
             started = time.perf_counter()
-            writer.write(request)
-            status = int((await reader.readline()).split()[1])
-            length = 0
-            while (line := await reader.readline()) not in (b"\r\n", b""):
-                if line.lower().startswith(b"content-length:"):
-                    length = int(line.split(b":")[1])
-            payload = json.loads(await reader.readexactly(length))
+            status, answer = await post(reader, writer, "/api/orders/", token, body, key=f"{tag}-{n}")
+            payload = json.loads(answer)
             out["latency"].append(time.perf_counter() - started)
             if status == 201:
                 out["ids"].append(payload["id"])

@@ -42,6 +42,7 @@ os.environ.setdefault("LOG_LEVEL", "WARNING")
 # Tokens are issued here, once: they must outlive the whole run (the default is 5 minutes).
 os.environ.setdefault("JWT_ACCESS_TTL_SECONDS", "7200")
 
+from bench.keepalive import post, run_clients  # noqa: E402
 from bench.kitchen import pct, prepare, setup_django  # noqa: E402
 from bench.realtime import start_web  # noqa: E402
 
@@ -122,20 +123,9 @@ async def http_cashier(port: int, token: str, fixture: dict, deadline: float, ou
     try:
         while time.perf_counter() < deadline:
             n += 1
-            body = json.dumps(sale_body(rng, fixture)).encode()
-            request = (
-                f"POST /api/shops/sales/ HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                f"Authorization: Bearer {token}\r\nContent-Type: application/json\r\n"
-                f"Idempotency-Key: bench-{seed}-{n}\r\nContent-Length: {len(body)}\r\n\r\n"
-            ).encode() + body
             started = time.perf_counter()
-            writer.write(request)
-            status = int((await reader.readline()).split()[1])
-            length = 0
-            while (line := await reader.readline()) not in (b"\r\n", b""):
-                if line.lower().startswith(b"content-length:"):
-                    length = int(line.split(b":")[1])
-            payload = await reader.readexactly(length)
+            body = sale_body(rng, fixture)
+            status, payload = await post(reader, writer, "/api/shops/sales/", token, body, key=f"bench-{seed}-{n}")
             out["latency"].append(time.perf_counter() - started)
             out["status"][status] = out["status"].get(status, 0) + 1
             if status == 409:
@@ -145,27 +135,14 @@ async def http_cashier(port: int, token: str, fixture: dict, deadline: float, ou
 
 
 def http_phase(fixture: dict, seconds: float, processes: int) -> dict:
-    with tempfile.TemporaryDirectory() as tmp:
-        webs = [start_web(Path(tmp) / str(i)) for i in range(processes)]
-        try:
-            out: dict = {"latency": [], "status": {}, "refusals": []}
-
-            async def run() -> None:
-                deadline = time.perf_counter() + seconds
-                await asyncio.gather(
-                    *(
-                        http_cashier(webs[i % len(webs)][1], token, fixture, deadline, out, seed=i)
-                        for i, token in enumerate(fixture["tokens"])
-                    )
-                )
-
-            started = time.perf_counter()
-            asyncio.run(run())
-            elapsed = time.perf_counter() - started
-        finally:
-            for process, _ in webs:
-                process.terminate()
-                process.wait(15)
+    out: dict = {"latency": [], "status": {}, "refusals": []}
+    tokens = fixture["tokens"]
+    elapsed = run_clients(
+        processes,
+        len(tokens),
+        seconds,
+        lambda port, i, deadline: http_cashier(port, tokens[i], fixture, deadline, out, seed=i),
+    )
     return {
         "sales_per_s": out["status"].get(201, 0) / elapsed,
         "requests_per_s": len(out["latency"]) / elapsed,

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
+from django.db import IntegrityError, models
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework.exceptions import ValidationError
@@ -24,3 +28,26 @@ def idempotency_parameter(description: str) -> OpenApiParameter:
         OpenApiParameter.HEADER,
         description="Any unique string up to 100 characters. " + description,
     )
+
+
+Row = TypeVar("Row")
+
+
+def once(model: type[models.Model], *, tenant_id: int, key: str | None, create: Callable[[], Row]) -> tuple[Row, bool]:
+    """``create()`` unless a row of ``model`` already holds this tenant's ``key``; returns the row
+    and whether it is new. The model's unique (tenant, idempotency_key) index settles a race: the
+    loser's insert waits for the winner, fails, and gets the winner's row. The caller checks that
+    an earlier row is the same request."""
+
+    def earlier() -> Row | None:
+        return model.objects.filter(tenant_id=tenant_id, idempotency_key=key).first() if key else None
+
+    first = earlier()
+    if first is None:
+        try:
+            return create(), True
+        except IntegrityError:
+            first = earlier()
+            if first is None:
+                raise
+    return first, False

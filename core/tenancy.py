@@ -8,6 +8,8 @@ plain 404. Services and selectors take ``tenant`` explicitly (workers have no re
 
 from __future__ import annotations
 
+from typing import Any, TypeVar
+
 from django.db import models
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -65,3 +67,22 @@ def require_unique_name(model: type[models.Model], *, tenant_id: int, name: str,
         clash = clash.exclude(pk=exclude)
     if clash.exists():
         raise ValidationError({"name": [f"A {model._meta.verbose_name} with this name exists."]}, code="unique")
+
+
+Named = TypeVar("Named", bound=models.Model)
+
+
+def create_named(model: type[Named], *, tenant: models.Model, **values: Any) -> Named:
+    """A new row of ``model`` for ``tenant``, its ``name`` checked by ``require_unique_name``."""
+    require_unique_name(model, tenant_id=tenant.pk, name=str(values["name"]))
+    return model.objects.create(tenant=tenant, **values)
+
+
+def update_named(row: Named, **values: Any) -> Named:
+    """Set ``values`` on ``row`` and save it; a new ``name`` is checked first."""
+    if "name" in values:
+        require_unique_name(type(row), tenant_id=row.tenant_id, name=str(values["name"]), exclude=row.pk)
+    for field, value in values.items():
+        setattr(row, field, value)
+    row.save()
+    return row

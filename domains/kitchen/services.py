@@ -8,12 +8,13 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 
 from core.errors import Conflict
+from core.idempotency import once
 from core.models import Organization, User
 from core.tenancy import require_unique_name
 from core.timezones import start_of_day
@@ -147,22 +148,13 @@ def serve(*, meal: Meal, portions: int, actor: User, idempotency_key: str | None
     first serving instead of serving twice. Returns the serving and whether it is new.
     """
     _check_portions(portions)
-
-    def earlier() -> Serving | None:
-        if not idempotency_key:
-            return None
-        return Serving.objects.filter(tenant_id=meal.tenant_id, idempotency_key=idempotency_key).first()
-
-    first = earlier()
-    if first is None:
-        try:
-            return _serve(meal=meal, portions=portions, actor=actor, idempotency_key=idempotency_key), True
-        except IntegrityError:
-            # A concurrent request with the same key committed first; the unique index made us wait.
-            first = earlier()
-            if first is None:
-                raise
-    return _replay(first, meal=meal, portions=portions), False
+    serving, created = once(
+        Serving,
+        tenant_id=meal.tenant_id,
+        key=idempotency_key,
+        create=lambda: _serve(meal=meal, portions=portions, actor=actor, idempotency_key=idempotency_key),
+    )
+    return (serving, True) if created else (_replay(serving, meal=meal, portions=portions), False)
 
 
 @transaction.atomic

@@ -29,7 +29,7 @@ from rest_framework.exceptions import AuthenticationFailed, NotFound, Validation
 from core.errors import Conflict
 from core.models import Organization, User
 from core.secrets import seal, unseal
-from core.tenancy import require_unique_name
+from core.tenancy import create_named, require_unique_name, update_named
 from domains.alarms.models import AlarmKind
 from domains.alarms.services import raise_alarm
 from domains.orders import events, policy
@@ -120,17 +120,11 @@ def provider_delete(*, provider: Provider) -> None:
 
 
 def product_create(*, tenant: Organization, **values: object) -> DigitalProduct:
-    require_unique_name(DigitalProduct, tenant_id=tenant.pk, name=str(values["name"]))
-    return DigitalProduct.objects.create(tenant=tenant, **values)
+    return create_named(DigitalProduct, tenant=tenant, **values)
 
 
 def product_update(*, product: DigitalProduct, **values: object) -> DigitalProduct:
-    if "name" in values:
-        require_unique_name(DigitalProduct, tenant_id=product.tenant_id, name=str(values["name"]), exclude=product.pk)
-    for name, value in values.items():
-        setattr(product, name, value)
-    product.save()
-    return product
+    return update_named(product, **values)
 
 
 def product_delete(*, product: DigitalProduct) -> None:

@@ -14,15 +14,16 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.core.files import File
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
 from rest_framework.exceptions import ErrorDetail, ValidationError
 
 from core.errors import Conflict
+from core.idempotency import once
 from core.models import Membership, Organization, User
 from core.roles import Role
-from core.tenancy import require_unique_name
+from core.tenancy import create_named, update_named
 from core.timezones import local_today, tenant_zone
 from domains.shops import events
 from domains.shops.access import audience_for
@@ -57,18 +58,12 @@ def cents(value: Decimal) -> Decimal:
 # Stores, branches, staff
 
 
-def store_create(*, tenant: Organization, name: str, **values: Any) -> Store:
-    require_unique_name(Store, tenant_id=tenant.pk, name=name)
-    return Store.objects.create(tenant=tenant, name=name, **values)
+def store_create(*, tenant: Organization, **values: Any) -> Store:
+    return create_named(Store, tenant=tenant, **values)
 
 
 def store_update(*, store: Store, **values: Any) -> Store:
-    if "name" in values:
-        require_unique_name(Store, tenant_id=store.tenant_id, name=values["name"], exclude=store.pk)
-    for field, value in values.items():
-        setattr(store, field, value)
-    store.save()
-    return store
+    return update_named(store, **values)
 
 
 @transaction.atomic
@@ -81,18 +76,12 @@ def store_delete(*, store: Store) -> None:
     store.save(update_fields=["deleted_at", "updated_at"])
 
 
-def branch_create(*, tenant: Organization, store: Store, name: str, **values: Any) -> Branch:
-    require_unique_name(Branch, tenant_id=tenant.pk, name=name)
-    return Branch.objects.create(tenant=tenant, store=store, name=name, **values)
+def branch_create(*, tenant: Organization, store: Store, **values: Any) -> Branch:
+    return create_named(Branch, tenant=tenant, store=store, **values)
 
 
 def branch_update(*, branch: Branch, **values: Any) -> Branch:
-    if "name" in values:
-        require_unique_name(Branch, tenant_id=branch.tenant_id, name=values["name"], exclude=branch.pk)
-    for field, value in values.items():
-        setattr(branch, field, value)
-    branch.save()
-    return branch
+    return update_named(branch, **values)
 
 
 @transaction.atomic
@@ -162,30 +151,24 @@ def sale_record(
     if payment_method == PaymentMethod.DEBT and not customer_name.strip():
         raise ValidationError({"customer_name": ["A sale on credit names the customer who owes it."]}, code="required")
 
-    def earlier() -> Sale | None:
-        if not idempotency_key:
-            return None
-        return Sale.objects.filter(tenant=tenant, idempotency_key=idempotency_key).first()
-
-    first = earlier()
-    if first is None:
-        try:
-            sale = _record(
-                tenant=tenant,
-                branch=branch,
-                actor=actor,
-                lines=lines,
-                payment_method=payment_method,
-                customer_name=customer_name,
-                customer_phone=customer_phone,
-                note=note,
-                idempotency_key=idempotency_key,
-            )
-            return sale, True
-        except IntegrityError:
-            first = earlier()  # a concurrent request with the same key committed first
-            if first is None:
-                raise
+    first, created = once(
+        Sale,
+        tenant_id=tenant.pk,
+        key=idempotency_key,
+        create=lambda: _record(
+            tenant=tenant,
+            branch=branch,
+            actor=actor,
+            lines=lines,
+            payment_method=payment_method,
+            customer_name=customer_name,
+            customer_phone=customer_phone,
+            note=note,
+            idempotency_key=idempotency_key,
+        ),
+    )
+    if created:
+        return first, True
     if first.branch_id != branch.pk or _fingerprint(first.lines.all()) != _fingerprint(lines):
         raise Conflict(
             "This Idempotency-Key was used for a different sale.", code="idempotency_key_reused", sale_id=first.pk
@@ -410,19 +393,14 @@ def sale_return(
     lines' share of what was paid, and a line's last return refunds exactly what is left of it.
     Returns the return and whether it is new."""
 
-    def earlier() -> SaleReturn | None:
-        if not idempotency_key:
-            return None
-        return SaleReturn.objects.filter(tenant_id=sale.tenant_id, idempotency_key=idempotency_key).first()
-
-    first = earlier()
-    if first is None:
-        try:
-            return _return(sale=sale, actor=actor, lines=lines, reason=reason, idempotency_key=idempotency_key), True
-        except IntegrityError:
-            first = earlier()
-            if first is None:
-                raise
+    first, created = once(
+        SaleReturn,
+        tenant_id=sale.tenant_id,
+        key=idempotency_key,
+        create=lambda: _return(sale=sale, actor=actor, lines=lines, reason=reason, idempotency_key=idempotency_key),
+    )
+    if created:
+        return first, True
     if first.sale_id != sale.pk:
         raise Conflict(
             "This Idempotency-Key was used for a different return.", code="idempotency_key_reused", return_id=first.pk
@@ -504,6 +482,8 @@ def _return(
     SaleLine.objects.bulk_update([sold[pk] for pk in wanted], ["returned_quantity"])
     record.refund_total = sum((r.refund for r in return_lines), Decimal(0))
     record.cost_total = sum((r.cost for r in return_lines), Decimal(0))
+    audience = audience_for(sale.branch, "sales.view")  # before the stock locks, as a sale does
+    batch: list[dict[str, Any]] = []
     movements = apply_movements(
         tenant_id=sale.tenant_id,
         kind=MovementKind.RETURN,
@@ -513,6 +493,7 @@ def _return(
         ],
         actor=actor,
         source=("sale_return", record.pk),
+        collect=batch,
     )
     record.created_at = movements[0].created_at
     record.business_day = _day_of(sale.tenant, record.created_at)
@@ -535,32 +516,35 @@ def _return(
             for r in return_lines
         ],
     )
-    emit(
-        tenant_id=sale.tenant_id,
-        type=events.SALE_RETURNED.name,
-        actor_id=actor.pk,
-        data={
-            "return_id": record.pk,
-            "sale_id": sale.pk,
-            "branch_id": sale.branch_id,
-            "currency": sale.currency,
-            "refund_total": str(record.refund_total),
-            "refund_method": record.refund_method,
-            "lines": [
-                {
-                    "sale_line_id": r.sale_line_id,
-                    "product_id": r.sale_line.product_id,
-                    "quantity": f"{r.quantity:.3f}",
-                    "refund": str(r.refund),
-                }
-                for r in return_lines
-            ],
-            "business_day": record.business_day,
-            "branch_day_revenue": str(_day_revenue(sale.branch_id, record.business_day, sale.currency)),
-            "created_at": record.created_at,
-        },
-        **audience_for(sale.branch, "sales.view"),
+    batch.append(
+        {
+            "tenant_id": sale.tenant_id,
+            "type": events.SALE_RETURNED.name,
+            "actor_id": actor.pk,
+            "data": {
+                "return_id": record.pk,
+                "sale_id": sale.pk,
+                "branch_id": sale.branch_id,
+                "currency": sale.currency,
+                "refund_total": str(record.refund_total),
+                "refund_method": record.refund_method,
+                "lines": [
+                    {
+                        "sale_line_id": r.sale_line_id,
+                        "product_id": r.sale_line.product_id,
+                        "quantity": f"{r.quantity:.3f}",
+                        "refund": str(r.refund),
+                    }
+                    for r in return_lines
+                ],
+                "business_day": record.business_day,
+                "branch_day_revenue": str(_day_revenue(sale.branch_id, record.business_day, sale.currency)),
+                "created_at": record.created_at,
+            },
+            **audience,
+        }
     )
+    emit_many(batch)  # the stock levels and the return: one outbox insert, one publish
     return record
 
 
@@ -587,15 +571,11 @@ def ensure_default_categories(tenant: Organization) -> None:
 
 
 def category_create(*, tenant: Organization, name: str) -> ExpenseCategory:
-    require_unique_name(ExpenseCategory, tenant_id=tenant.pk, name=name)
-    return ExpenseCategory.objects.create(tenant=tenant, name=name)
+    return create_named(ExpenseCategory, tenant=tenant, name=name)
 
 
 def category_update(*, category: ExpenseCategory, name: str) -> ExpenseCategory:
-    require_unique_name(ExpenseCategory, tenant_id=category.tenant_id, name=name, exclude=category.pk)
-    category.name = name
-    category.save(update_fields=["name"])
-    return category
+    return update_named(category, name=name)
 
 
 def category_delete(*, category: ExpenseCategory) -> None:

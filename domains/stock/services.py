@@ -20,7 +20,7 @@ from rest_framework.exceptions import ValidationError
 
 from core.errors import Conflict
 from core.models import Organization, User
-from core.tenancy import require_unique_name
+from core.tenancy import create_named, require_unique_name, update_named
 from core.timezones import local_today
 from domains.shops.models import Branch
 from domains.stock import events, signals
@@ -405,15 +405,11 @@ def branch_minimum(
 
 
 def category_create(*, tenant: Organization, name: str) -> Category:
-    require_unique_name(Category, tenant_id=tenant.pk, name=name)
-    return Category.objects.create(tenant=tenant, name=name)
+    return create_named(Category, tenant=tenant, name=name)
 
 
 def category_rename(*, category: Category, name: str) -> Category:
-    require_unique_name(Category, tenant_id=category.tenant_id, name=name, exclude=category.pk)
-    category.name = name
-    category.save(update_fields=["name"])
-    return category
+    return update_named(category, name=name)
 
 
 def category_delete(*, category: Category) -> None:
