@@ -116,13 +116,22 @@ def anomalies(tenant_id: int, refusals: list[dict]) -> dict:
             negative += after < 0
         total = Movement.objects.filter(product=product).aggregate(s=Sum("quantity"))["s"] or 0
         drift += (product.on_hand != total) or (product.on_hand != running)
-    unjustified = sum(
+    return {
+        "drift": drift,
+        "negative": negative,
+        "broken_chain": broken_chain,
+        "unjustified_409": unjustified(refusals),
+    }
+
+
+def unjustified(refusals: list[dict]) -> int:
+    """Refusals that are not a 409 ``insufficient_stock`` naming a real shortage."""
+    return sum(
         1
         for body in refusals
         if body.get("error", {}).get("code") != "insufficient_stock"
         or any(Decimal(s["needed"]) <= Decimal(s["available"]) for s in body["error"]["shortages"])
     )
-    return {"drift": drift, "negative": negative, "broken_chain": broken_chain, "unjustified_409": unjustified}
 
 
 # -- phase 1: HTTP
@@ -214,20 +223,7 @@ def service_worker(tenant_id: int, meals: list[int], threads: int, seconds: floa
 
 def service_phase(fixture: dict, processes: int, threads: int, seconds: float) -> dict:
     started = time.perf_counter()
-    procs = [
-        subprocess.Popen(
-            [
-                sys.executable,
-                __file__,
-                "--service-worker",
-                json.dumps([fixture["tenant"], fixture["meals"], threads, seconds, p]),
-            ],
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        for p in range(processes)
-    ]
-    results = [json.loads(p.communicate()[0].strip().splitlines()[-1]) for p in procs]
+    results = fan_out(__file__, [[fixture["tenant"], fixture["meals"], threads, seconds, p] for p in range(processes)])
     elapsed = time.perf_counter() - started
     latency = [x for r in results for x in r["latency"]]
     return {
@@ -237,6 +233,18 @@ def service_phase(fixture: dict, processes: int, threads: int, seconds: float) -
         "refusals": [x for r in results for x in r["refusals"]],
         "wall_s": elapsed,
     }
+
+
+def fan_out(script: str, payloads: list[list]) -> list[dict]:
+    """Run ``script --service-worker <payload>`` once per payload, all at once; each prints its
+    result as JSON on its last line."""
+    procs = [
+        subprocess.Popen(
+            [sys.executable, script, "--service-worker", json.dumps(payload)], stdout=subprocess.PIPE, text=True
+        )
+        for payload in payloads
+    ]
+    return [json.loads(p.communicate()[0].strip().splitlines()[-1]) for p in procs]
 
 
 # -- phase 3: portions for 500 meals x 30 ingredients

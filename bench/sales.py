@@ -24,7 +24,6 @@ import asyncio
 import json
 import os
 import random
-import subprocess
 import sys
 import tempfile
 import threading
@@ -43,7 +42,7 @@ os.environ.setdefault("LOG_LEVEL", "WARNING")
 os.environ.setdefault("JWT_ACCESS_TTL_SECONDS", "7200")
 
 from bench.keepalive import post, run_clients  # noqa: E402
-from bench.kitchen import pct, prepare, setup_django  # noqa: E402
+from bench.kitchen import fan_out, pct, prepare, setup_django, unjustified  # noqa: E402
 from bench.realtime import start_web  # noqa: E402
 
 PLENTY = 10**7
@@ -216,15 +215,7 @@ def service_worker(fixture: dict, threads: int, seconds: float, seed: int) -> No
 
 
 def service_phase(fixture: dict, processes: int, threads: int, seconds: float) -> dict:
-    procs = [
-        subprocess.Popen(
-            [sys.executable, __file__, "--service-worker", json.dumps([fixture, threads, seconds, p])],
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        for p in range(processes)
-    ]
-    results = [json.loads(p.communicate()[0].strip().splitlines()[-1]) for p in procs]
+    results = fan_out(__file__, [[fixture, threads, seconds, p] for p in range(processes)])
     latency = [x for r in results for x in r["latency"]]
     return {
         "sales_per_s": sum(r["sold"] for r in results) / seconds,
@@ -252,18 +243,12 @@ def anomalies(tenant_id: int, refusals: list[dict]) -> dict:
         drift += row.on_hand != running
     rollup = DailySales.objects.filter(tenant_id=tenant_id).aggregate(q=Sum("quantity"), r=Sum("revenue"))
     raw = SaleLine.objects.filter(tenant_id=tenant_id).aggregate(q=Sum("quantity"), r=Sum("total"))
-    unjustified = sum(
-        1
-        for body in refusals
-        if body.get("error", {}).get("code") != "insufficient_stock"
-        or any(Decimal(s["needed"]) <= Decimal(s["available"]) for s in body["error"]["shortages"])
-    )
     return {
         "drift": drift,
         "negative": negative,
         "broken_chain": broken_chain,
         "rollup_mismatch": int((rollup["q"], rollup["r"]) != (raw["q"], raw["r"])),
-        "unjustified_409": unjustified,
+        "unjustified_409": unjustified(refusals),
     }
 
 
