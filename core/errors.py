@@ -70,6 +70,11 @@ def _flatten(detail: Any, prefix: str = "") -> dict[str, list[dict[str, str]]]:
     return out
 
 
+def field_errors(exc: exceptions.ValidationError) -> dict[str, list[dict[str, str]]]:
+    """A validation error's fields as the error body shows them (for the WebSocket's frames)."""
+    return _flatten(exc.detail)
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()

@@ -63,6 +63,9 @@ INSTALLED_APPS = [
     "domains.alarms",
     "domains.orders",
     "domains.shops",
+    "domains.clients",
+    "domains.locations",
+    "domains.visits",
 ]
 
 MIDDLEWARE = [
@@ -211,6 +214,10 @@ SPECTACULAR_SETTINGS = {
         "BranchRoleEnum": "domains.shops.models.BranchRole",
         "RoleEnum": "core.roles.Role",
         "PaymentMethodEnum": "domains.shops.models.PaymentMethod",
+        "ReferenceKindEnum": "domains.clients.models.ReferenceKind",
+        "StepKindEnum": "domains.visits.models.StepKind",
+        "VerificationEnum": "domains.visits.models.Verification",
+        "VisitStateEnum": "domains.visits.models.VisitState",
     },
 }
 
@@ -235,6 +242,15 @@ REALTIME_RECHECK_SECONDS = env.float("REALTIME_RECHECK_SECONDS", default=15.0)
 REALTIME_TICKET_TTL_SECONDS = env.int("REALTIME_TICKET_TTL_SECONDS", default=30)
 REALTIME_MAX_SUBSCRIPTIONS = env.int("REALTIME_MAX_SUBSCRIPTIONS", default=32)
 REALTIME_ALLOWED_ORIGINS = env.list("REALTIME_ALLOWED_ORIGINS", default=[])
+# Field agents' breadcrumbs (docs/locations.md). Points older than the retention are dropped
+# (whole daily partitions on PostgreSQL) by the daily ``locations.prune`` job.
+LOCATIONS_RETENTION_DAYS = env.int("LOCATIONS_RETENTION_DAYS", default=90)
+# Live frames from every socket of a process are recorded together: wait this long to gather.
+LOCATIONS_BATCH_WAIT_MS = env.int("LOCATIONS_BATCH_WAIT_MS", default=5)
+LOCATIONS_BATCH_MAX_FRAMES = env.int("LOCATIONS_BATCH_MAX_FRAMES", default=500)
+LOCATIONS_MAX_POINTS_PER_FRAME = env.int("LOCATIONS_MAX_POINTS_PER_FRAME", default=100)
+LOCATIONS_MAX_POINTS_PER_UPLOAD = env.int("LOCATIONS_MAX_POINTS_PER_UPLOAD", default=5000)
+PHOTO_MAX_BYTES = env.int("PHOTO_MAX_BYTES", default=8 * 1024 * 1024)
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")

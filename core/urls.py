@@ -7,6 +7,7 @@ from core.views.auth import LoginView, LogoutView, MeView, RefreshView
 from core.views.docs import SchemaView, SwaggerView
 from core.views.tenant import MemberViewSet, RolesView, TenantView
 from domains.alarms.views import AlarmViewSet
+from domains.clients.views import ClientPhotoViewSet, ClientViewSet, ReferenceViewSet
 from domains.kitchen.views import (
     ConsumptionSeriesView,
     MealViewSet,
@@ -16,6 +17,7 @@ from domains.kitchen.views import (
     ServingViewSet,
     SettingsView,
 )
+from domains.locations.views import AgentViewSet, FieldSettingsView, PointUploadView
 from domains.orders.views import OrderViewSet, PackageViewSet, WebhookView
 from domains.orders.views import ProductViewSet as DigitalProductViewSet
 from domains.orders.views import ProviderViewSet as OrderProviderViewSet
@@ -38,6 +40,7 @@ from domains.stock.views import (
     ProductViewSet,
     TransferViewSet,
 )
+from domains.visits.views import StepViewSet, VisitPhotoViewSet, VisitViewSet
 from realtime.views import RealtimeStatusView, TicketView, metrics
 
 router = SimpleRouter(trailing_slash=True)
@@ -61,6 +64,13 @@ router.register("orders/providers", OrderProviderViewSet, basename="order-provid
 router.register("orders/products", DigitalProductViewSet, basename="digital-product")
 router.register("orders/packages", PackageViewSet, basename="package")
 router.register("orders", OrderViewSet, basename="order")
+router.register("references", ReferenceViewSet, basename="reference")
+router.register("clients/photos", ClientPhotoViewSet, basename="client-photo")
+router.register("clients", ClientViewSet, basename="client")
+router.register("visits/steps", StepViewSet, basename="visit-step")
+router.register("visits/photos", VisitPhotoViewSet, basename="visit-photo")
+router.register("visits", VisitViewSet, basename="visit")
+router.register("locations/agents", AgentViewSet, basename="agent")
 
 api = [
     path("auth/login/", LoginView.as_view(), name="auth-login"),
@@ -80,6 +90,8 @@ api = [
     path("shops/reports/summary/", SummaryView.as_view(), name="shops-report-summary"),
     path("shops/reports/top-products/", TopProductsView.as_view(), name="shops-report-top-products"),
     path("shops/reports/low-stock/", LowStockView.as_view(), name="shops-report-low-stock"),
+    path("locations/points/", PointUploadView.as_view(), name="location-points"),
+    path("field-settings/", FieldSettingsView.as_view(), name="field-settings"),
     path("orders/webhooks/<uuid:public_id>/", WebhookView.as_view(), name="order-webhook"),
     path("schema/", SchemaView.as_view(), name="schema"),
     path("docs/", SwaggerView.as_view(url_name="schema"), name="swagger-ui"),

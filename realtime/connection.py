@@ -64,6 +64,7 @@ class Connection:
         self.last_ping = time.monotonic()
         self.tokens = float(settings.REALTIME_INBOUND_BURST)
         self.tokens_at = time.monotonic()
+        self.marks: dict[str, float] = {}  # activity hooks' own timestamps (realtime.inbound)
         self.writer: asyncio.Task | None = None
         protocol = daphne_protocol(send)
         self.transport = getattr(protocol, "transport", None)

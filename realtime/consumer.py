@@ -20,10 +20,12 @@ from channels.db import database_sync_to_async
 from django.conf import settings
 from rest_framework.exceptions import APIException, AuthenticationFailed, PermissionDenied
 
+from core.roles import has_capability
 from realtime import frames, identity
 from realtime.connection import Connection, Subscription
 from realtime.frames import Close, FrameError
 from realtime.hub import Hub, hub, visible
+from realtime.inbound import ACTIVITY_HOOKS, FRAME_HANDLERS, SNAPSHOTS
 from realtime.streams import InvalidPosition, format_position, parse_position, streams
 from realtime.topics import TOPICS, may_subscribe
 
@@ -131,9 +133,22 @@ class LiveSession:
                 await conn.put(frames.dump("pong", ref=frame["ref"]))
             elif kind == "auth":
                 await self.reauthenticate(frame["token"], frame["ref"])
+            elif kind in FRAME_HANDLERS:
+                handler = FRAME_HANDLERS[kind]
+                if not has_capability(conn.identity.role, handler.capability):
+                    raise FrameError("forbidden_frame", f"Your role may not send {kind!r} frames.", ref=frame["ref"])
+                await conn.put(await handler.handle(conn, frame))
             # "pong" needs nothing: receiving it already counted as activity.
         except FrameError as exc:
-            await conn.put(frames.error(exc.code, exc.message, ref=exc.ref, topic=exc.topic))
+            await conn.put(frames.error(exc.code, exc.message, ref=exc.ref, topic=exc.topic, fields=exc.fields))
+        await self.active()
+
+    async def active(self) -> None:
+        for hook in ACTIVITY_HOOKS:
+            try:
+                await hook(self.conn)
+            except Exception:
+                logger.warning("websocket activity hook failed", exc_info=True)
 
     async def reauthenticate(self, token: str, ref: Any) -> None:
         """A fresh access token for the same member extends the socket's life."""
@@ -191,6 +206,17 @@ class LiveSession:
             raise FrameError(
                 "unavailable", "Events are unavailable right now; retry shortly.", ref=ref, topic=name
             ) from exc
+        if name in SNAPSHOTS:
+            # The current state, before any live event: events queued meanwhile follow it.
+            try:
+                fields = await database_sync_to_async(SNAPSHOTS[name])(conn.identity)
+            except Exception as exc:
+                self.hub.detach(sub)
+                logger.warning("subscribe failed: snapshot unavailable", extra={"error": type(exc).__name__})
+                raise FrameError(
+                    "unavailable", "The current state is unavailable; retry shortly.", ref=ref, topic=name
+                ) from exc
+            await conn.put(frames.dump("snapshot", ref=ref, topic=name, **fields))
         self.hub.go_live(sub)
 
     async def _replay(self, sub: Subscription, ref: Any) -> bool:
@@ -249,6 +275,7 @@ async def live_socket(scope: dict[str, Any], receive: Any, send: Any) -> None:
             await _drain(receive)
             return
         await conn.put(session.welcome())
+        await session.active()
         while True:
             message = await receive()
             if message["type"] == "websocket.disconnect":

@@ -26,12 +26,21 @@ class Close(IntEnum):
 class FrameError(Exception):
     """A bad client frame: answered with an ``error`` frame, the socket stays open."""
 
-    def __init__(self, code: str, message: str, *, ref: Any = None, topic: str | None = None) -> None:
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        *,
+        ref: Any = None,
+        topic: str | None = None,
+        fields: dict[str, Any] | None = None,
+    ) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
         self.ref = ref
         self.topic = topic
+        self.fields = fields  # for a frame with bad fields: REST's dotted paths and codes
 
 
 CLIENT_TYPES = {"auth", "subscribe", "unsubscribe", "ping", "pong"}
@@ -54,7 +63,9 @@ def parse(text: str | None, raw: bytes | None) -> dict[str, Any]:
         raise FrameError("invalid_frame", "A frame is a JSON object with a 'type'.")
     kind = frame.get("type")
     ref = frame.get("ref") if isinstance(frame.get("ref"), str | int) else None
-    if kind not in CLIENT_TYPES:
+    from realtime.inbound import FRAME_HANDLERS
+
+    if kind not in CLIENT_TYPES and kind not in FRAME_HANDLERS:
         raise FrameError("unknown_type", f"Unknown frame type {kind!r}.", ref=ref)
     for name in ("topic", "since", "token"):
         if name in frame and not isinstance(frame[name], str):
@@ -71,5 +82,7 @@ def dump(kind: str, **fields: Any) -> str:
     return json.dumps({"type": kind, **{k: v for k, v in fields.items() if v is not None}}, separators=(",", ":"))
 
 
-def error(code: str, message: str, *, ref: Any = None, topic: str | None = None) -> str:
-    return dump("error", code=code, message=message, ref=ref, topic=topic)
+def error(
+    code: str, message: str, *, ref: Any = None, topic: str | None = None, fields: dict[str, Any] | None = None
+) -> str:
+    return dump("error", code=code, message=message, ref=ref, topic=topic, fields=fields)

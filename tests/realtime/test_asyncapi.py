@@ -16,11 +16,15 @@ from core import services
 from core.roles import Role
 from core.secrets import unseal
 from domains.alarms import services as alarms
+from domains.clients import services as clients
+from domains.locations import services as locations
+from domains.locations.ingest import Fix
 from domains.kitchen import services as kitchen
 from domains.orders import services as orders
 from domains.shops import services as shops
 from domains.shops.models import ExpenseCategory
 from domains.stock import services as stock
+from domains.visits import services as visits
 from realtime.events import EVENT_TYPES, envelope
 from realtime.frames import Close
 from realtime.models import OutboxEvent
@@ -92,6 +96,17 @@ def test_emitted_events_validate_against_the_document(tenant, admin, django_capt
         actor=admin.user,
     )
     shops.expense_update(expense=expense, amount=Decimal(950), actor=admin.user)
+    agent = member_factory(tenant=tenant, role=Role.AGENT).user
+    fix = Fix(index=0, recorded_at=timezone.now(), lat=41.3, lon=69.2, accuracy=5.0, battery=80)
+    locations.record([locations.Batch(tenant_id=tenant.pk, agent_id=agent.pk, fixes=[fix], source="live")])
+    locations.sweep_presence(now=timezone.now() + timedelta(hours=1))  # online -> offline
+    client = clients.client_create(tenant=tenant, name="Shop", lat=41.3, lon=69.2, agents=[agent])
+    planned = timezone.now()
+    visit = visits.visit_create(tenant=tenant, actor=admin.user, agent=agent, client=client, planned_at=planned)
+    visit = visits.check_in(visit=visit, actor=agent, lat=41.3081, lon=69.2, accuracy=5.0)  # ~900 m north
+    visits.check_out(visit=visit, actor=agent, lat=None, lon=None, accuracy=None)
+    other = visits.visit_create(tenant=tenant, actor=admin.user, agent=agent, client=client, planned_at=planned)
+    visits.cancel(visit=other, actor=admin.user)
     # then every event is an envelope whose data matches its type's schema
     rows = list(OutboxEvent.objects.order_by("pk"))
     assert {r.type for r in rows} == set(EVENT_TYPES)

@@ -1,0 +1,68 @@
+"""Demo clients for `make run`: the reference dictionaries, a dozen shops along the demo agent's
+route (assigned to the agent), and a storefront photo."""
+
+from __future__ import annotations
+
+import struct
+import zlib
+
+from django.core.files.base import ContentFile
+
+from core.demo import demo_username
+from core.models import Organization, User
+from core.roles import Role
+from domains.clients import services
+from domains.clients.models import Client, Reference, ReferenceKind
+
+REFERENCES = {
+    ReferenceKind.VISIT_TYPE: ["Regular visit", "Merchandising", "Debt collection"],
+    ReferenceKind.VISIT_STATUS: ["Order taken", "No order", "Shop closed"],
+    ReferenceKind.PRIORITY: ["Low", "Normal", "High"],
+    ReferenceKind.IMAGE_STATUS: ["New", "Approved", "Rejected"],
+    ReferenceKind.IMAGE_SOURCE: ["Camera", "Gallery"],
+}
+CLIENTS = [  # name, code, phone, address, lat, lon
+    ("Baraka Market", "C-0001", "+998 90 111-22-01", "Amir Temur 12", 41.3112, 69.2801),
+    ("Oila Supermarket", "C-0002", "+998 90 111-22-02", "Shota Rustaveli 5", 41.3161, 69.2853),
+    ("Korzinka Express", "C-0003", "+998 90 111-22-03", "Navoi 40", 41.3210, 69.2915),
+    ("Dilnoza Oziq-ovqat", "C-0004", "+998 90 111-22-04", "Bobur 7", 41.3252, 69.2980),
+    ("Yangi Hayot", "C-0005", "+998 90 111-22-05", "Chilonzor 19", 41.3215, 69.3042),
+    ("Shirin Choy", "C-0006", "+998 90 111-22-06", "Mirobod 3", 41.3139, 69.2962),
+    ("Mahalla Do'koni", "C-0007", "+998 90 111-22-07", "Yunusobod 22", 41.3600, 69.2900),
+    ("Family Mart", "C-0008", "+998 90 111-22-08", "Sergeli 8", 41.2300, 69.2200),
+]
+
+
+def png(width: int = 4, height: int = 4, rgb: tuple[int, int, int] = (200, 40, 40)) -> bytes:
+    """A small valid PNG, so the demo's photos open in any viewer."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    rows = b"".join(b"\x00" + bytes(rgb) * width for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+
+
+def seed(tenant: Organization) -> None:
+    if Reference.all_objects.filter(tenant=tenant).exists():
+        return
+    for kind, names in REFERENCES.items():
+        for position, name in enumerate(names):
+            services.reference_create(tenant=tenant, kind=kind, name=name, position=position)
+    agent = User.objects.get(username=demo_username(Role.AGENT))
+    manager = User.objects.get(username=demo_username(Role.MANAGER))
+    for name, code, phone, address, lat, lon in CLIENTS:
+        services.client_create(
+            tenant=tenant, name=name, code=code, phone=phone, address=address, lat=lat, lon=lon, agents=[agent]
+        )
+    first = Client.objects.get(tenant=tenant, code="C-0001")
+    services.client_photo_add(
+        client=first,
+        actor=manager,
+        upload=ContentFile(png(), name="storefront.png"),
+        content_type="image/png",
+        caption="Storefront",
+        status=Reference.objects.get(tenant=tenant, kind=ReferenceKind.IMAGE_STATUS, name="Approved"),
+        source=Reference.objects.get(tenant=tenant, kind=ReferenceKind.IMAGE_SOURCE, name="Camera"),
+    )

@@ -1,0 +1,50 @@
+"""Events of the field agents' positions (topic ``agents.locations``): everyone who may watch
+agents (``locations.view``) receives them."""
+
+from __future__ import annotations
+
+from typing import TypedDict
+
+from realtime.events import event_type
+
+
+class LocationRecorded(TypedDict):
+    agent_id: int
+    # The agent's current position: the newest accepted fix (a backfilled upload of older
+    # points leaves it where it was).
+    recorded_at: str
+    lat: float
+    lon: float
+    accuracy: float | None
+    speed: float | None
+    heading: float | None
+    battery: int | None
+    # Accepted points since the previous event, oldest first, as [recorded_at, lat, lon]: the
+    # newest TRAIL_LIMIT of ``points``. Faster fixes than the tenant's live interval are
+    # coalesced into one event.
+    trail: list
+    points: int
+    presence: str
+
+
+class PresenceChanged(TypedDict):
+    agent_id: int
+    presence: str  # online, idle, offline
+    previous: str
+    last_fix_at: str | None
+    last_seen_at: str | None
+    changed_at: str
+
+
+LOCATION_RECORDED = event_type(
+    "agent.location_recorded",
+    topic="agents.locations",
+    payload=LocationRecorded,
+    description="An agent's new fixes were stored; carries the current position and the trail since the last event.",
+)
+PRESENCE_CHANGED = event_type(
+    "agent.presence_changed",
+    topic="agents.locations",
+    payload=PresenceChanged,
+    description="An agent went online, idle or offline.",
+)

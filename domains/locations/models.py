@@ -1,0 +1,155 @@
+"""GPS breadcrumbs, each agent's live state, and the tenant's field settings.
+
+``LocationPoint`` is the big table (docs/locations.md). On PostgreSQL it is range-partitioned
+by ``recorded_at``, one partition per UTC day (``domains.locations.partitions``): a track
+query touches one or two small partitions, and retention drops whole days instead of deleting
+rows. Nothing references a point, and its tenant and agent columns carry no foreign-key
+constraint: a point is an append-only audit record, and inserts stay cheap.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+
+class FieldSettings(models.Model):
+    """Per-tenant knobs of check-in verification, breadcrumb filters and presence."""
+
+    tenant = models.OneToOneField("core.Organization", on_delete=models.CASCADE, related_name="field_settings")
+    checkin_radius_m = models.PositiveIntegerField(
+        default=200,
+        validators=[MinValueValidator(10), MaxValueValidator(50_000)],
+        help_text="A check-in farther than this from the client is flagged out_of_range.",
+    )
+    filter_invalid = models.BooleanField(default=True, help_text="Drop fixes outside ±90/±180.")
+    filter_zero = models.BooleanField(default=True, help_text="Drop fixes at exactly (0, 0).")
+    filter_duplicate = models.BooleanField(
+        default=True, help_text="Drop a fix with the same device time as the agent's previous one."
+    )
+    filter_future_seconds = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        default=300,
+        validators=[MaxValueValidator(86_400)],
+        help_text="Drop fixes recorded more than this ahead of the server clock (null: off).",
+    )
+    filter_accuracy_m = models.PositiveIntegerField(
+        null=True, blank=True, default=150, help_text="Drop fixes whose accuracy is worse than this (null: off)."
+    )
+    filter_max_speed_kmh = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        default=250,
+        help_text="Drop a fix implying a faster move than this from the previous one (null: off).",
+    )
+    idle_after_seconds = models.PositiveIntegerField(
+        default=120, validators=[MinValueValidator(10)], help_text="No fix for this long: online becomes idle."
+    )
+    offline_after_seconds = models.PositiveIntegerField(
+        default=600,
+        validators=[MinValueValidator(30)],
+        help_text="No fix and no socket activity for this long: offline.",
+    )
+    live_interval_ms = models.PositiveIntegerField(
+        default=1000,
+        validators=[MaxValueValidator(60_000)],
+        help_text="Dashboards get at most one position event per agent per interval; faster fixes are coalesced.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"field settings of {self.tenant_id}"
+
+
+class FilterReason(models.TextChoices):
+    INVALID = "invalid", "Coordinates out of range"
+    ZERO = "zero", "At (0, 0)"
+    DUPLICATE = "duplicate", "Same device time as the previous fix"
+    FUTURE = "future", "Recorded in the future"
+    ACCURACY = "accuracy", "Accuracy too poor"
+    SPEED = "speed", "Implausible speed"
+
+
+class Source(models.TextChoices):
+    LIVE = "live", "WebSocket"
+    UPLOAD = "upload", "REST batch upload"
+
+
+class LocationPoint(models.Model):
+    """One fix as the phone reported it. ``filtered`` is empty for points in the track; filtered
+    points are stored too, with their reason, for the audit."""
+
+    id = models.BigAutoField(primary_key=True)
+    tenant = models.ForeignKey(
+        "core.Organization", on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+    )
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+    )
+    recorded_at = models.DateTimeField(help_text="Device time of the fix.")
+    received_at = models.DateTimeField()
+    lat = models.FloatField()
+    lon = models.FloatField()
+    accuracy = models.FloatField(null=True, blank=True, help_text="Metres.")
+    speed = models.FloatField(null=True, blank=True, help_text="Metres per second, as reported.")
+    heading = models.FloatField(null=True, blank=True, help_text="Degrees from north.")
+    battery = models.SmallIntegerField(null=True, blank=True, help_text="Percent.")
+    client_id = models.CharField(max_length=64, blank=True, default="", help_text="The phone's id for the point.")
+    filtered = models.CharField(max_length=16, choices=FilterReason.choices, blank=True, default="")
+    source = models.CharField(max_length=8, choices=Source.choices)
+
+    class Meta:
+        # The dedupe key, and the index every track and per-day query walks.
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "agent", "recorded_at", "client_id"], name="locations_point_unique_fix"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agent_id}@{self.recorded_at:%Y-%m-%d %H:%M:%S} ({self.lat}, {self.lon})"
+
+
+class Presence(models.TextChoices):
+    ONLINE = "online", "Online"
+    IDLE = "idle", "Idle"
+    OFFLINE = "offline", "Offline"
+
+
+class AgentState(models.Model):
+    """One agent's live state in one tenant: the newest accepted fix, when they were last heard
+    from, presence, and audit counters. Locked while that agent's points are recorded."""
+
+    tenant = models.ForeignKey("core.Organization", on_delete=models.CASCADE, related_name="+")
+    agent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    recorded_at = models.DateTimeField(null=True, blank=True, help_text="Device time of the newest accepted fix.")
+    lat = models.FloatField(null=True, blank=True)
+    lon = models.FloatField(null=True, blank=True)
+    accuracy = models.FloatField(null=True, blank=True)
+    speed = models.FloatField(null=True, blank=True)
+    heading = models.FloatField(null=True, blank=True)
+    battery = models.SmallIntegerField(null=True, blank=True)
+    newest_stored_at = models.DateTimeField(
+        null=True, blank=True, help_text="Device time of the newest point stored, filtered or not."
+    )
+    last_fix_at = models.DateTimeField(null=True, blank=True, help_text="Server time a fix last arrived.")
+    last_seen_at = models.DateTimeField(null=True, blank=True, help_text="Server time of the last socket activity.")
+    presence = models.CharField(max_length=8, choices=Presence.choices, default=Presence.OFFLINE)
+    presence_since = models.DateTimeField(null=True, blank=True)
+    points_accepted = models.BigIntegerField(default=0)
+    points_filtered = models.JSONField(default=dict, help_text="Filtered points by reason.")
+    # Live coalescing: accepted fixes not yet announced to dashboards, and when the last
+    # announcement went out (``FieldSettings.live_interval_ms``).
+    held_trail = models.JSONField(default=list)
+    held_points = models.PositiveIntegerField(default=0)
+    announced_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tenant", "agent"], name="locations_agentstate_unique")]
+        indexes = [models.Index(fields=["presence", "tenant"], name="locations_state_presence")]
+
+    def __str__(self) -> str:
+        return f"agent {self.agent_id}@{self.tenant_id}: {self.presence}"

@@ -1,0 +1,164 @@
+"""Reads of the breadcrumbs: every agent's current state, tracks, per-day distances."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.db.models import Q
+from django.utils import timezone
+
+from core.models import Membership, Organization
+from core.roles import Role
+from domains.locations.geo import path_length_m, simplify
+from domains.locations.models import AgentState, FieldSettings, LocationPoint
+from domains.locations.services import field_settings, presence_of
+
+MAX_TRACK_DAYS = 7
+MAX_DISTANCE_DAYS = 31
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat().replace("+00:00", "Z") if value else None
+
+
+def agent_memberships(*, tenant: Organization):  # type: ignore[no-untyped-def]
+    """Members who are field agents, or who have reported a position here."""
+    reporting = AgentState.objects.filter(tenant=tenant).values("agent_id")
+    return (
+        Membership.objects.filter(tenant=tenant)
+        .filter(Q(role=Role.AGENT) | Q(user_id__in=reporting))
+        .select_related("user")
+        .order_by("user_id")
+    )
+
+
+def agent_rows(*, tenant_id: int, memberships: list[Membership], now: datetime | None = None) -> list[dict[str, Any]]:
+    """The dashboard's agent list: presence (as of now), last seen, current position, audit."""
+    now = now or timezone.now()
+    rules: FieldSettings = field_settings([tenant_id])[tenant_id]
+    states = {
+        s.agent_id: s
+        for s in AgentState.objects.filter(tenant_id=tenant_id, agent_id__in=[m.user_id for m in memberships])
+    }
+    rows = []
+    for member in memberships:
+        state = states.get(member.user_id) or AgentState(tenant_id=tenant_id, agent_id=member.user_id)
+        user = member.user
+        rows.append(
+            {
+                "id": member.user_id,
+                "username": user.username,
+                "name": user.get_full_name() or user.username,
+                "role": member.role,
+                "presence": presence_of(state, rules, now),
+                "last_fix_at": _iso(state.last_fix_at),
+                "last_seen_at": _iso(max(filter(None, [state.last_fix_at, state.last_seen_at]), default=None)),
+                "position": None
+                if state.recorded_at is None
+                else {
+                    "recorded_at": _iso(state.recorded_at),
+                    "lat": state.lat,
+                    "lon": state.lon,
+                    "accuracy": state.accuracy,
+                    "speed": state.speed,
+                    "heading": state.heading,
+                    "battery": state.battery,
+                },
+                "points_accepted": state.points_accepted,
+                "points_filtered": state.points_filtered,
+            }
+        )
+    return rows
+
+
+def agents_snapshot(*, tenant_id: int) -> list[dict[str, Any]]:
+    memberships = list(agent_memberships(tenant=Organization(pk=tenant_id)))
+    return agent_rows(tenant_id=tenant_id, memberships=memberships)
+
+
+def _point(row: LocationPoint, *, audit: bool) -> dict[str, Any]:
+    point = {
+        "recorded_at": _iso(row.recorded_at),
+        "lat": row.lat,
+        "lon": row.lon,
+        "accuracy": row.accuracy,
+        "speed": row.speed,
+        "heading": row.heading,
+        "battery": row.battery,
+    }
+    if audit:
+        point["filtered"] = row.filtered or None
+        point["received_at"] = _iso(row.received_at)
+    return point
+
+
+def track(
+    *,
+    tenant_id: int,
+    agent_id: int,
+    since: datetime,
+    until: datetime,
+    tolerance_m: float | None = None,
+    include_filtered: bool = False,
+) -> dict[str, Any]:
+    """An agent's points in [since, until), in device-time order. ``tolerance_m`` simplifies the
+    line (Douglas-Peucker) for a map; ``include_filtered`` adds the filtered points, flagged, for
+    the audit (never simplified)."""
+    points = LocationPoint.objects.filter(
+        tenant_id=tenant_id, agent_id=agent_id, recorded_at__gte=since, recorded_at__lt=until
+    ).order_by("recorded_at", "client_id")
+    if not include_filtered:
+        points = points.filter(filtered="")
+    rows = list(
+        points.only("recorded_at", "received_at", "lat", "lon", "accuracy", "speed", "heading", "battery", "filtered")
+    )
+    accepted = [(r.lat, r.lon) for r in rows if not r.filtered]
+    length = path_length_m(accepted)
+    total = len(rows)
+    if tolerance_m and not include_filtered:
+        rows = [rows[i] for i in simplify([(r.lat, r.lon) for r in rows], tolerance_m)]
+    return {
+        "agent_id": agent_id,
+        "from": _iso(since),
+        "to": _iso(until),
+        "count": total,
+        "returned": len(rows),
+        "distance_m": round(length, 1),
+        "points": [_point(r, audit=include_filtered) for r in rows],
+    }
+
+
+def daily_distance(*, tenant: Organization, agent_id: int, first: date, last: date) -> list[dict[str, Any]]:
+    """Distance travelled per day of the organization's calendar, from accepted points."""
+    zone = ZoneInfo(tenant.timezone)
+    since = datetime.combine(first, datetime.min.time(), zone)
+    until = datetime.combine(last + timedelta(days=1), datetime.min.time(), zone)
+    rows = (
+        LocationPoint.objects.filter(
+            tenant_id=tenant.pk, agent_id=agent_id, recorded_at__gte=since, recorded_at__lt=until, filtered=""
+        )
+        .order_by("recorded_at")
+        .values_list("recorded_at", "lat", "lon")
+    )
+    days: dict[date, list] = defaultdict(list)
+    for recorded_at, lat, lon in rows.iterator(chunk_size=5000):
+        days[recorded_at.astimezone(zone).date()].append((recorded_at, lat, lon))
+    out = []
+    day = first
+    while day <= last:
+        fixes = days.get(day, [])
+        meters = path_length_m([(lat, lon) for _at, lat, lon in fixes])
+        out.append(
+            {
+                "day": day.isoformat(),
+                "distance_m": round(meters, 1),
+                "points": len(fixes),
+                "first_at": _iso(fixes[0][0]) if fixes else None,
+                "last_at": _iso(fixes[-1][0]) if fixes else None,
+            }
+        )
+        day += timedelta(days=1)
+    return out

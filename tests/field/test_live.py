@@ -1,0 +1,128 @@
+"""The breadcrumbs end to end: real agents' phones and managers' dashboards on real sockets to a
+real web process. Points are acknowledged once stored, reach the map in order, faster fixes are
+coalesced, and another tenant's dashboard sees none of it."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from core.roles import Role
+from domains.locations.models import LocationPoint
+from tests.factories import member_factory, tenant_factory
+from tests.realtime.conftest import connect, in_thread
+
+
+def points(n: int, *, start=None, offset: int = 0) -> list[dict]:  # type: ignore[no-untyped-def]
+    start = start or timezone.now() - timedelta(seconds=30)
+    return [
+        {
+            "id": f"pt-{offset + i}",
+            "recorded_at": (start + timedelta(seconds=offset + i)).isoformat(),
+            "lat": 41.3111 + (offset + i) * 0.00001,
+            "lon": 69.2797,
+            "accuracy": 5.0,
+            "battery": 77,
+        }
+        for i in range(n)
+    ]
+
+
+@pytest.fixture
+def crews(server):  # type: ignore[no-untyped-def]
+    tenant, other = tenant_factory(), tenant_factory()
+    return {
+        "agent": member_factory(tenant=tenant, role=Role.AGENT),
+        "manager": member_factory(tenant=tenant, role=Role.MANAGER),
+        "viewer": member_factory(tenant=tenant, role=Role.VIEWER),
+        "their_agent": member_factory(tenant=other, role=Role.AGENT),
+        "their_manager": member_factory(tenant=other, role=Role.MANAGER),
+    }
+
+
+async def next_location(client, timeout: float = 3) -> dict:  # type: ignore[no-untyped-def]
+    """The next agent.location_recorded, skipping presence changes."""
+    while True:
+        event = (await client.expect("event", timeout=timeout))["event"]
+        if event["type"] == "agent.location_recorded":
+            return event["data"]
+        assert event["type"] == "agent.presence_changed", event
+
+
+async def test_points_are_acked_once_stored_and_reach_only_this_tenants_map_in_order(server, crews):
+    dashboard = await connect(server, crews["manager"])
+    await dashboard.send(type="subscribe", topic="agents.locations", ref=1)
+    await dashboard.expect("subscribed", topic="agents.locations")
+    snapshot = await dashboard.expect("snapshot", topic="agents.locations")
+    assert [(a["id"], a["presence"], a["position"]) for a in snapshot["agents"]] == [
+        (crews["agent"].user_id, "offline", None)
+    ]
+    theirs = await connect(server, crews["their_manager"])
+    await theirs.subscribe("agents.locations")
+    their_snapshot = await theirs.expect("snapshot")
+    assert [a["id"] for a in their_snapshot["agents"]] == [crews["their_agent"].user_id]
+
+    phone = await connect(server, crews["agent"])
+    sent = points(3)
+    await phone.send(type="location", ref="a1", points=sent)
+    ack = await phone.expect("location_ack", ref="a1")
+    assert (ack["received"], ack["stored"], ack["duplicates"], ack["rejected"]) == (3, 3, 0, [])
+    stored = await in_thread(lambda: LocationPoint.objects.filter(agent_id=crews["agent"].user_id).count())
+    assert stored == 3  # acknowledged means committed
+
+    data = await next_location(dashboard)
+    assert [t[0] for t in data["trail"]] == [p["recorded_at"].replace("+00:00", "Z") for p in sent]
+    assert (data["agent_id"], data["lat"], data["points"], data["battery"]) == (
+        crews["agent"].user_id,
+        sent[-1]["lat"],
+        3,
+        77,
+    )
+    # the retry of an unacknowledged frame is harmless
+    await phone.send(type="location", ref="a2", points=sent)
+    assert (await phone.expect("location_ack", ref="a2"))["duplicates"] == 3
+    await theirs.nothing(0.5)
+
+    # a dashboard opened now starts from the agent's current position
+    late = await connect(server, crews["manager"])
+    await late.subscribe("agents.locations")
+    (agent,) = (await late.expect("snapshot"))["agents"]
+    assert (agent["presence"], agent["position"]["lat"]) == ("online", sent[-1]["lat"])
+
+
+async def test_fixes_faster_than_the_live_interval_are_coalesced_not_lost(server, crews):
+    dashboard = await connect(server, crews["manager"])
+    await dashboard.subscribe("agents.locations")
+    await dashboard.expect("snapshot")
+    phone = await connect(server, crews["agent"])
+    sent = []
+    for n in range(5):  # five frames within a fraction of the default 1 s interval
+        batch = points(2, offset=2 * n)
+        sent += batch
+        await phone.send(type="location", ref=n, points=batch)
+        await phone.expect("location_ack", ref=n)
+    trail, events = [], 0
+    while len(trail) < len(sent):
+        data = await next_location(dashboard, timeout=3)
+        events += 1
+        trail += data["trail"]
+    assert events < 5
+    assert [t[1] for t in trail] == [p["lat"] for p in sent]  # every point, in order
+    await dashboard.nothing(1.2)
+
+
+async def test_bad_location_frames_are_refused_and_store_nothing(server, crews):
+    phone = await connect(server, crews["agent"])
+    bad = points(2)
+    del bad[1]["lat"]
+    await phone.send(type="location", ref="x", points=bad)
+    error = await phone.expect("error", ref="x")
+    assert error["code"] == "invalid_location" and error["fields"]["points.1.lat"][0]["code"] == "required"
+    await phone.send(type="location", ref="y", points="here")
+    assert (await phone.expect("error", ref="y"))["code"] == "invalid_location"
+    viewer = await connect(server, crews["viewer"])
+    await viewer.send(type="location", ref="z", points=points(1))
+    assert (await viewer.expect("error", ref="z"))["code"] == "forbidden_frame"
+    assert await in_thread(lambda: LocationPoint.objects.count()) == 0
