@@ -122,6 +122,9 @@ class LiveClient:
                         if self.positions.get(frame["topic"]) is None:
                             self.positions[frame["topic"]] = frame["position"]
                         self.emit("subscribed", topic=frame["topic"], position=frame["position"])
+                    elif kind == "snapshot":  # a topic's current state (agents.locations: every agent)
+                        state = {k: v for k, v in frame.items() if k not in ("type", "topic", "ref")}
+                        self.emit("snapshot", topic=frame["topic"], **state)
                     elif kind == "resync_required":
                         self.reload_state(frame["topic"])
                         self.positions[frame["topic"]] = frame["position"]

@@ -61,7 +61,7 @@ async def test_points_are_acked_once_stored_and_reach_only_this_tenants_map_in_o
     ]
     theirs = await connect(server, crews["their_manager"])
     await theirs.subscribe("agents.locations")
-    their_snapshot = await theirs.expect("snapshot")
+    their_snapshot = theirs.snapshots["agents.locations"]
     assert [a["id"] for a in their_snapshot["agents"]] == [crews["their_agent"].user_id]
 
     phone = await connect(server, crews["agent"])
@@ -88,14 +88,13 @@ async def test_points_are_acked_once_stored_and_reach_only_this_tenants_map_in_o
     # a dashboard opened now starts from the agent's current position
     late = await connect(server, crews["manager"])
     await late.subscribe("agents.locations")
-    (agent,) = (await late.expect("snapshot"))["agents"]
+    (agent,) = late.snapshots["agents.locations"]["agents"]
     assert (agent["presence"], agent["position"]["lat"]) == ("online", sent[-1]["lat"])
 
 
 async def test_fixes_faster_than_the_live_interval_are_coalesced_not_lost(server, crews):
     dashboard = await connect(server, crews["manager"])
     await dashboard.subscribe("agents.locations")
-    await dashboard.expect("snapshot")
     phone = await connect(server, crews["agent"])
     sent = []
     for n in range(5):  # five frames within a fraction of the default 1 s interval

@@ -144,6 +144,7 @@ class Client:
     def __init__(self, ws: Any) -> None:
         self.ws = ws
         self.welcome: dict[str, Any] = {}
+        self.snapshots: dict[str, dict[str, Any]] = {}
 
     async def send(self, **frame: Any) -> None:
         await self.ws.send(json.dumps(frame))
@@ -173,8 +174,15 @@ class Client:
             return
 
     async def subscribe(self, topic: str, since: str | None = None) -> dict[str, Any]:
+        """Subscribe; a topic with a snapshot (``realtime.inbound.SNAPSHOTS``) sends it next,
+        kept in ``snapshots``."""
+        from realtime.inbound import SNAPSHOTS
+
         await self.send(type="subscribe", topic=topic, **({"since": since} if since else {}))
-        return await self.expect("subscribed", topic=topic)
+        subscribed = await self.expect("subscribed", topic=topic)
+        if topic in SNAPSHOTS:
+            self.snapshots[topic] = await self.expect("snapshot", topic=topic)
+        return subscribed
 
     async def events(self, n: int, timeout: float = 10) -> list[dict[str, Any]]:
         return [await self.expect("event", timeout) for _ in range(n)]
