@@ -142,7 +142,17 @@ async def dashboards(ports: list[int], tokens: list[str], out: Path) -> None:
     received = [0] * len(sockets)
     stop = asyncio.Event()
 
+    closed: list = []
+
     async def watch(k: int, ws) -> None:  # type: ignore[no-untyped-def]
+        try:
+            await read(k, ws)
+        except Exception as exc:  # report, never hide, a reader's failure
+            print("dashboard failed:", repr(exc), file=sys.stderr, flush=True)
+        finally:
+            closed.append(ws.close_code)
+
+    async def read(k: int, ws) -> None:  # type: ignore[no-untyped-def]
         async for raw in ws:
             if raw.startswith('{"type":"event"'):
                 data = json.loads(raw)["event"]["data"]
@@ -152,6 +162,8 @@ async def dashboards(ports: list[int], tokens: list[str], out: Path) -> None:
                     received[k] += data["points"]
             elif '"ping"' in raw:
                 await ws.send('{"type":"pong"}')
+            elif raw.startswith('{"type":"error"'):
+                print("dashboard error frame:", raw[:300], file=sys.stderr, flush=True)
 
     tasks = [asyncio.create_task(watch(k, ws)) for k, ws in enumerate(sockets)]
     print("ready", flush=True)
@@ -159,7 +171,7 @@ async def dashboards(ports: list[int], tokens: list[str], out: Path) -> None:
     stop.set()
     for task in tasks:
         task.cancel()
-    out.write_text(json.dumps({"received": received, "latencies": latencies}))
+    out.write_text(json.dumps({"received": received, "latencies": latencies, "closed": closed}))
 
 
 def spawn(kind: str, **options: object) -> subprocess.Popen:
@@ -229,6 +241,7 @@ def ingest(tenant, args: argparse.Namespace, tmp: Path) -> dict:  # type: ignore
         "dashboard_p50_ms": ms(seen["latencies"], 0.5),
         "dashboard_p99_ms": ms(seen["latencies"], 0.99),
         "dashboard_points_min": min(seen["received"]),
+        "dashboards_closed": len([c for c in seen["closed"] if c is not None]),
         "web_cpu_pct": round(cpu / elapsed * 100),
         "web_rss_mb": "+".join(map(str, rss)),
     }
@@ -375,8 +388,11 @@ def clients(tenant, total: int) -> dict:  # type: ignore[no-untyped-def]
             assert response.status_code == 200, response.content
             if key == "page" and n == 0:
                 cursor = response.json()["next"]
-                for _ in range(100):  # walk 100 pages in
-                    cursor = api.get(cursor, **headers).json()["next"]
+                for _ in range(100):  # walk up to 100 pages in
+                    following = api.get(cursor, **headers).json()["next"]
+                    if following is None:
+                        break
+                    cursor = following
                 deep = cursor
     return {"clients": total, **{f"{k}_p99_ms": ms(v, 0.99) for k, v in timings.items()}}
 

@@ -209,14 +209,15 @@ class LiveSession:
         if name in SNAPSHOTS:
             # The current state, before any live event: events queued meanwhile follow it.
             try:
-                fields = await database_sync_to_async(SNAPSHOTS[name])(conn.identity)
+                parts = await database_sync_to_async(SNAPSHOTS[name])(conn.identity)
             except Exception as exc:
                 self.hub.detach(sub)
                 logger.warning("subscribe failed: snapshot unavailable", extra={"error": type(exc).__name__})
                 raise FrameError(
                     "unavailable", "The current state is unavailable; retry shortly.", ref=ref, topic=name
                 ) from exc
-            await conn.put(frames.dump("snapshot", ref=ref, topic=name, **fields))
+            for number, fields in enumerate(parts, start=1):
+                await conn.put(frames.dump("snapshot", ref=ref, topic=name, part=number, parts=len(parts), **fields))
         self.hub.go_live(sub)
 
     async def _replay(self, sub: Subscription, ref: Any) -> bool:

@@ -21,8 +21,10 @@ class FrameHandler:
 
 
 FRAME_HANDLERS: dict[str, FrameHandler] = {}
-# topic -> builds the snapshot's fields for this member (sync: runs in the database thread)
-SNAPSHOTS: dict[str, Callable[[Identity], dict[str, Any]]] = {}
+# topic -> the snapshot for this member, as the fields of one or more ``snapshot`` frames
+# (parts keep each frame well under the WebSocket message limit). Sync: runs in the database
+# thread.
+SNAPSHOTS: dict[str, Callable[[Identity], list[dict[str, Any]]]] = {}
 # Called after authentication and on every frame received; each hook throttles itself.
 ACTIVITY_HOOKS: list[Callable[[Connection], Awaitable[None]]] = []
 
@@ -36,7 +38,7 @@ def frame_handler(type: str, *, capability: str) -> Callable:
 
 
 def snapshot(topic: str) -> Callable:
-    def register(fn: Callable[[Identity], dict[str, Any]]) -> Callable:
+    def register(fn: Callable[[Identity], list[dict[str, Any]]]) -> Callable:
         SNAPSHOTS[topic] = fn
         return fn
 

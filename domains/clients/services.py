@@ -13,7 +13,6 @@ from core.errors import Conflict
 from core.models import Organization, User
 from domains.clients.models import Client, ClientAssignment, ClientPhoto, Reference
 
-
 # References
 
 

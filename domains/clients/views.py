@@ -136,7 +136,11 @@ class ClientViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Des
         """The client's photos, newest first (multipart POST here adds one)."""
         return Response(PhotoOutput(selectors.client_photos(client=self.get_object()), many=True).data)
 
-    @extend_schema(operation_id="clients_photos_of_client_add", request={"multipart/form-data": PhotoInput}, responses={201: PhotoOutput})
+    @extend_schema(
+        operation_id="clients_photos_of_client_add",
+        request={"multipart/form-data": PhotoInput},
+        responses={201: PhotoOutput},
+    )
     @photos.mapping.post
     def add_photo(self, request: Request, pk: str | None = None) -> Response:
         """Upload a photo: JPEG, PNG, WebP or HEIC (judged by content), at most PHOTO_MAX_BYTES."""

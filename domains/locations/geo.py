@@ -19,7 +19,14 @@ def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 
 
 def path_length_m(points: Sequence[tuple[float, float]]) -> float:
-    return sum(distance_m(*a, *b) for a, b in pairwise(points))
+    """The haversine length of a polyline; inlined, since a day's track is thousands of legs."""
+    total = 0.0
+    radians, sin, cos, asin, sqrt = math.radians, math.sin, math.cos, math.asin, math.sqrt
+    for (lat1, lon1), (lat2, lon2) in pairwise(points):
+        p1, p2 = radians(lat1), radians(lat2)
+        h = sin((p2 - p1) / 2) ** 2 + cos(p1) * cos(p2) * sin(radians(lon2 - lon1) / 2) ** 2
+        total += asin(min(1.0, sqrt(h)))
+    return 2 * EARTH_RADIUS_M * total
 
 
 def _offset_m(origin: tuple[float, float], point: tuple[float, float]) -> tuple[float, float]:

@@ -141,9 +141,13 @@ async def location_frame(conn: Connection, frame: dict[str, Any]) -> str:
     return frames.dump("location_ack", ref=ref, **receipt.as_dict())
 
 
+SNAPSHOT_PART = 100  # agents per snapshot frame: about 35 KB, far below the 64 KB message cap
+
+
 @snapshot("agents.locations")
-def agents_snapshot(identity: Identity) -> dict[str, Any]:
-    return {"agents": selectors.agents_snapshot(tenant_id=identity.tenant_id)}
+def agents_snapshot(identity: Identity) -> list[dict[str, Any]]:
+    agents = selectors.agents_snapshot(tenant_id=identity.tenant_id)
+    return [{"agents": agents[i : i + SNAPSHOT_PART]} for i in range(0, len(agents), SNAPSHOT_PART)] or [{"agents": []}]
 
 
 @activity_hook

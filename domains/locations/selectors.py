@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db.models import Q
+from django.db.models import CharField, Func, Q
 from django.utils import timezone
 
 from core.models import Membership, Organization
@@ -79,20 +79,31 @@ def agents_snapshot(*, tenant_id: int) -> list[dict[str, Any]]:
     return agent_rows(tenant_id=tenant_id, memberships=memberships)
 
 
-def _point(row: LocationPoint, *, audit: bool) -> dict[str, Any]:
-    point = {
-        "recorded_at": _iso(row.recorded_at),
-        "lat": row.lat,
-        "lon": row.lon,
-        "accuracy": row.accuracy,
-        "speed": row.speed,
-        "heading": row.heading,
-        "battery": row.battery,
-    }
-    if audit:
-        point["filtered"] = row.filtered or None
-        point["received_at"] = _iso(row.received_at)
-    return point
+class IsoUtc(Func):
+    """A timestamp as ISO 8601 text in UTC, formatted by the database: a day's track is
+    thousands of rows, and parsing each timestamp into a datetime only to print it again
+    would cost more than the query."""
+
+    output_field = CharField()
+
+    def as_postgresql(self, compiler, connection, **extra):  # type: ignore[no-untyped-def]
+        return self.as_sql(
+            compiler,
+            connection,
+            template="to_char(%(expressions)s AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')",
+            **extra,
+        )
+
+    def as_sqlite(self, compiler, connection, **extra):  # type: ignore[no-untyped-def]
+        # Django stores "YYYY-MM-DD HH:MM:SS[.ffffff]" in UTC.
+        return self.as_sql(compiler, connection, template="replace(%(expressions)s, ' ', 'T') || 'Z'", **extra)
+
+
+def _stamp(text: str) -> str:
+    return text.replace(".000000Z", "Z")
+
+
+TRACK_FIELDS = ("stamp", "lat", "lon", "accuracy", "speed", "heading", "battery")
 
 
 def track(
@@ -112,14 +123,23 @@ def track(
     ).order_by("recorded_at", "client_id")
     if not include_filtered:
         points = points.filter(filtered="")
-    rows = list(
-        points.only("recorded_at", "received_at", "lat", "lon", "accuracy", "speed", "heading", "battery", "filtered")
-    )
-    accepted = [(r.lat, r.lon) for r in rows if not r.filtered]
-    length = path_length_m(accepted)
+    columns = [*TRACK_FIELDS, "filtered", "received"] if include_filtered else list(TRACK_FIELDS)
+    points = points.annotate(stamp=IsoUtc("recorded_at"))
+    if include_filtered:
+        points = points.annotate(received=IsoUtc("received_at"))
+    rows = list(points.values_list(*columns))
+    length = path_length_m([(r[1], r[2]) for r in rows if not include_filtered or not r[7]])
     total = len(rows)
     if tolerance_m and not include_filtered:
-        rows = [rows[i] for i in simplify([(r.lat, r.lon) for r in rows], tolerance_m)]
+        rows = [rows[i] for i in simplify([(r[1], r[2]) for r in rows], tolerance_m)]
+    out = []
+    for row in rows:
+        point = dict(zip(TRACK_FIELDS, row, strict=False))
+        point["recorded_at"] = _stamp(point.pop("stamp"))
+        if include_filtered:
+            point["filtered"] = row[7] or None
+            point["received_at"] = _stamp(row[8])
+        out.append(point)
     return {
         "agent_id": agent_id,
         "from": _iso(since),
@@ -127,7 +147,7 @@ def track(
         "count": total,
         "returned": len(rows),
         "distance_m": round(length, 1),
-        "points": [_point(r, audit=include_filtered) for r in rows],
+        "points": out,
     }
 
 

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from core.bulk import update_rows
 from core.models import Organization
 from domains.locations import partitions
 from domains.locations.events import LOCATION_RECORDED, PRESENCE_CHANGED
@@ -108,14 +109,21 @@ def settings_update(*, tenant: Organization, **values: Any) -> FieldSettings:
 
 
 def _locked_states(keys: set[tuple[int, int]]) -> dict[tuple[int, int], AgentState]:
-    AgentState.objects.bulk_create(
-        [AgentState(tenant_id=t, agent_id=a) for t, a in sorted(keys)], ignore_conflicts=True
-    )
-    agents = {a for _t, a in keys}
-    tenants = {t for t, _a in keys}
-    # Locked in id order: two batches naming the same agents never wait on each other in a cycle.
-    rows = AgentState.objects.select_for_update().filter(tenant_id__in=tenants, agent_id__in=agents).order_by("pk")
-    return {(s.tenant_id, s.agent_id): s for s in rows if (s.tenant_id, s.agent_id) in keys}
+    """The agents' state rows, locked in id order (two batches naming the same agents never
+    wait on each other in a cycle); missing ones are created first."""
+
+    def lock() -> dict[tuple[int, int], AgentState]:
+        rows = AgentState.objects.select_for_update().filter(
+            tenant_id__in={t for t, _a in keys}, agent_id__in={a for _t, a in keys}
+        )
+        return {(s.tenant_id, s.agent_id): s for s in rows.order_by("pk") if (s.tenant_id, s.agent_id) in keys}
+
+    found = lock()
+    if len(found) < len(keys):
+        missing = sorted(keys - set(found))
+        AgentState.objects.bulk_create([AgentState(tenant_id=t, agent_id=a) for t, a in missing], ignore_conflicts=True)
+        found = lock()
+    return found
 
 
 def _history(batch: Batch, state: AgentState) -> tuple[set[tuple[datetime, str]], list[Anchor]]:
@@ -190,7 +198,7 @@ def record(batches: list[Batch], *, gate: Gate = always) -> list[Receipt]:
                 state.held_points += len(accepted)
             if state.held_points and gate(state, rules[key[0]], now):
                 events.append(_announcement(state, now))
-        AgentState.objects.bulk_update(states.values(), STATE_FIELDS)
+        update_rows(list(states.values()), STATE_FIELDS)
         emit_many(events)
     for batch, receipt in zip(batches, receipts, strict=True):
         receipt.held = states[(batch.tenant_id, batch.agent_id)].held_points > 0
@@ -338,7 +346,7 @@ def announce_held(keys: Iterable[tuple[int, int]]) -> dict[tuple[int, int], floa
                 later[key] = wait
             else:
                 events.append(_announcement(state, now))
-        AgentState.objects.bulk_update(states.values(), ["held_trail", "held_points", "announced_at"])
+        update_rows(list(states.values()), ["held_trail", "held_points", "announced_at"])
         emit_many(events)
     return later
 
@@ -360,7 +368,7 @@ def sweep_presence(*, now: datetime | None = None) -> int:
                 if change:
                     events += change
                     moved.append(state)
-            AgentState.objects.bulk_update(moved, ["presence", "presence_since"])
+            update_rows(moved, ["presence", "presence_since"])
             emit_many(events)
             changed += len(moved)
     return changed

@@ -184,7 +184,11 @@ class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantScope
         """The visit's photos, newest first (multipart POST here adds one)."""
         return Response(VisitPhotoOutput(selectors.visit_photos(visit=self.get_object()), many=True).data)
 
-    @extend_schema(operation_id="visits_photos_of_visit_add", request={"multipart/form-data": VisitPhotoInput}, responses={201: VisitPhotoOutput})
+    @extend_schema(
+        operation_id="visits_photos_of_visit_add",
+        request={"multipart/form-data": VisitPhotoInput},
+        responses={201: VisitPhotoOutput},
+    )
     @photos.mapping.post
     def add_photo(self, request: Request, pk: str | None = None) -> Response:
         """Upload a photo taken during the visit: JPEG, PNG, WebP or HEIC, at most PHOTO_MAX_BYTES."""

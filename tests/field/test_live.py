@@ -55,7 +55,7 @@ async def test_points_are_acked_once_stored_and_reach_only_this_tenants_map_in_o
     dashboard = await connect(server, crews["manager"])
     await dashboard.send(type="subscribe", topic="agents.locations", ref=1)
     await dashboard.expect("subscribed", topic="agents.locations")
-    snapshot = await dashboard.expect("snapshot", topic="agents.locations")
+    snapshot = await dashboard.expect("snapshot", topic="agents.locations", part=1, parts=1)
     assert [(a["id"], a["presence"], a["position"]) for a in snapshot["agents"]] == [
         (crews["agent"].user_id, "offline", None)
     ]
@@ -125,3 +125,19 @@ async def test_bad_location_frames_are_refused_and_store_nothing(server, crews):
     await viewer.send(type="location", ref="z", points=points(1))
     assert (await viewer.expect("error", ref="z"))["code"] == "forbidden_frame"
     assert await in_thread(lambda: LocationPoint.objects.count()) == 0
+
+
+async def test_a_large_snapshot_comes_in_parts_under_the_message_limit(server, crews):
+    from core.models import Membership, User
+
+    tenant_id = crews["agent"].tenant_id
+
+    def more_agents() -> None:
+        users = User.objects.bulk_create(User(username=f"field-{n}", password="!") for n in range(230))
+        Membership.objects.bulk_create(Membership(tenant_id=tenant_id, user=u, role=Role.AGENT) for u in users)
+
+    await in_thread(more_agents)
+    dashboard = await connect(server, crews["manager"])
+    await dashboard.subscribe("agents.locations")
+    snapshot = dashboard.snapshots["agents.locations"]
+    assert snapshot["parts"] == 3 and len(snapshot["agents"]) == 231

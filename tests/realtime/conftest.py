@@ -180,8 +180,14 @@ class Client:
 
         await self.send(type="subscribe", topic=topic, **({"since": since} if since else {}))
         subscribed = await self.expect("subscribed", topic=topic)
-        if topic in SNAPSHOTS:
-            self.snapshots[topic] = await self.expect("snapshot", topic=topic)
+        if topic in SNAPSHOTS:  # one or more parts, merged here
+            first = await self.expect("snapshot", topic=topic)
+            for _ in range(first["parts"] - 1):
+                part = await self.expect("snapshot", topic=topic)
+                for key, value in part.items():
+                    if isinstance(value, list):
+                        first[key] += value
+            self.snapshots[topic] = first
         return subscribed
 
     async def events(self, n: int, timeout: float = 10) -> list[dict[str, Any]]:

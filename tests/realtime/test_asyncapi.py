@@ -17,9 +17,9 @@ from core.roles import Role
 from core.secrets import unseal
 from domains.alarms import services as alarms
 from domains.clients import services as clients
+from domains.kitchen import services as kitchen
 from domains.locations import services as locations
 from domains.locations.ingest import Fix
-from domains.kitchen import services as kitchen
 from domains.orders import services as orders
 from domains.shops import services as shops
 from domains.shops.models import ExpenseCategory
