@@ -248,6 +248,7 @@ LOCATIONS_RETENTION_DAYS = env.int("LOCATIONS_RETENTION_DAYS", default=90)
 # Live frames from every socket of a process are recorded together: wait this long to gather.
 LOCATIONS_BATCH_WAIT_MS = env.int("LOCATIONS_BATCH_WAIT_MS", default=5)
 LOCATIONS_BATCH_MAX_FRAMES = env.int("LOCATIONS_BATCH_MAX_FRAMES", default=500)
+LOCATIONS_INGEST_THREADS = env.int("LOCATIONS_INGEST_THREADS", default=2)  # batches in flight per process
 LOCATIONS_MAX_POINTS_PER_FRAME = env.int("LOCATIONS_MAX_POINTS_PER_FRAME", default=100)
 LOCATIONS_MAX_POINTS_PER_UPLOAD = env.int("LOCATIONS_MAX_POINTS_PER_UPLOAD", default=5000)
 PHOTO_MAX_BYTES = env.int("PHOTO_MAX_BYTES", default=8 * 1024 * 1024)

@@ -12,10 +12,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from channels.db import database_sync_to_async
 from django.conf import settings
+from django.db import close_old_connections, connection
 from rest_framework.exceptions import ValidationError
 
 from core.errors import field_errors
@@ -54,34 +56,42 @@ class Ingester:
 
     async def _run(self) -> None:
         wait = settings.LOCATIONS_BATCH_WAIT_MS / 1000
+        limit = settings.LOCATIONS_BATCH_MAX_FRAMES
+        flushing = asyncio.Semaphore(_threads_wanted())
         while True:
             await self.wake.wait()
             self.wake.clear()
             if wait:
                 await asyncio.sleep(wait)  # let frames arriving together share one commit
-            taken, self.queue = (
-                self.queue[: settings.LOCATIONS_BATCH_MAX_FRAMES],
-                self.queue[settings.LOCATIONS_BATCH_MAX_FRAMES :],
-            )
+            await flushing.acquire()  # while every thread is busy, frames keep gathering
+            taken, self.queue = self.queue[:limit], self.queue[limit:]
             if self.queue:
                 self.wake.set()
             if not taken:
+                flushing.release()
                 continue
-            batches = [batch for batch, _ in taken]
-            try:
-                receipts = await database_sync_to_async(services.record)(batches, gate=services.interval_elapsed)
-            except Exception as exc:
-                logger.warning("location batch not recorded", extra={"error": type(exc).__name__, "frames": len(taken)})
-                for _, future in taken:
-                    if not future.done():
-                        future.set_exception(exc)
-                continue
-            for (_, future), receipt in zip(taken, receipts, strict=True):
+            task = asyncio.create_task(self._flush(taken))
+            task.add_done_callback(lambda _t: flushing.release())
+
+    async def _flush(self, taken: list[tuple[services.Batch, asyncio.Future]]) -> None:
+        """Record one gathered batch in an ingest thread; each socket awaits its own frame's
+        receipt before reading its next frame, so an agent's frames stay in order even while
+        several batches are in flight."""
+        batches = [batch for batch, _ in taken]
+        try:
+            receipts = await asyncio.get_running_loop().run_in_executor(_pool(), _record, batches)
+        except Exception as exc:
+            logger.warning("location batch not recorded", extra={"error": type(exc).__name__, "frames": len(taken)})
+            for _, future in taken:
                 if not future.done():
-                    future.set_result(receipt)
-            held = {(b.tenant_id, b.agent_id) for b, r in zip(batches, receipts, strict=True) if r.held}
-            if held:
-                self._hold(held, 0.0)
+                    future.set_exception(exc)
+            return
+        for (_, future), receipt in zip(taken, receipts, strict=True):
+            if not future.done():
+                future.set_result(receipt)
+        held = {(b.tenant_id, b.agent_id) for b, r in zip(batches, receipts, strict=True) if r.held}
+        if held:
+            self._hold(held, 0.0)
 
     def _hold(self, keys: set[tuple[int, int]], wait: float) -> None:
         """Come back to agents whose fixes are held, so they are announced even if the agent
@@ -111,6 +121,29 @@ class Ingester:
 
 
 _ingesters: dict[int, Ingester] = {}
+_threads: ThreadPoolExecutor | None = None
+
+
+def _pool() -> ThreadPoolExecutor:
+    """The process's ingest threads, apart from Channels' one database thread: recording a
+    batch waits on PostgreSQL, and other sockets' sign-ins must not queue behind it."""
+    global _threads
+    if _threads is None:
+        _threads = ThreadPoolExecutor(_threads_wanted(), thread_name_prefix="locations-ingest")
+    return _threads
+
+
+def _threads_wanted() -> int:
+    # SQLite takes one writer at a time: a second thread would only wait on its lock.
+    return 1 if connection.vendor == "sqlite" else max(1, settings.LOCATIONS_INGEST_THREADS)
+
+
+def _record(batches: list[services.Batch]) -> list[services.Receipt]:
+    close_old_connections()  # as Channels' database_sync_to_async does around each call
+    try:
+        return services.record(batches, gate=services.interval_elapsed)
+    finally:
+        close_old_connections()
 
 
 def ingester() -> Ingester:
