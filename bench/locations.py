@@ -1,7 +1,7 @@
 """Breadcrumbs benchmark: agents' phones and managers' dashboards on real WebSockets, two web
 processes over PostgreSQL + Redis; then tracks among 50 million stored points.
 
-    .venv/bin/python bench/locations.py [--agents 400] [--rate 2000] [--batch 5] [--seconds 20]
+    .venv/bin/python bench/locations.py [--agents 1000] [--rate 2000] [--batch 10] [--seconds 20]
                                         [--dashboards 5] [--history 50000000] [--clients 70000]
 
 Needs DATABASE_URL (PostgreSQL) and REDIS_URL; defaults to the local services
@@ -247,26 +247,35 @@ def ingest(tenant, args: argparse.Namespace, tmp: Path) -> dict:  # type: ignore
     }
 
 
-def tracks(tenant, total: int, samples: int = 200) -> dict:  # type: ignore[no-untyped-def]
+def tracks(tenant, total: int, samples: int = 200, reuse: bool = False) -> dict:  # type: ignore[no-untyped-def]
     """Generate ``total`` points for 500 agents, 2,500 a day each, in daily partitions; time
     one agent-day's track and every agent's last position."""
     from django.db import connection
 
     from core.models import Membership
     from core.roles import Role
-    from domains.locations import partitions, selectors
+    from domains.locations import partitions
 
     agents = 500
     per_day = 2500
     days = max(1, total // (agents * per_day))
-    have = list(Membership.objects.filter(tenant=tenant, role=Role.AGENT).values_list("user_id", flat=True))
-    have += [m.user_id for m in members(tenant, Role.AGENT, max(0, agents - len(have)))]
-    ids = have[:agents]
     today = datetime.now(UTC).date()
     first = today - timedelta(days=days + 1)
-    partitions.ensure(first + timedelta(days=d) for d in range(days))
+    if reuse:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT DISTINCT agent_id FROM {partitions.name_for(first)}")
+            ids = [row[0] for row in cursor.fetchall()]
+    else:
+        have = list(
+            Membership.objects.filter(tenant=tenant, role=Role.AGENT).order_by("pk").values_list("user_id", flat=True)
+        )
+        have += [m.user_id for m in members(tenant, Role.AGENT, max(0, agents - len(have)))]
+        ids = have[:agents]
+        partitions.ensure(first + timedelta(days=d) for d in range(days))
     began = time.monotonic()
     with connection.cursor() as cursor:
+        if reuse:
+            days = 0  # nothing to generate
         cursor.execute("CREATE TEMP TABLE bench_agents (n int, id bigint)")
         cursor.executemany("INSERT INTO bench_agents VALUES (%s, %s)", list(enumerate(ids)))
         for d in range(days):
@@ -293,8 +302,29 @@ def tracks(tenant, total: int, samples: int = 200) -> dict:  # type: ignore[no-u
             " WHERE inhparent = 'locations_locationpoint'::regclass"
         )
         size = cursor.fetchone()[0]
-        cursor.execute("VACUUM ANALYZE locations_locationpoint")  # sets the visibility map, as autovacuum would
+        if not reuse:
+            cursor.execute("VACUUM ANALYZE locations_locationpoint")  # sets the visibility map, as autovacuum would
     generated_s = time.monotonic() - began
+    days = max(1, total // (agents * per_day))
+    measured = {"fresh": _time_tracks(tenant, ids, first, days, samples)}
+    began = time.monotonic()
+    while partitions.cluster_before(today, limit=50):  # what locations.maintain does, hourly
+        pass
+    clustered_s = time.monotonic() - began
+    measured["clustered"] = _time_tracks(tenant, ids, first, days, samples)
+    return {
+        "history_points": stored,
+        "history_days": days,
+        "history_size": size.replace(" ", ""),
+        "generated_s": round(generated_s),
+        "clustered_s": round(clustered_s),
+        **{f"{k}_{name}": v for name, found in measured.items() for k, v in found.items()},
+    }
+
+
+def _time_tracks(tenant, ids: list[int], first, days: int, samples: int) -> dict:  # type: ignore[no-untyped-def]
+    from domains.locations import selectors
+
     rng = random.Random(7)
     timings, counts = [], []
     for _ in range(samples):
@@ -321,10 +351,6 @@ def tracks(tenant, total: int, samples: int = 200) -> dict:  # type: ignore[no-u
         rows = selectors.agents_snapshot(tenant_id=tenant.pk)
         last.append(time.perf_counter() - t0)
     return {
-        "history_points": stored,
-        "history_days": days,
-        "history_size": size.replace(" ", ""),
-        "generated_s": round(generated_s),
         "track_points": round(sum(counts) / len(counts)),
         "track_p50_ms": ms(timings, 0.5),
         "track_p99_ms": ms(timings, 0.99),
@@ -362,6 +388,11 @@ def clients(tenant, total: int) -> dict:  # type: ignore[no-untyped-def]
         ClientAssignment.objects.bulk_create(
             ClientAssignment(tenant=tenant, client=c, agent_id=agents[i % len(agents)]) for i, c in enumerate(rows)
         )
+    from django.db import connection
+
+    with connection.cursor() as cursor:  # what autovacuum does after such a load
+        cursor.execute("ANALYZE clients_client")
+        cursor.execute("ANALYZE clients_clientassignment")
     api = APIClient()
     headers = bearer(manager)
     timings: dict[str, list[float]] = {
@@ -399,14 +430,15 @@ def clients(tenant, total: int) -> dict:  # type: ignore[no-untyped-def]
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--agents", type=int, default=400)
+    parser.add_argument("--agents", type=int, default=1000)
     parser.add_argument("--rate", type=int, default=2000)
-    parser.add_argument("--batch", type=int, default=5)
+    parser.add_argument("--batch", type=int, default=10)
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--dashboards", type=int, default=5)
     parser.add_argument("--history", type=int, default=50_000_000)
     parser.add_argument("--clients", type=int, default=70_000)
     parser.add_argument("--skip", default="", help="comma-separated phases to skip: ingest,tracks,clients")
+    parser.add_argument("--reuse", action="store_true", help="tracks only, on the history already generated")
     # client-process options
     parser.add_argument("--client", choices=["phones", "dashboards"])
     parser.add_argument("--ports", default="")
@@ -423,6 +455,15 @@ def main() -> None:
         return
 
     os.environ["JWT_ACCESS_TTL_SECONDS"] = "7200"
+    if args.reuse:
+        from bench.kitchen import setup_django
+
+        setup_django()
+        from core.models import Organization
+
+        found = tracks(Organization.objects.get(slug="bench"), args.history, reuse=True)
+        print("RESULT " + " ".join(f"{k}={v}" for k, v in found.items()))
+        return
     tenant, _token = prepare()
     tmp = Path(tempfile.mkdtemp(prefix="oqim-bench-loc-"))
     skip = set(args.skip.split(","))

@@ -81,7 +81,8 @@ class Client(TenantOwned, SoftDeletable):
             ),
         ]
         indexes = [
-            models.Index(fields=["tenant", "-id"], name="clients_client_page"),
+            # The list's page: live clients of a tenant, newest first (cursor pagination).
+            models.Index(fields=["tenant", "-id"], condition=Q(deleted_at__isnull=True), name="clients_client_page"),
             models.Index(fields=["tenant", "code"], name="clients_client_code"),
             models.Index(fields=["tenant", "phone_digits"], name="clients_client_phone"),
         ]

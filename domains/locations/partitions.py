@@ -71,5 +71,33 @@ def drop_before(day: date) -> list[date]:
     return gone
 
 
+def cluster_before(day: date, *, limit: int = 2) -> list[date]:
+    """Rewrite up to ``limit`` finished days' partitions in (tenant, agent, time) order, once.
+
+    Points arrive interleaved from every agent, so a fresh partition scatters one agent-day over
+    thousands of pages; clustered, it lies on a few dozen and a track read is a short range.
+    CLUSTER locks only that partition, and a finished day is rarely written (late uploads wait
+    a few seconds). PostgreSQL marks the index it used, which is how a day is known done."""
+    if not partitioned():
+        return []
+    done = []
+    with connection.cursor() as cursor:
+        for d in [d for d in existing() if d < day]:
+            if len(done) >= limit:
+                break
+            cursor.execute(
+                "SELECT i.indexrelid::regclass::text, i.indisclustered FROM pg_index i"
+                " WHERE i.indrelid = %s::regclass AND i.indisunique AND i.indnatts = 4",
+                [name_for(d)],
+            )
+            found = cursor.fetchone()
+            if found is None or found[1]:
+                continue
+            cursor.execute(f"CLUSTER {name_for(d)} USING {found[0]}")
+            cursor.execute(f"ANALYZE {name_for(d)}")
+            done.append(d)
+    return done
+
+
 def _midnight(day: date) -> str:
     return f"{day.isoformat()} 00:00:00+00"

@@ -31,18 +31,34 @@ def agent_memberships(*, tenant: Organization):  # type: ignore[no-untyped-def]
         Membership.objects.filter(tenant=tenant)
         .filter(Q(role=Role.AGENT) | Q(user_id__in=reporting))
         .select_related("user")
+        .only("user_id", "role", "tenant_id", "user__username", "user__first_name", "user__last_name")
         .order_by("user_id")
     )
+
+
+STATE_COLUMNS = (
+    "recorded_at",
+    "lat",
+    "lon",
+    "accuracy",
+    "speed",
+    "heading",
+    "battery",
+    "last_fix_at",
+    "last_seen_at",
+    "points_accepted",
+    "points_filtered",
+)
 
 
 def agent_rows(*, tenant_id: int, memberships: list[Membership], now: datetime | None = None) -> list[dict[str, Any]]:
     """The dashboard's agent list: presence (as of now), last seen, current position, audit."""
     now = now or timezone.now()
     rules: FieldSettings = field_settings([tenant_id])[tenant_id]
-    states = {
-        s.agent_id: s
-        for s in AgentState.objects.filter(tenant_id=tenant_id, agent_id__in=[m.user_id for m in memberships])
-    }
+    # Only what the row shows: every extra timestamp column is a parse per agent.
+    columns = ("agent_id", *STATE_COLUMNS)
+    found = AgentState.objects.filter(tenant_id=tenant_id, agent_id__in=[m.user_id for m in memberships])
+    states = {s.agent_id: s for s in found.only(*columns)}
     rows = []
     for member in memberships:
         state = states.get(member.user_id) or AgentState(tenant_id=tenant_id, agent_id=member.user_id)

@@ -423,9 +423,12 @@ def prune(*, now: datetime | None = None) -> int:
         deleted += LocationPoint.objects.filter(pk__in=ids).delete()[0]
 
 
-def prepare_partitions(*, now: datetime | None = None, ahead_days: int = 3) -> None:
+def prepare_partitions(*, now: datetime | None = None, ahead_days: int = 3) -> list:
+    """Partitions for the next days; finished days rewritten in track order. Returns the days
+    clustered."""
     today = (now or timezone.now()).astimezone(UTC).date()
     partitions.ensure(today + timedelta(days=n) for n in range(ahead_days + 1))
+    return partitions.cluster_before(today)
 
 
 def _iso(value: datetime | None) -> str | None:

@@ -37,8 +37,11 @@ def sweep_presence() -> None:
     time_limit=10 * 60 * 1000,
 )
 def maintain() -> None:
-    """Make the next days' partitions, then drop (or delete) points past the retention."""
-    services.prepare_partitions()
+    """Make the next days' partitions, rewrite finished days in track order, then drop (or
+    delete) points past the retention."""
+    clustered = services.prepare_partitions()
+    if clustered:
+        logger.info("location partitions clustered", extra={"days": [d.isoformat() for d in clustered]})
     removed = services.prune()
     if removed:
         logger.info("old location points removed", extra={"removed": removed})

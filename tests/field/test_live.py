@@ -141,3 +141,35 @@ async def test_a_large_snapshot_comes_in_parts_under_the_message_limit(server, c
     await dashboard.subscribe("agents.locations")
     snapshot = dashboard.snapshots["agents.locations"]
     assert snapshot["parts"] == 3 and len(snapshot["agents"]) == 231
+
+
+async def test_a_far_check_in_is_flagged_on_the_managers_dashboard_at_once(server, crews):
+    from domains.clients.models import Client, ClientAssignment
+    from tests.realtime.conftest import access_token
+
+    agent = crews["agent"]
+
+    def shop() -> int:
+        client = Client.objects.create(tenant_id=agent.tenant_id, name="Baraka", lat=41.3111, lon=69.2797)
+        ClientAssignment.objects.create(tenant_id=agent.tenant_id, client=client, agent=agent.user)
+        return client.pk
+
+    client_id = await in_thread(shop)
+    dashboard = await connect(server, crews["manager"])
+    await dashboard.subscribe("visits")
+    other = await connect(server, crews["their_manager"])
+    await other.subscribe("visits")
+    token = await in_thread(access_token, agent)
+    planned = timezone.now().isoformat()
+    status, visit = await in_thread(
+        lambda: server.call("POST", "/api/visits/", token, {"client": client_id, "planned_at": planned})
+    )
+    assert status == 201, visit
+    assert (await dashboard.expect("event"))["event"]["type"] == "visit.planned"
+    far = {"lat": 41.3111 + 900 / 111_195, "lon": 69.2797, "accuracy": 5}
+    status, body = await in_thread(lambda: server.call("POST", f"/api/visits/{visit['id']}/check-in/", token, far))
+    assert status == 200 and body["checkin_verification"] == "out_of_range"
+    event = (await dashboard.expect("event", timeout=1))["event"]
+    assert event["type"] == "visit.checked_in"
+    assert event["data"]["checkin_verification"] == "out_of_range" and 895 < event["data"]["checkin_distance_m"] < 905
+    await other.nothing(0.5)

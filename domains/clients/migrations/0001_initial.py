@@ -94,7 +94,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='client',
-            index=models.Index(fields=['tenant', '-id'], name='clients_client_page'),
+            index=models.Index(condition=models.Q(('deleted_at__isnull', True)), fields=['tenant', '-id'], name='clients_client_page'),
         ),
         migrations.AddIndex(
             model_name='client',
