@@ -248,3 +248,15 @@ def test_retention_removes_old_days(tenant, field, settings):
     if partitions.partitioned():
         assert old.date() not in partitions.existing()
         assert timezone.now().astimezone(UTC).date() in partitions.existing()
+
+
+@pytest.mark.skipif(not partitions.partitioned(), reason="daily partitions are PostgreSQL's")
+def test_finished_days_are_clustered_once(tenant, field):
+    agent = field["agent"].user_id
+    yesterday = timezone.now() - timedelta(days=1)
+    fixes = [Fix(index=i, recorded_at=yesterday + timedelta(seconds=i), lat=41.31, lon=69.27) for i in range(5)]
+    services.record([services.Batch(tenant_id=tenant.pk, agent_id=agent, fixes=fixes, source="upload")])
+    today = timezone.now().astimezone(UTC).date()
+    assert yesterday.astimezone(UTC).date() in partitions.cluster_before(today, limit=50)
+    assert partitions.cluster_before(today, limit=50) == []  # each day once
+    assert LocationPoint.objects.filter(agent_id=agent).count() == 5
