@@ -140,7 +140,6 @@ async def dashboards(ports: list[int], tokens: list[str], out: Path) -> None:
         await ws.send(json.dumps({"type": "subscribe", "topic": "agents.locations"}))
     latencies: list[float] = []
     received = [0] * len(sockets)
-    stop = asyncio.Event()
 
     closed: list = []
 
@@ -168,7 +167,6 @@ async def dashboards(ports: list[int], tokens: list[str], out: Path) -> None:
     tasks = [asyncio.create_task(watch(k, ws)) for k, ws in enumerate(sockets)]
     print("ready", flush=True)
     await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)  # stop
-    stop.set()
     for task in tasks:
         task.cancel()
     out.write_text(json.dumps({"received": received, "latencies": latencies, "closed": closed}))
