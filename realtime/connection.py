@@ -20,6 +20,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from autobahn.exception import Disconnected  # daphne's WebSocket layer
 from django.conf import settings
 
 from realtime.frames import Close
@@ -110,9 +111,13 @@ class Connection:
                     self.room.set()
         except asyncio.CancelledError:
             return  # abort() or finish(): the normal end
-        except Exception:  # the peer vanished mid-send; the disconnect event follows
-            logger.debug("websocket send failed", exc_info=True)
+        except Disconnected:  # the peer closed mid-send; the disconnect event follows
             self.closed = True
+        except Exception:
+            # The WebSocket layer refused the frame (over its message cap, say). Close rather
+            # than leave a socket open that silently delivers nothing more.
+            logger.warning("websocket send failed", exc_info=True, extra={"client": self.client})
+            self.abort(Close.SERVER_ERROR, "send_failed")
         finally:
             self.room.set()
 

@@ -9,9 +9,9 @@ from typing import Any
 
 
 class Close(IntEnum):
-    """Close codes the gateway sends (all 4xxx). Below them, the WebSocket layer drops a peer
-    that stops answering protocol pings, or sends a frame over four times the limit, without a
-    close frame: clients see 1006."""
+    """Close codes the gateway sends (all 4xxx: the WebSocket layer lets applications send no
+    other). Below them, it drops a peer that stops answering protocol pings, or sends a message
+    over 1 MiB, without a close frame: clients see 1006."""
 
     UNAUTHORIZED = 4001  # no, bad, expired or revoked credentials: refresh, then reconnect
     FORBIDDEN = 4003  # the membership ended or changed, or may not use the live socket
@@ -21,6 +21,7 @@ class Close(IntEnum):
     FRAME_TOO_BIG = 4011  # a frame above REALTIME_MAX_FRAME_BYTES
     TRY_AGAIN_LATER = 4013  # the event store is unreachable: reconnect with backoff and resume
     RATE_LIMITED = 4029  # kept sending faster than REALTIME_INBOUND_RATE
+    SERVER_ERROR = 4500  # the server failed to send a frame (a bug, logged): reconnect and resume
 
 
 class FrameError(Exception):

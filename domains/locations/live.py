@@ -174,7 +174,7 @@ async def location_frame(conn: Connection, frame: dict[str, Any]) -> str:
     return frames.dump("location_ack", ref=ref, **receipt.as_dict())
 
 
-SNAPSHOT_PART = 100  # agents per snapshot frame: about 35 KB, far below the 64 KB message cap
+SNAPSHOT_PART = 100  # agents per snapshot frame: about 35 KB, so no one frame hogs a socket
 
 
 @snapshot("agents.locations")

@@ -183,3 +183,33 @@ async def test_a_client_that_stops_reading_is_cut_off_and_others_keep_up(server_
             await asyncio.wait_for(slow_ws.recv(), 10)
     assert slow_ws.close_code in (4008, 1006)
     assert "code=4008 reason=too_slow" in server.log.read_text()
+
+
+def publish_named(tenant_id: int, name: str) -> None:
+    row = OutboxEvent.objects.create(
+        tenant_id=tenant_id,
+        topic="organization",
+        type="organization.updated",
+        occurred_at=timezone.now(),
+        data={"name": name, "timezone": "UTC"},
+    )
+    publisher.publish([row])
+
+
+@pytest.mark.services
+@pytest.mark.slow
+async def test_a_large_event_arrives_whole_and_one_the_socket_cannot_carry_closes_it(server):
+    tenant = await in_thread(tenant_factory)
+    admin = await in_thread(member_factory, tenant=tenant)
+    client = await connect(server, admin, max_size=2**21)
+    await client.subscribe("organization")
+    # far above the inbound frame limit: what the server sends is not held to it
+    await in_thread(publish_named, tenant.pk, "x" * 300_000)
+    assert len((await client.expect("event"))["event"]["data"]["name"]) == 300_000
+    # above the WebSocket layer's message cap: the socket is closed, not left silently mute
+    await in_thread(publish_named, tenant.pk, "y" * 1_100_000)
+    with pytest.raises(websockets.ConnectionClosed):
+        while True:
+            await asyncio.wait_for(client.ws.recv(), 5)
+    assert client.ws.close_code == 4500
+    assert "reason=send_failed" in server.log.read_text()

@@ -15,6 +15,8 @@ from core.config import claim_embedded_process
 
 logger = logging.getLogger("oqim.web")
 
+WEBSOCKET_MESSAGE_CAP = 1024 * 1024  # daphne's own default
+
 
 class Command(BaseCommand):
     help = "Run the web process (HTTP + WebSocket). Embedded mode adds the worker and scheduler threads."
@@ -57,9 +59,10 @@ class Command(BaseCommand):
             proxy_forwarded_proto_header="X-Forwarded-Proto" if proxied else None,
             server_name="oqim",
             # The gateway refuses frames over REALTIME_MAX_FRAME_BYTES with a close code; this
-            # hard cap only stops the WebSocket layer from buffering anything far bigger.
-            websocket_max_message_size=max(4 * settings.REALTIME_MAX_FRAME_BYTES, 64 * 1024),
-            websocket_max_frame_size=max(4 * settings.REALTIME_MAX_FRAME_BYTES, 64 * 1024),
+            # hard cap stops the WebSocket layer from buffering anything far bigger. autobahn
+            # applies it to what we send too, so it stays well above any frame we build.
+            websocket_max_message_size=max(4 * settings.REALTIME_MAX_FRAME_BYTES, WEBSOCKET_MESSAGE_CAP),
+            websocket_max_frame_size=max(4 * settings.REALTIME_MAX_FRAME_BYTES, WEBSOCKET_MESSAGE_CAP),
             # Protocol-level pings: a peer that stops answering is dropped by daphne.
             ping_interval=int(settings.REALTIME_HEARTBEAT_SECONDS) or 1,
             ping_timeout=int(settings.REALTIME_IDLE_TIMEOUT_SECONDS) or 1,
