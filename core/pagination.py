@@ -4,7 +4,21 @@ into 70k-row tables, where offsets degrade."""
 from __future__ import annotations
 
 from django.conf import settings
+from django.db.models import BigIntegerField, ExpressionWrapper, F, QuerySet
 from rest_framework import pagination
+
+PAGE_KEY = "page_key"
+
+
+def page_by_matches(queryset: QuerySet) -> QuerySet:
+    """Page ``queryset`` by its id as a computed value rather than the column.
+
+    For a selective filter the planner cannot estimate (``'%text%'`` patterns), walking the
+    primary key in order looks cheap but reads the whole table to find a handful of rows
+    (~120 ms at 70,000 clients). Ordering by ``id + 0`` makes it collect the matches through
+    their own indexes and sort just those (~6 ms); the cursors stay plain ids.
+    """
+    return queryset.annotate(**{PAGE_KEY: ExpressionWrapper(F("id") + 0, output_field=BigIntegerField())})
 
 
 class CursorPagination(pagination.CursorPagination):
@@ -16,3 +30,9 @@ class CursorPagination(pagination.CursorPagination):
         # DRF silently ignores a bad page_size; we do too, but never exceed the cap.
         size = super().get_page_size(request)
         return min(size or settings.REST_FRAMEWORK["PAGE_SIZE"], self.max_page_size)
+
+    def get_ordering(self, request, queryset, view):  # type: ignore[no-untyped-def]
+        ordering = super().get_ordering(request, queryset, view)
+        if PAGE_KEY in queryset.query.annotations:  # see page_by_matches
+            return tuple({"id": PAGE_KEY, "-id": f"-{PAGE_KEY}"}.get(key, key) for key in ordering)
+        return ordering

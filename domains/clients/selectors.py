@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.db.models import Prefetch, Q, QuerySet
 
 from core.models import Membership, Organization
+from core.pagination import page_by_matches
 from core.roles import has_capability
 from domains.clients.models import Client, ClientAssignment, ClientPhoto, Reference, digits
 
@@ -29,6 +30,8 @@ def client_list(*, membership: Membership, search: str = "") -> QuerySet[Client]
         if len(number) >= 3:
             match |= Q(phone_digits__contains=number)
         clients = clients.filter(match)
+        if len(search) >= 3:  # shorter patterns have no trigram: most rows match, walk in order
+            clients = page_by_matches(clients)
     return clients
 
 
