@@ -17,6 +17,12 @@ class ConfigurationError(RuntimeError):
     """The environment asks for something Oqim refuses to run with."""
 
 
+# WAL lets the embedded worker thread read while a request writes. Every write transaction
+# takes the lock when it begins (IMMEDIATE), so it waits up to ``timeout`` seconds for another
+# writer: a deferred one that upgrades from reading fails at once with "database is locked".
+SQLITE_OPTIONS = {"init_command": "PRAGMA journal_mode=WAL;", "transaction_mode": "IMMEDIATE", "timeout": 20}
+
+
 def database_config(env: environ.Env, data_dir: Path) -> dict[str, Any]:
     """``DATABASE_URL`` or the embedded SQLite file under ``OQIM_DATA_DIR``.
 
@@ -29,11 +35,12 @@ def database_config(env: environ.Env, data_dir: Path) -> dict[str, Any]:
         return {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": str(data_dir / "oqim.sqlite3"),
-            # WAL lets the embedded worker thread read while a request writes.
-            "OPTIONS": {"init_command": "PRAGMA journal_mode=WAL;", "transaction_mode": "IMMEDIATE", "timeout": 20},
+            "OPTIONS": dict(SQLITE_OPTIONS),
             "TEST": {"NAME": str(data_dir / "test.sqlite3")},
         }
     config = environ.Env.db_url_config(url)
+    if config["ENGINE"] == "django.db.backends.sqlite3":  # a file named by URL needs them as much
+        config["OPTIONS"] = {**SQLITE_OPTIONS, **config.get("OPTIONS", {})}
     if config["ENGINE"] in ("django.db.backends.postgresql", "django.db.backends.postgresql_psycopg2"):
         config["ENGINE"] = "django.db.backends.postgresql"
         options = config.setdefault("OPTIONS", {})

@@ -81,3 +81,17 @@ def test_production_refuses_a_second_embedded_web_process(tmp_path):
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_a_sqlite_database_url_gets_the_embedded_sqlite_options(tmp_path, monkeypatch):
+    # Without them a writer that read first fails at once with "database is locked" when
+    # another writer holds the lock, instead of waiting its turn.
+    import environ
+
+    from core.config import SQLITE_OPTIONS, database_config
+
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'named.sqlite3'}")
+    config = database_config(environ.Env(), tmp_path)
+    assert config["NAME"] == str(tmp_path / "named.sqlite3")
+    assert config["OPTIONS"] == SQLITE_OPTIONS
+    assert SQLITE_OPTIONS["transaction_mode"] == "IMMEDIATE" and SQLITE_OPTIONS["timeout"] >= 5

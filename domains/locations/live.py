@@ -81,7 +81,11 @@ class Ingester:
         try:
             receipts = await asyncio.get_running_loop().run_in_executor(_pool(), _record, batches)
         except Exception as exc:
-            logger.warning("location batch not recorded", extra={"error": type(exc).__name__, "frames": len(taken)})
+            logger.warning(
+                "location batch not recorded",
+                exc_info=True,
+                extra={"error": type(exc).__name__, "frames": len(taken)},
+            )
             for _, future in taken:
                 if not future.done():
                     future.set_exception(exc)
@@ -114,7 +118,7 @@ class Ingester:
             try:
                 later = await database_sync_to_async(services.announce_held)(due)
             except Exception as exc:
-                logger.warning("held fixes not announced", extra={"error": type(exc).__name__})
+                logger.warning("held fixes not announced", exc_info=True, extra={"error": type(exc).__name__})
                 continue
             for key, wait in later.items():
                 self._hold({key}, wait)
