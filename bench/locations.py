@@ -306,8 +306,9 @@ def tracks(tenant, total: int, samples: int = 200, reuse: bool = False) -> dict:
     days = max(1, total // (agents * per_day))
     measured = {"fresh": _time_tracks(tenant, ids, first, days, samples)}
     began = time.monotonic()
-    while partitions.cluster_before(today, limit=50):  # what locations.maintain does, hourly
-        pass
+    clustered_days = 0
+    while done := partitions.cluster_before(today, limit=50):  # what locations.maintain does, hourly
+        clustered_days += len(done)
     clustered_s = time.monotonic() - began
     measured["clustered"] = _time_tracks(tenant, ids, first, days, samples)
     return {
@@ -316,6 +317,7 @@ def tracks(tenant, total: int, samples: int = 200, reuse: bool = False) -> dict:
         "history_size": size.replace(" ", ""),
         "generated_s": round(generated_s),
         "clustered_s": round(clustered_s),
+        "clustered_days": clustered_days,
         **{f"{k}_{name}": v for name, found in measured.items() for k, v in found.items()},
     }
 

@@ -118,6 +118,10 @@ class Presence(models.TextChoices):
     OFFLINE = "offline", "Offline"
 
 
+# The agent's newest accepted fix, as ``AgentState`` keeps it.
+FIX_FIELDS = ("recorded_at", "lat", "lon", "accuracy", "speed", "heading", "battery")
+
+
 class AgentState(models.Model):
     """One agent's live state in one tenant: the newest accepted fix, when they were last heard
     from, presence, and audit counters. Locked while that agent's points are recorded."""

@@ -13,7 +13,7 @@ from django.utils import timezone
 from core.models import Membership, Organization
 from core.roles import Role
 from domains.locations.geo import path_length_m, simplify
-from domains.locations.models import AgentState, FieldSettings, LocationPoint
+from domains.locations.models import FIX_FIELDS, AgentState, FieldSettings, LocationPoint
 from domains.locations.services import field_settings, presence_of
 
 MAX_TRACK_DAYS = 7
@@ -36,14 +36,10 @@ def agent_memberships(*, tenant: Organization):  # type: ignore[no-untyped-def]
     )
 
 
-STATE_COLUMNS = (
-    "recorded_at",
-    "lat",
-    "lon",
-    "accuracy",
-    "speed",
-    "heading",
-    "battery",
+# Only what the agent list shows: every extra timestamp column is a parse per agent.
+ROW_COLUMNS = (
+    "agent_id",
+    *FIX_FIELDS,
     "last_fix_at",
     "last_seen_at",
     "points_accepted",
@@ -55,10 +51,8 @@ def agent_rows(*, tenant_id: int, memberships: list[Membership], now: datetime |
     """The dashboard's agent list: presence (as of now), last seen, current position, audit."""
     now = now or timezone.now()
     rules: FieldSettings = field_settings([tenant_id])[tenant_id]
-    # Only what the row shows: every extra timestamp column is a parse per agent.
-    columns = ("agent_id", *STATE_COLUMNS)
     found = AgentState.objects.filter(tenant_id=tenant_id, agent_id__in=[m.user_id for m in memberships])
-    states = {s.agent_id: s for s in found.only(*columns)}
+    states = {s.agent_id: s for s in found.only(*ROW_COLUMNS)}
     rows = []
     for member in memberships:
         state = states.get(member.user_id) or AgentState(tenant_id=tenant_id, agent_id=member.user_id)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -23,7 +23,7 @@ from core.models import Organization
 from domains.locations import partitions
 from domains.locations.events import LOCATION_RECORDED, PRESENCE_CHANGED
 from domains.locations.ingest import Anchor, Fix, judge
-from domains.locations.models import AgentState, FieldSettings, LocationPoint, Presence
+from domains.locations.models import FIX_FIELDS, AgentState, FieldSettings, LocationPoint, Presence
 from realtime.events import emit_many
 
 TRAIL_LIMIT = 100
@@ -206,13 +206,7 @@ def record(batches: list[Batch], *, gate: Gate = always) -> list[Receipt]:
 
 
 STATE_FIELDS = [
-    "recorded_at",
-    "lat",
-    "lon",
-    "accuracy",
-    "speed",
-    "heading",
-    "battery",
+    *FIX_FIELDS,
     "newest_stored_at",
     "last_fix_at",
     "last_seen_at",
@@ -423,7 +417,7 @@ def prune(*, now: datetime | None = None) -> int:
         deleted += LocationPoint.objects.filter(pk__in=ids).delete()[0]
 
 
-def prepare_partitions(*, now: datetime | None = None, ahead_days: int = 3) -> list:
+def prepare_partitions(*, now: datetime | None = None, ahead_days: int = 3) -> list[date]:
     """Partitions for the next days; finished days rewritten in track order. Returns the days
     clustered."""
     today = (now or timezone.now()).astimezone(UTC).date()

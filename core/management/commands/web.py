@@ -47,6 +47,10 @@ class Command(BaseCommand):
             background.start()
 
         proxied = settings.REST_FRAMEWORK["NUM_PROXIES"] > 0
+        # The gateway refuses frames over REALTIME_MAX_FRAME_BYTES with a close code; this hard
+        # cap stops the WebSocket layer from buffering anything far bigger. autobahn applies it
+        # to what we send too, so it stays well above any frame we build.
+        message_cap = max(4 * settings.REALTIME_MAX_FRAME_BYTES, WEBSOCKET_MESSAGE_CAP)
         server = Server(
             application=application,
             endpoints=build_endpoint_description_strings(host=host, port=port),
@@ -58,11 +62,8 @@ class Command(BaseCommand):
             proxy_forwarded_port_header="X-Forwarded-Port" if proxied else None,
             proxy_forwarded_proto_header="X-Forwarded-Proto" if proxied else None,
             server_name="oqim",
-            # The gateway refuses frames over REALTIME_MAX_FRAME_BYTES with a close code; this
-            # hard cap stops the WebSocket layer from buffering anything far bigger. autobahn
-            # applies it to what we send too, so it stays well above any frame we build.
-            websocket_max_message_size=max(4 * settings.REALTIME_MAX_FRAME_BYTES, WEBSOCKET_MESSAGE_CAP),
-            websocket_max_frame_size=max(4 * settings.REALTIME_MAX_FRAME_BYTES, WEBSOCKET_MESSAGE_CAP),
+            websocket_max_message_size=message_cap,
+            websocket_max_frame_size=message_cap,
             # Protocol-level pings: a peer that stops answering is dropped by daphne.
             ping_interval=int(settings.REALTIME_HEARTBEAT_SECONDS) or 1,
             ping_timeout=int(settings.REALTIME_IDLE_TIMEOUT_SECONDS) or 1,
