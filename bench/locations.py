@@ -1,21 +1,27 @@
 """Breadcrumbs benchmark: agents' phones and managers' dashboards on real WebSockets, two web
-processes over PostgreSQL + Redis; then tracks among 50 million stored points.
+processes over PostgreSQL + Redis, on lived-in state; then tracks among 50 million points.
 
-    .venv/bin/python bench/locations.py [--agents 1000] [--rate 2000] [--batch 10] [--seconds 20]
+    .venv/bin/python bench/locations.py [--agents 1000] [--rate 2000] [--batch 1] [--seconds 20]
                                         [--dashboards 5] [--history 50000000] [--clients 70000]
+                                        [--targets oqim,naive,relay] [--keep] [--fresh]
 
 Needs DATABASE_URL (PostgreSQL) and REDIS_URL; defaults to the local services
-(postgres://postgres@127.0.0.1:5432/oqim_bench, redis://127.0.0.1:6379/14, both wiped).
+(postgres://postgres@127.0.0.1:5432/oqim_bench, redis://127.0.0.1:6379/14, both wiped unless
+--keep reuses what an earlier run built).
 
+- lived-in first (bench/livedin.py): every topic stream at its MAXLEN, the firehose full, a day
+  of outbox rows, --clients clients, --history points (daily partitions, 500 agents with their
+  states, 2,500 fixes an agent-day). ``--fresh`` skips it.
 - ingest: --agents sockets send --rate points/s in all, each agent one ``location`` frame of
   --batch points per --batch*agents/rate seconds; --dashboards managers' sockets subscribed to
   ``agents.locations``. Accepted points/s, acked-after-durable p50/p99 (send → ``location_ack``),
   ingest-to-dashboard p50/p99 (send → the event carrying the point), points persisted vs sent,
-  points every dashboard received, web CPU and memory.
-- tracks: --history generated points (daily partitions, 500 agents, 2,500 fixes an agent-day),
-  then one agent-day's track (``selectors.track``, as the API answers it) for random agents
-  and days, and the last position of every agent in one call.
-- clients: --clients generated clients; a list page and searches through the REST stack.
+  each dashboard's distinct points and duplicates, points refused (``unavailable``: the phone
+  keeps them and sends them again), web CPU and memory. ``--targets`` runs the same generator
+  against the peers in bench/peers/ too, one after the other.
+- tracks: one agent-day's track (``selectors.track``, as the API answers it) for random agents
+  and days, before and after the nightly clustering, and the last position of every agent.
+- clients: a list page and searches through the REST stack.
 Last line: RESULT key=value ...
 """
 
@@ -26,6 +32,7 @@ import asyncio
 import json
 import os
 import random
+import socket
 import subprocess
 import sys
 import tempfile
@@ -39,6 +46,7 @@ os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/oqim_b
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/14")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "core.settings")
 
+from bench import livedin  # noqa: E402
 from bench.realtime import cpu_seconds, percentile, prepare, rss_kb, start_web  # noqa: E402
 
 
@@ -75,26 +83,37 @@ async def phones(ports: list[int], tokens: list[str], rate: int, batch: int, sec
         )
     period = batch * len(tokens) / rate  # seconds between one agent's frames
     acks: list[float] = []
-    sent = acked = 0
+    ack_at: list[float] = []  # when each acknowledged frame was sent, from the start
+    sent = acked = refused = filtered = 0
+    errors: dict[str, int] = {}
     print("ready", flush=True)
     sys.stdin.readline()  # go
     began = time.time()
+    cpu_began = time.process_time()
 
     async def phone(n: int, ws) -> None:  # type: ignore[no-untyped-def]
-        nonlocal sent, acked
-        pending: dict[int, float] = {}
+        nonlocal sent, acked, refused, filtered
+        pending: dict[int, tuple[float, list]] = {}
+        buffered: list = []  # points the server refused: a phone keeps and resends them
 
         async def read() -> None:
-            nonlocal acked
+            nonlocal acked, refused, filtered
             async for raw in ws:
                 frame = json.loads(raw)
                 if frame["type"] == "location_ack":
-                    acks.append(time.time() - pending.pop(frame["ref"]))
+                    at = pending.pop(frame["ref"])[0]
+                    acks.append(time.time() - at)
+                    ack_at.append(at - began)
                     acked += frame["stored"] + frame["duplicates"]
+                    filtered += sum(frame.get("filtered", {}).values())
                 elif frame["type"] == "ping":
                     await ws.send('{"type":"pong"}')
                 elif frame["type"] == "error":
-                    print("error", frame, file=sys.stderr, flush=True)
+                    errors[frame["code"]] = errors.get(frame["code"], 0) + 1
+                    _at, points = pending.pop(frame.get("ref"), (0.0, []))
+                    if frame["code"] == "unavailable":
+                        refused += len(points)
+                        buffered.extend(points)
 
         reader = asyncio.create_task(read())
         first = began + period * n / len(tokens)  # spread the agents over the period
@@ -119,9 +138,10 @@ async def phones(ports: list[int], tokens: list[str], rate: int, batch: int, sec
                 }
                 for i in range(batch)
             ]
-            pending[frame_no] = now
-            await ws.send(json.dumps({"type": "location", "ref": frame_no, "points": points}))
             sent += batch
+            points, buffered[:] = buffered[-90:] + points, []
+            pending[frame_no] = (now, points)
+            await ws.send(json.dumps({"type": "location", "ref": frame_no, "points": points}))
             frame_no += 1
         for _ in range(100):  # wait for the last acks
             if not pending:
@@ -131,7 +151,21 @@ async def phones(ports: list[int], tokens: list[str], rate: int, batch: int, sec
 
     await asyncio.gather(*(phone(n, ws) for n, ws in enumerate(sockets)))
     elapsed = time.time() - began
-    out.write_text(json.dumps({"sent": sent, "acked": acked, "acks": acks, "elapsed": elapsed}))
+    out.write_text(
+        json.dumps(
+            {
+                "sent": sent,
+                "acked": acked,
+                "acks": acks,
+                "ack_at": ack_at,
+                "elapsed": elapsed,
+                "refused": refused,
+                "filtered": filtered,
+                "errors": errors,
+                "cpu_s": time.process_time() - cpu_began,
+            }
+        )
+    )
 
 
 async def dashboards(ports: list[int], tokens: list[str], out: Path) -> None:
@@ -140,7 +174,7 @@ async def dashboards(ports: list[int], tokens: list[str], out: Path) -> None:
         await ws.send(json.dumps({"type": "subscribe", "topic": "agents.locations"}))
     latencies: list[float] = []
     received = [0] * len(sockets)
-
+    seen: list[set] = [set() for _ in sockets]  # (agent, device time): each point once, or a duplicate
     closed: list = []
 
     async def watch(k: int, ws) -> None:  # type: ignore[no-untyped-def]
@@ -153,23 +187,47 @@ async def dashboards(ports: list[int], tokens: list[str], out: Path) -> None:
 
     async def read(k: int, ws) -> None:  # type: ignore[no-untyped-def]
         async for raw in ws:
-            if raw.startswith('{"type":"event"'):
-                data = json.loads(raw)["event"]["data"]
-                if "trail" in data:
-                    newest = datetime.fromisoformat(data["trail"][-1][0]).timestamp()
+            frame = json.loads(raw)
+            if frame["type"] == "event":
+                data = frame["event"]["data"]
+                # Oqim batches agents in one event (version 2); the peers send one agent each.
+                for entry in data.get("agents", [data]):
+                    if "trail" not in entry:
+                        continue
+                    newest = datetime.fromisoformat(entry["trail"][-1][0]).timestamp()
                     latencies.append(time.time() - newest)
-                    received[k] += data["points"]
-            elif '"ping"' in raw:
+                    received[k] += len(entry["trail"])
+                    seen[k].update((entry["agent_id"], stamp) for stamp, _lat, _lon in entry["trail"])
+            elif frame["type"] == "ping":
                 await ws.send('{"type":"pong"}')
-            elif raw.startswith('{"type":"error"'):
+            elif frame["type"] == "error":
                 print("dashboard error frame:", raw[:300], file=sys.stderr, flush=True)
 
     tasks = [asyncio.create_task(watch(k, ws)) for k, ws in enumerate(sockets)]
     print("ready", flush=True)
-    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)  # stop
+    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)  # go
+    cpu_began = time.process_time()
+    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)  # phones done
+    # the last events reach the dashboards: wait until the counts stop growing (at most 30 s)
+    for _ in range(15):
+        before = sum(received)
+        await asyncio.sleep(2)
+        if sum(received) == before:
+            break
+    cpu_s = time.process_time() - cpu_began
     for task in tasks:
         task.cancel()
-    out.write_text(json.dumps({"received": received, "latencies": latencies, "closed": closed}))
+    out.write_text(
+        json.dumps(
+            {
+                "received": received,
+                "distinct": [len(x) for x in seen],
+                "latencies": latencies,
+                "closed": closed,
+                "cpu_s": cpu_s,
+            }
+        )
+    )
 
 
 def spawn(kind: str, **options: object) -> subprocess.Popen:
@@ -185,19 +243,111 @@ def spawn(kind: str, **options: object) -> subprocess.Popen:
 # -- the phases
 
 
-def ingest(tenant, args: argparse.Namespace, tmp: Path) -> dict:  # type: ignore[no-untyped-def]
-    from core.auth import issue_tokens
-    from core.roles import Role
-    from domains.locations.models import LocationPoint
+def start_target(target: str, tmp: Path) -> tuple[list[subprocess.Popen], list[int]]:
+    """The server processes under test: Oqim's two web processes, or a peer (bench/peers)."""
+    from tests.net import free_port
 
-    agents = members(tenant, Role.AGENT, args.agents)
-    managers = members(tenant, Role.MANAGER, args.dashboards)
-    token = {m.pk: str(issue_tokens(membership=m).access_token) for m in [*agents, *managers]}
-    webs, ports = zip(*(start_web(tmp / f"web{i}") for i in range(2)), strict=True)
+    if target == "oqim":
+        webs, ports = zip(*(start_web(tmp / f"web{i}") for i in range(2)), strict=True)
+        return list(webs), list(ports)
+    if target == "relay":  # one process, nothing stored
+        port = free_port()
+        relay = subprocess.Popen(
+            [sys.executable, str(ROOT / "bench/peers/relay.py"), "--port", str(port)], stdout=subprocess.PIPE, text=True
+        )
+        relay.stdout.readline()  # ready
+        return [relay], [port]
+    env = dict(os.environ)
+    app = "bench.peers.echo:app"  # bare daphne: the server's own floor, nothing stored or fanned out
+    if target == "naive":  # a tutorial-style Channels app with its own database
+        server = os.environ["DATABASE_URL"].rsplit("/", 1)[0]
+        subprocess.run(["psql", f"{server}/postgres", "-qc", "DROP DATABASE IF EXISTS oqim_bench_peer"], check=True)
+        subprocess.run(["psql", f"{server}/postgres", "-qc", "CREATE DATABASE oqim_bench_peer"], check=True)
+        env.update(
+            DJANGO_SETTINGS_MODULE="bench.peers.naive.settings",
+            PEER_DATABASE_URL=f"{server}/oqim_bench_peer",
+            PEER_REDIS_URL=os.environ["REDIS_URL"].rsplit("/", 1)[0] + "/13",
+            PYTHONPATH=str(ROOT),
+        )
+        migrate = [sys.executable, "-m", "django", "migrate", "--run-syncdb", "-v", "0"]
+        subprocess.run(migrate, env=env, cwd=ROOT, check=True)
+        app = "bench.peers.naive.asgi:application"
+    ports = [free_port(), free_port()]
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), app],
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for port in ports
+    ]
+    for port in ports:
+        for _ in range(200):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+    return processes, ports
+
+
+def cpu_by_group(groups: dict[str, list[int]]) -> dict[str, float]:
+    """CPU seconds so far of the given processes, and of every PostgreSQL and Redis process."""
+    totals = {name: 0.0 for name in [*groups, "postgres", "redis"]}
+    owner = {pid: name for name, pids in groups.items() for pid in pids}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            comm = (entry / "comm").read_text().strip()
+            seconds = cpu_seconds(int(entry.name))
+        except (OSError, ValueError):
+            continue
+        name = owner.get(int(entry.name)) or {"postgres": "postgres", "redis-server": "redis"}.get(comm)
+        if name:
+            totals[name] += seconds
+    return totals
+
+
+def persisted(target: str, tenant) -> int | None:  # type: ignore[no-untyped-def]
+    from domains.locations.models import LocationPoint, Source
+
+    if target == "oqim":
+        return LocationPoint.objects.filter(tenant=tenant, source=Source.LIVE).count()
+    if target == "naive":
+        server = os.environ["DATABASE_URL"].rsplit("/", 1)[0]
+        found = subprocess.run(
+            ["psql", f"{server}/oqim_bench_peer", "-tAc", "SELECT count(*) FROM naive_point"],
+            capture_output=True,
+            text=True,
+        )
+        return int(found.stdout.strip()) if found.returncode == 0 else 0
+    return None  # the relay stores nothing
+
+
+def ingest(tenant, args: argparse.Namespace, tmp: Path, target: str) -> dict:  # type: ignore[no-untyped-def]
+    from core.auth import issue_tokens
+    from core.models import Membership
+    from core.roles import Role
+
+    if target == "oqim":
+        # The agents with history first (their states and tracks exist), then new ones.
+        agents = list(Membership.objects.filter(tenant=tenant, role=Role.AGENT).order_by("pk")[: args.agents])
+        agents += members(tenant, Role.AGENT, args.agents - len(agents))
+        managers = members(tenant, Role.MANAGER, args.dashboards)
+        phones_tokens = [str(issue_tokens(membership=m).access_token) for m in agents]
+        dash_tokens = [str(issue_tokens(membership=m).access_token) for m in managers]
+    else:
+        phones_tokens = [f"peer-{n}" for n in range(1, args.agents + 1)]
+        dash_tokens = [f"peer-dashboard-{n}" for n in range(args.dashboards)]
+    before = persisted(target, tenant) or 0
+    webs, ports = start_target(target, tmp)
     ports_arg = ",".join(map(str, ports))
     try:
-        (tmp / "agents.json").write_text(json.dumps([token[a.pk] for a in agents]))
-        (tmp / "managers.json").write_text(json.dumps([token[m.pk] for m in managers]))
+        (tmp / "agents.json").write_text(json.dumps(phones_tokens))
+        (tmp / "managers.json").write_text(json.dumps(dash_tokens))
         watch = spawn("dashboards", ports=ports_arg, tokens=tmp / "managers.json", out=tmp / "dash.json")
         send = spawn(
             "phones",
@@ -209,15 +359,17 @@ def ingest(tenant, args: argparse.Namespace, tmp: Path) -> dict:  # type: ignore
             out=tmp / "phones.json",
         )
         time.sleep(1)
-        cpu0, began = sum(cpu_seconds(w.pid) for w in webs), time.monotonic()
-        send.stdin.write("go\n")
-        send.stdin.flush()
+        groups = {"server": [w.pid for w in webs]}
+        cpu0, began = cpu_by_group(groups), time.monotonic()
+        print(f"{target}: phones go", flush=True)
+        for process in (watch, send):
+            process.stdin.write("go\n")
+            process.stdin.flush()
         send.wait(args.seconds + 120)
         elapsed = time.monotonic() - began
-        cpu = sum(cpu_seconds(w.pid) for w in webs) - cpu0
+        cpu = {k: v - cpu0.get(k, 0.0) for k, v in cpu_by_group(groups).items()}
         rss = [rss_kb(w.pid) // 1024 for w in webs]
-        time.sleep(2)  # the last events reach the dashboards
-        watch.stdin.write("stop\n")
+        watch.stdin.write("done\n")
         watch.stdin.flush()
         watch.wait(60)
     finally:
@@ -226,54 +378,67 @@ def ingest(tenant, args: argparse.Namespace, tmp: Path) -> dict:  # type: ignore
             web.wait(20)
     sent = json.loads((tmp / "phones.json").read_text())
     seen = json.loads((tmp / "dash.json").read_text())
-    persisted = LocationPoint.objects.filter(tenant=tenant).count()
+    by_second: dict[int, list[float]] = {}
+    for at, latency in zip(sent["ack_at"], sent["acks"], strict=True):
+        by_second.setdefault(int(at), []).append(latency)
+    print(
+        "ack p99 per second (ms):",
+        " ".join(str(round(percentile(v, 0.99) * 1000)) for _k, v in sorted(by_second.items())),
+        flush=True,
+    )
+    stored = persisted(target, tenant)
     return {
+        "target": target,
         "agents": args.agents,
+        "batch": args.batch,
         "target_rate": args.rate,
         "sent": sent["sent"],
         "acked": sent["acked"],
-        "persisted": persisted,
+        "refused": sent["refused"],
+        "filtered": sent.get("filtered", 0),
+        "errors": "+".join(f"{k}:{v}" for k, v in sent["errors"].items()) or "0",
+        "persisted": "-" if stored is None else stored - before,
         "accepted_per_s": round(sent["acked"] / sent["elapsed"]),
         "ack_p50_ms": ms(sent["acks"], 0.5),
         "ack_p99_ms": ms(sent["acks"], 0.99),
         "dashboard_p50_ms": ms(seen["latencies"], 0.5),
         "dashboard_p99_ms": ms(seen["latencies"], 0.99),
-        "dashboard_points_min": min(seen["received"]),
+        "dashboard_distinct_min": min(seen["distinct"]),
+        "dashboard_duplicates": sum(seen["received"]) - sum(seen["distinct"]),
         "dashboards_closed": len([c for c in seen["closed"] if c is not None]),
-        "web_cpu_pct": round(cpu / elapsed * 100),
-        "web_rss_mb": "+".join(map(str, rss)),
+        **{f"{k}_cpu_pct": round(v / elapsed * 100) for k, v in cpu.items() if k != "generator"},
+        "generator_cpu_pct": round((sent["cpu_s"] + seen["cpu_s"]) / elapsed * 100),
+        "server_rss_mb": "+".join(map(str, rss)),
     }
 
 
-def tracks(tenant, total: int, samples: int = 200, reuse: bool = False) -> dict:  # type: ignore[no-untyped-def]
-    """Generate ``total`` points for 500 agents, 2,500 a day each, in daily partitions; time
-    one agent-day's track and every agent's last position."""
+HISTORY_AGENTS = 500
+PER_DAY = 2500
+
+
+def history_days(total: int) -> int:
+    return max(1, total // (HISTORY_AGENTS * PER_DAY))
+
+
+def generate_history(tenant, total: int) -> dict:  # type: ignore[no-untyped-def]
+    """``total`` points for 500 agents, 2,500 a day each, in daily partitions ending yesterday,
+    and each agent's state as its last fix left it."""
     from django.db import connection
 
     from core.models import Membership
     from core.roles import Role
     from domains.locations import partitions
 
-    agents = 500
-    per_day = 2500
-    days = max(1, total // (agents * per_day))
-    today = datetime.now(UTC).date()
-    first = today - timedelta(days=days + 1)
-    if reuse:
-        with connection.cursor() as cursor:
-            cursor.execute(f"SELECT DISTINCT agent_id FROM {partitions.name_for(first)}")
-            ids = [row[0] for row in cursor.fetchall()]
-    else:
-        have = list(
-            Membership.objects.filter(tenant=tenant, role=Role.AGENT).order_by("pk").values_list("user_id", flat=True)
-        )
-        have += [m.user_id for m in members(tenant, Role.AGENT, max(0, agents - len(have)))]
-        ids = have[:agents]
-        partitions.ensure(first + timedelta(days=d) for d in range(days))
+    days = history_days(total)
+    first = datetime.now(UTC).date() - timedelta(days=days + 1)
+    have = list(
+        Membership.objects.filter(tenant=tenant, role=Role.AGENT).order_by("pk").values_list("user_id", flat=True)
+    )
+    have += [m.user_id for m in members(tenant, Role.AGENT, max(0, HISTORY_AGENTS - len(have)))]
+    ids = have[:HISTORY_AGENTS]
+    partitions.ensure(first + timedelta(days=d) for d in range(days + 2))
     began = time.monotonic()
     with connection.cursor() as cursor:
-        if reuse:
-            days = 0  # nothing to generate
         cursor.execute("CREATE TEMP TABLE bench_agents (n int, id bigint)")
         cursor.executemany("INSERT INTO bench_agents VALUES (%s, %s)", list(enumerate(ids)))
         for d in range(days):
@@ -290,9 +455,23 @@ def tracks(tenant, total: int, samples: int = 200, reuse: bool = False) -> dict:
                      generate_series(0, %s - 1) AS s,
                      LATERAL (SELECT %s::timestamptz + make_interval(secs => s * 12)) AS t(ts)
                 """,
-                [tenant.pk, per_day, f"{day.isoformat()} 08:00:00+00"],
+                [tenant.pk, PER_DAY, f"{day.isoformat()} 08:00:00+00"],
             )
-        cursor.execute("ANALYZE locations_locationpoint")
+        # Each agent's state as the last fix of the last day left it (what ingest keeps up).
+        last = f"{(first + timedelta(days=days - 1)).isoformat()} 08:00:00+00"
+        cursor.execute(
+            """
+            INSERT INTO locations_agentstate
+                (tenant_id, agent_id, recorded_at, lat, lon, accuracy, speed, heading, battery,
+                 newest_stored_at, last_fix_at, last_seen_at, presence, presence_since, points_accepted,
+                 points_filtered, held_trail, held_points, announced_at, updated_at)
+            SELECT %s, a.id, ts, 41.2 + a.n * 0.0004, 69.2, 5, 1.4, 0, 80, ts, ts, ts, 'offline', ts, %s,
+                   '{}', '[]', 0, ts, ts
+            FROM bench_agents a, LATERAL (SELECT %s::timestamptz + make_interval(secs => (%s - 1) * 12)) AS t(ts)
+            ON CONFLICT (tenant_id, agent_id) DO NOTHING
+            """,
+            [tenant.pk, days * PER_DAY, last, PER_DAY],
+        )
         cursor.execute("SELECT count(*) FROM locations_locationpoint WHERE tenant_id = %s", [tenant.pk])
         stored = cursor.fetchone()[0]
         cursor.execute(
@@ -300,23 +479,36 @@ def tracks(tenant, total: int, samples: int = 200, reuse: bool = False) -> dict:
             " WHERE inhparent = 'locations_locationpoint'::regclass"
         )
         size = cursor.fetchone()[0]
-        if not reuse:
-            cursor.execute("VACUUM ANALYZE locations_locationpoint")  # sets the visibility map, as autovacuum would
-    generated_s = time.monotonic() - began
-    days = max(1, total // (agents * per_day))
+        cursor.execute("VACUUM ANALYZE locations_locationpoint")  # sets the visibility map, as autovacuum would
+    return {
+        "history_points": stored,
+        "history_days": days,
+        "history_size": (size or "0").replace(" ", ""),
+        "generated_s": round(time.monotonic() - began),
+    }
+
+
+def tracks(tenant, total: int, samples: int = 200) -> dict:  # type: ignore[no-untyped-def]
+    """One agent-day's track and every agent's last position, on the days as written and after
+    the nightly clustering."""
+    from django.db import connection
+
+    from domains.locations import partitions
+
+    days = history_days(total)
+    today = datetime.now(UTC).date()
+    first = today - timedelta(days=days + 1)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT DISTINCT agent_id FROM {partitions.name_for(first)}")
+        ids = [row[0] for row in cursor.fetchall()]
     measured = {"fresh": _time_tracks(tenant, ids, first, days, samples)}
     began = time.monotonic()
     clustered_days = 0
     while done := partitions.cluster_before(today, limit=50):  # what locations.maintain does, hourly
         clustered_days += len(done)
-    clustered_s = time.monotonic() - began
     measured["clustered"] = _time_tracks(tenant, ids, first, days, samples)
     return {
-        "history_points": stored,
-        "history_days": days,
-        "history_size": size.replace(" ", ""),
-        "generated_s": round(generated_s),
-        "clustered_s": round(clustered_s),
+        "clustered_s": round(time.monotonic() - began),
         "clustered_days": clustered_days,
         **{f"{k}_{name}": v for name, found in measured.items() for k, v in found.items()},
     }
@@ -360,18 +552,20 @@ def _time_tracks(tenant, ids: list[int], first, days: int, samples: int) -> dict
     }
 
 
-def clients(tenant, total: int) -> dict:  # type: ignore[no-untyped-def]
-    from rest_framework.test import APIClient
+WORDS = ["Baraka", "Oila", "Market", "Savdo", "Do'kon", "Shirin", "Yangi", "Hayot", "Express", "Mini"]
 
+
+def generate_clients(tenant, total: int) -> None:  # type: ignore[no-untyped-def]
     from core.models import Membership
     from core.roles import Role
     from domains.clients.models import Client, ClientAssignment
-    from tests.factories import bearer
 
-    manager = Membership.objects.filter(tenant=tenant, role=Role.MANAGER).first() or members(tenant, Role.MANAGER, 1)[0]
-    agents = [m.user_id for m in members(tenant, Role.AGENT, 50)]
+    agents = list(
+        Membership.objects.filter(tenant=tenant, role=Role.AGENT).order_by("pk").values_list("user_id", flat=True)
+    )[:50]
+    agents += [m.user_id for m in members(tenant, Role.AGENT, 50 - len(agents))]
     rng = random.Random(3)
-    words = ["Baraka", "Oila", "Market", "Savdo", "Do'kon", "Shirin", "Yangi", "Hayot", "Express", "Mini"]
+    words = WORDS
     for start in range(0, total, 5000):
         rows = Client.objects.bulk_create(
             Client(
@@ -393,6 +587,20 @@ def clients(tenant, total: int) -> dict:  # type: ignore[no-untyped-def]
     with connection.cursor() as cursor:  # what autovacuum does after such a load
         cursor.execute("ANALYZE clients_client")
         cursor.execute("ANALYZE clients_clientassignment")
+
+
+def clients(tenant) -> dict:  # type: ignore[no-untyped-def]
+    from rest_framework.test import APIClient
+
+    from core.models import Membership
+    from core.roles import Role
+    from domains.clients.models import Client
+    from tests.factories import bearer
+
+    manager = Membership.objects.filter(tenant=tenant, role=Role.MANAGER).first() or members(tenant, Role.MANAGER, 1)[0]
+    total = Client.objects.filter(tenant=tenant).count()
+    rng = random.Random(3)
+    words = WORDS
     api = APIClient()
     headers = bearer(manager)
     timings: dict[str, list[float]] = {
@@ -440,13 +648,17 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--agents", type=int, default=1000)
     parser.add_argument("--rate", type=int, default=2000)
-    parser.add_argument("--batch", type=int, default=10)
+    parser.add_argument("--batch", type=int, default=1)
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--dashboards", type=int, default=5)
     parser.add_argument("--history", type=int, default=50_000_000)
     parser.add_argument("--clients", type=int, default=70_000)
+    parser.add_argument("--targets", default="oqim", help="comma-separated: oqim,naive,relay,echo (bench/peers)")
     parser.add_argument("--skip", default="", help="comma-separated phases to skip: ingest,tracks,clients")
-    parser.add_argument("--reuse", action="store_true", help="tracks only, on the history already generated")
+    parser.add_argument(
+        "--keep", action="store_true", help="reuse the lived-in database and Redis an earlier run built"
+    )
+    livedin.add_arguments(parser)
     # client-process options
     parser.add_argument("--client", choices=["phones", "dashboards"])
     parser.add_argument("--ports", default="")
@@ -463,31 +675,54 @@ def main() -> None:
         return
 
     os.environ["JWT_ACCESS_TTL_SECONDS"] = "7200"
-    if args.reuse:
-        from bench.kitchen import setup_django
-
-        setup_django()
-        from core.models import Organization
-
-        found = tracks(Organization.objects.get(slug="bench"), args.history, reuse=True)
-        print("RESULT " + " ".join(f"{k}={v}" for k, v in found.items()))
-        return
-    tenant, _token = prepare()
+    tenant = kept() if args.keep else None
+    history: dict = {}
+    if tenant is None:
+        tenant, _token = prepare()
+        if not args.fresh:
+            history.update(livedin.redis_history(tenant.pk))
+            history["outbox_rows"] = livedin.outbox_history(tenant.pk)
+            generate_clients(tenant, args.clients)
+            history.update(generate_history(tenant, args.history))
+            print("lived-in:", history, flush=True)
+    elif not args.fresh:
+        history.update(livedin.redis_history(tenant.pk))  # topped up to the caps again
     tmp = Path(tempfile.mkdtemp(prefix="oqim-bench-loc-"))
     skip = set(args.skip.split(","))
-    results: dict = {}
+    results: dict = dict(history)
+    runs = []
     if "ingest" not in skip:
-        results.update(ingest(tenant, args, tmp))
-        print("ingest:", results, flush=True)
-    if "clients" not in skip:
-        found = clients(tenant, args.clients)
+        for target in args.targets.split(","):
+            found = ingest(tenant, args, tmp, target)
+            print("ingest:", found, flush=True)
+            runs.append(found)
+        results.update({k: v for k, v in runs[0].items()})
+    if "clients" not in skip and not args.fresh:
+        found = clients(tenant)
         print("clients:", found, flush=True)
         results.update(found)
-    if "tracks" not in skip:
+    if "tracks" not in skip and not args.fresh:
         found = tracks(tenant, args.history)
         print("tracks:", found, flush=True)
         results.update(found)
+    for run in runs[1:]:
+        print("PEER " + " ".join(f"{k}={v}" for k, v in run.items()))
     print("RESULT " + " ".join(f"{k}={v}" for k, v in results.items()))
+
+
+def kept():  # type: ignore[no-untyped-def]
+    """The bench organization an earlier run left, if its database is still there."""
+    from bench.kitchen import setup_django
+
+    setup_django()
+    from django.db.utils import OperationalError
+
+    from core.models import Organization
+
+    try:
+        return Organization.objects.filter(slug="bench").first()
+    except OperationalError:
+        return None
 
 
 if __name__ == "__main__":

@@ -69,7 +69,7 @@ def start_web(tmp: Path) -> tuple[subprocess.Popen, int]:
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=open(os.environ["BENCH_WEB_LOG"], "a") if os.environ.get("BENCH_WEB_LOG") else subprocess.DEVNULL,  # noqa: SIM115
     )
     for _ in range(200):
         try:

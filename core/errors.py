@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -111,6 +112,13 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         body = error_body(code, message, **getattr(exc, "extra", {}))
     set_rollback()
     return Response(body, status=exc.status_code, headers=headers)
+
+
+def error_json(status_code: int, code: str, message: str) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+    """An error answer as raw parts, for the server layers below Django (core.http)."""
+    body = json.dumps(error_body(code, message), separators=(",", ":")).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    return status_code, headers, body
 
 
 def _json_error(status_code: int, code: str, message: str) -> JsonResponse:

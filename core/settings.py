@@ -156,6 +156,8 @@ MEDIA_URL = "/media/"
 # Bodies: JSON writes are small; uploads get their own ceiling (checked in BodySizeLimitMiddleware).
 MAX_JSON_BODY_BYTES = env.int("MAX_JSON_BODY_BYTES", default=1024 * 1024)
 MAX_UPLOAD_BYTES = env.int("MAX_UPLOAD_BYTES", default=10 * 1024 * 1024)
+# The most any request may carry: the server stops reading past it (core.http).
+MAX_BODY_BYTES = max(MAX_JSON_BODY_BYTES, MAX_UPLOAD_BYTES)
 EXPENSE_ATTACHMENT_MAX_BYTES = 5 * 1024 * 1024  # one receipt; a larger body is refused earlier with 413
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_JSON_BODY_BYTES
 
@@ -221,6 +223,10 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# HTTP requests a web process handles at once, each in its own thread (core.http). SQLite takes
+# one writer at a time, so more threads there only queue on its lock.
+WEB_THREADS = env.int("WEB_THREADS", default=8)
+
 # Dramatiq: the worker's graceful shutdown; compose's stop_grace_period must exceed it.
 WORKER_SHUTDOWN_TIMEOUT_MS = env.int("WORKER_SHUTDOWN_TIMEOUT_MS", default=20_000)
 WORKER_THREADS = env.int("WORKER_THREADS", default=4)
@@ -230,6 +236,9 @@ SCHEDULER_LOCK_TTL_SECONDS = env.int("SCHEDULER_LOCK_TTL_SECONDS", default=30)
 REALTIME_RETENTION_SECONDS = env.int("REALTIME_RETENTION_SECONDS", default=24 * 3600)
 REALTIME_STREAM_MAXLEN = env.int("REALTIME_STREAM_MAXLEN", default=100_000)
 REALTIME_FIREHOSE_MAXLEN = env.int("REALTIME_FIREHOSE_MAXLEN", default=100_000)
+# An event id is remembered this long so the relay and the after-commit publisher never both
+# append it; clients dedupe by event id past that (docs/realtime.md).
+REALTIME_DEDUPE_SECONDS = env.int("REALTIME_DEDUPE_SECONDS", default=3600)
 REALTIME_RELAY_AFTER_SECONDS = env.float("REALTIME_RELAY_AFTER_SECONDS", default=3.0)
 REALTIME_SEND_QUEUE = env.int("REALTIME_SEND_QUEUE", default=1000)
 REALTIME_MAX_FRAME_BYTES = env.int("REALTIME_MAX_FRAME_BYTES", default=16 * 1024)
@@ -249,6 +258,10 @@ LOCATIONS_RETENTION_DAYS = env.int("LOCATIONS_RETENTION_DAYS", default=90)
 LOCATIONS_BATCH_WAIT_MS = env.int("LOCATIONS_BATCH_WAIT_MS", default=5)
 LOCATIONS_BATCH_MAX_FRAMES = env.int("LOCATIONS_BATCH_MAX_FRAMES", default=500)
 LOCATIONS_INGEST_THREADS = env.int("LOCATIONS_INGEST_THREADS", default=2)  # batches in flight per process
+# Overload: a live frame that waited longer than this to be recorded, or found this many frames
+# queued ahead of it, is refused with ``unavailable`` and a retry hint instead of waiting.
+LOCATIONS_QUEUE_BUDGET_MS = env.int("LOCATIONS_QUEUE_BUDGET_MS", default=500)
+LOCATIONS_QUEUE_MAX_FRAMES = env.int("LOCATIONS_QUEUE_MAX_FRAMES", default=4000)
 LOCATIONS_MAX_POINTS_PER_FRAME = env.int("LOCATIONS_MAX_POINTS_PER_FRAME", default=100)
 LOCATIONS_MAX_POINTS_PER_UPLOAD = env.int("LOCATIONS_MAX_POINTS_PER_UPLOAD", default=5000)
 PHOTO_MAX_BYTES = env.int("PHOTO_MAX_BYTES", default=8 * 1024 * 1024)

@@ -140,7 +140,16 @@ class LiveSession:
                 await conn.put(await handler.handle(conn, frame))
             # "pong" needs nothing: receiving it already counted as activity.
         except FrameError as exc:
-            await conn.put(frames.error(exc.code, exc.message, ref=exc.ref, topic=exc.topic, fields=exc.fields))
+            await conn.put(
+                frames.error(
+                    exc.code,
+                    exc.message,
+                    ref=exc.ref,
+                    topic=exc.topic,
+                    fields=exc.fields,
+                    retry_after_ms=exc.retry_after_ms,
+                )
+            )
         await self.active()
 
     async def active(self) -> None:

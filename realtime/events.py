@@ -20,6 +20,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 
+from core.bulk import insert_rows
 from core.secrets import seal
 from realtime.models import OutboxEvent
 from realtime.topics import TOPICS
@@ -134,10 +135,7 @@ def emit_many(events: Sequence[Mapping[str, Any]]) -> list[OutboxEvent]:
     rows = [_row(**event) for event in events]
     if not rows:
         return []
-    if len(rows) == 1:
-        rows[0].save(force_insert=True)
-    else:
-        rows = OutboxEvent.objects.bulk_create(rows)
+    insert_rows(rows)
     from realtime.publisher import publish_after_commit
 
     # One callback per call: a savepoint that rolls back discards exactly its own callbacks.

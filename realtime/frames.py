@@ -35,6 +35,7 @@ class FrameError(Exception):
         ref: Any = None,
         topic: str | None = None,
         fields: dict[str, Any] | None = None,
+        retry_after_ms: int | None = None,
     ) -> None:
         super().__init__(message)
         self.code = code
@@ -42,6 +43,7 @@ class FrameError(Exception):
         self.ref = ref
         self.topic = topic
         self.fields = fields  # for a frame with bad fields: REST's dotted paths and codes
+        self.retry_after_ms = retry_after_ms  # for ``unavailable``: when to send it again
 
 
 CLIENT_TYPES = {"auth", "subscribe", "unsubscribe", "ping", "pong"}
@@ -84,6 +86,12 @@ def dump(kind: str, **fields: Any) -> str:
 
 
 def error(
-    code: str, message: str, *, ref: Any = None, topic: str | None = None, fields: dict[str, Any] | None = None
+    code: str,
+    message: str,
+    *,
+    ref: Any = None,
+    topic: str | None = None,
+    fields: dict[str, Any] | None = None,
+    retry_after_ms: int | None = None,
 ) -> str:
-    return dump("error", code=code, message=message, ref=ref, topic=topic, fields=fields)
+    return dump("error", code=code, message=message, ref=ref, topic=topic, fields=fields, retry_after_ms=retry_after_ms)

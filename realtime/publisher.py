@@ -12,9 +12,10 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
+from core.bulk import pg_array
 from realtime.models import OutboxEvent
 from realtime.streams import streams
 
@@ -27,8 +28,19 @@ def publish(rows: Sequence[OutboxEvent]) -> int:
     if not rows:
         return 0
     positions = streams().append(rows)
-    OutboxEvent.objects.filter(pk__in=[row.pk for row in rows]).update(published_at=timezone.now())
+    mark_published([row.pk for row in rows])
     return sum(1 for p in positions if p is not None)
+
+
+def mark_published(ids: Sequence[int]) -> None:
+    if connection.vendor != "postgresql":
+        OutboxEvent.objects.filter(pk__in=ids).update(published_at=timezone.now())
+        return
+    with connection.cursor() as cursor:  # one parameter, however many rows
+        cursor.execute(
+            f"UPDATE {OutboxEvent._meta.db_table} SET published_at = %s WHERE id = ANY(%s::bigint[])",
+            [timezone.now(), pg_array(ids)],
+        )
 
 
 def publish_after_commit(rows: Sequence[OutboxEvent]) -> None:

@@ -40,6 +40,15 @@ PREFIX = "oqim:rt"
 FIREHOSE = f"{PREFIX}:firehose"
 EPOCH = f"{PREFIX}:epoch"
 TRIMMED = f"{PREFIX}:trimmed"
+TRIM_SLACK = 100  # a topic stream holds up to REALTIME_STREAM_MAXLEN + this, then drops the excess
+
+
+def trim_slack() -> int:
+    """Entries a topic stream may hold over its MAXLEN before the excess goes: a hundredth of
+    it, at most ``TRIM_SLACK`` (exact for small caps)."""
+    return min(TRIM_SLACK, settings.REALTIME_STREAM_MAXLEN // 100)
+
+APPEND_CHUNK = 200  # events per script call: one call keeps Redis busy ~5 ms at most
 
 
 class InvalidPosition(ValueError):
@@ -105,37 +114,48 @@ def _judge(since: Key, *, epoch: Key, max_deleted: Key, last: Key) -> bool:
     return since >= epoch and since >= max_deleted and since <= last
 
 
-# KEYS: stream, firehose, dedupe, epoch, trimmed. ARGV: envelope, audience, maxlen, retention
-# ms, firehose maxlen, dedupe ttl, tenant, topic. Returns the new position, or false if the event
-# was appended before (the dedupe key lives as long as the retention). Topic streams are trimmed
-# exactly, and the newest id trimmed is kept in the ``trimmed`` hash: Redis 7.0 does not update
-# max-deleted-entry-id when trimming, and resume judgements need it.
+# KEYS: firehose, epoch, trimmed, then a stream and a dedupe key per event. ARGV: maxlen,
+# retention ms, firehose maxlen, dedupe ttl, trim slack, then envelope, audience, tenant and
+# topic per event. Returns each event's new position, or false if it was appended before (its dedupe key
+# still lives). Topic streams are trimmed exactly, and the newest id trimmed is kept in the
+# ``trimmed`` hash: Redis 7.0 does not update max-deleted-entry-id when trimming, and resume
+# judgements need it. Every step is O(1) in the stream's length (tests/realtime/test_stream_cost).
 _APPEND = """
-if not redis.call('SET', KEYS[3], '1', 'NX', 'EX', ARGV[6]) then return false end
+local maxlen, retention, slack = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[5])
 local now = redis.call('TIME')
 local now_ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
-redis.call('SET', KEYS[4], tostring(now_ms - 1), 'NX')
-local id = redis.call('XADD', KEYS[1], '*', 'e', ARGV[1], 'a', ARGV[2])
-local gone = false
-local excess = redis.call('XLEN', KEYS[1]) - tonumber(ARGV[3])
-if excess > 0 then
-  local old = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', excess)
-  gone = old[#old][1]
-  redis.call('XTRIM', KEYS[1], 'MAXLEN', ARGV[3])
-end
-local retention = tonumber(ARGV[4])
-if retention > 0 then
-  local minid = tostring(now_ms - retention)
-  local old = redis.call('XREVRANGE', KEYS[1], '(' .. minid, '-', 'COUNT', 1)
-  if #old > 0 then
-    gone = old[1][1]
-    redis.call('XTRIM', KEYS[1], 'MINID', minid)
+redis.call('SET', KEYS[2], tostring(now_ms - 1), 'NX')
+local positions = {}
+for n = 0, (#KEYS - 3) / 2 - 1 do
+  local stream, dedupe = KEYS[4 + 2 * n], KEYS[5 + 2 * n]
+  local envelope, audience = ARGV[6 + 4 * n], ARGV[7 + 4 * n]
+  if not redis.call('SET', dedupe, '1', 'NX', 'EX', ARGV[4]) then
+    positions[n + 1] = false
+  else
+    local id = redis.call('XADD', stream, '*', 'e', envelope, 'a', audience)
+    local gone = false
+    -- MAXLEN trims whole listpack nodes at once, when ``slack`` entries are over it: cutting
+    -- one entry per append costs several times the append itself.
+    local excess = redis.call('XLEN', stream) - maxlen
+    if excess > 0 and excess >= slack then
+      gone = redis.call('XRANGE', stream, '-', '+', 'COUNT', excess)[excess][1]
+      redis.call('XTRIM', stream, 'MAXLEN', maxlen)
+    end
+    -- Retention looks at the oldest entry: asking directly for "the newest entry older than
+    -- minid" walks the whole stream when there is none, the usual case.
+    local first = redis.call('XRANGE', stream, '-', '+', 'COUNT', 1)[1]
+    if retention > 0 and first and tonumber(string.match(first[1], '^(%d+)')) < now_ms - retention then
+      local minid = tostring(now_ms - retention)
+      gone = redis.call('XREVRANGE', stream, '(' .. minid, '-', 'COUNT', 1)[1][1]
+      redis.call('XTRIM', stream, 'MINID', minid)
+    end
+    if gone then redis.call('HSET', KEYS[3], stream, gone) end
+    redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[3], '*',
+      't', ARGV[8 + 4 * n], 'o', ARGV[9 + 4 * n], 'p', id, 'e', envelope, 'a', audience)
+    positions[n + 1] = id
   end
 end
-if gone then redis.call('HSET', KEYS[5], KEYS[1], gone) end
-redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[5], '*',
-  't', ARGV[7], 'o', ARGV[8], 'p', id, 'e', ARGV[1], 'a', ARGV[2])
-return id
+return positions
 """
 
 _ENSURE_EPOCH = """
@@ -169,24 +189,36 @@ class RedisStreams:
     # -- writing (sync: called after commit, from request threads and workers)
 
     def append(self, rows: Sequence[OutboxEvent]) -> list[str | None]:
+        """Append each row's event once; returns the new positions (None: appended before).
+        One script call per organization and at most ``APPEND_CHUNK`` events."""
+        by_tenant: dict[int, list[int]] = {}
+        for index, row in enumerate(rows):
+            by_tenant.setdefault(row.tenant_id, []).append(index)
+        shared = [
+            settings.REALTIME_STREAM_MAXLEN,
+            settings.REALTIME_RETENTION_SECONDS * 1000,
+            settings.REALTIME_FIREHOSE_MAXLEN,
+            settings.REALTIME_DEDUPE_SECONDS,
+            trim_slack(),
+        ]
+        calls: list[list[int]] = []
         pipe = self.client.pipeline(transaction=False)
-        for row in rows:
-            envelope, audience = _serialize(row)
-            self._append(
-                keys=[stream_key(row.tenant_id, row.topic), FIREHOSE, f"{PREFIX}:pub:{row.event_id}", EPOCH, TRIMMED],
-                args=[
-                    envelope,
-                    audience,
-                    settings.REALTIME_STREAM_MAXLEN,
-                    settings.REALTIME_RETENTION_SECONDS * 1000,
-                    settings.REALTIME_FIREHOSE_MAXLEN,
-                    max(settings.REALTIME_RETENTION_SECONDS, 3600),
-                    row.tenant_id,
-                    row.topic,
-                ],
-                client=pipe,
-            )
-        return list(pipe.execute())
+        for indexes in by_tenant.values():
+            for start in range(0, len(indexes), APPEND_CHUNK):
+                chunk = indexes[start : start + APPEND_CHUNK]
+                keys, args = [FIREHOSE, EPOCH, TRIMMED], list(shared)
+                for index in chunk:
+                    row = rows[index]
+                    envelope, audience = _serialize(row)
+                    keys += [stream_key(row.tenant_id, row.topic), f"{PREFIX}:pub:{row.event_id}"]
+                    args += [envelope, audience, row.tenant_id, row.topic]
+                self._append(keys=keys, args=args, client=pipe)
+                calls.append(chunk)
+        positions: list[str | None] = [None] * len(rows)
+        for chunk, found in zip(calls, pipe.execute(), strict=True):
+            for index, position in zip(chunk, found, strict=True):
+                positions[index] = position or None
+        return positions
 
     # -- reading (async: the web process's event loop)
 

@@ -8,7 +8,7 @@ from typing import TypedDict
 from realtime.events import event_type
 
 
-class LocationRecorded(TypedDict):
+class AgentPosition(TypedDict):
     agent_id: int
     # The agent's current position: the newest accepted fix (a backfilled upload of older
     # points leaves it where it was).
@@ -27,6 +27,11 @@ class LocationRecorded(TypedDict):
     presence: str
 
 
+class LocationRecorded(TypedDict):
+    # One entry per agent whose fixes are announced now, at most 100 (more make more events).
+    agents: list[AgentPosition]
+
+
 class PresenceChanged(TypedDict):
     agent_id: int
     presence: str  # online, idle, offline
@@ -40,7 +45,10 @@ LOCATION_RECORDED = event_type(
     "agent.location_recorded",
     topic="agents.locations",
     payload=LocationRecorded,
-    description="An agent's new fixes were stored; carries the current position and the trail since the last event.",
+    version=2,
+    description=(
+        "Agents' new fixes were stored; for each agent, the current position and the trail since its previous entry."
+    ),
 )
 PRESENCE_CHANGED = event_type(
     "agent.presence_changed",

@@ -4,18 +4,25 @@ every agent on subscribe, and socket activity for presence.
 Frames from all the process's sockets are gathered for a few milliseconds and recorded in one
 transaction (group commit): at thousands of points a second one commit per frame would be the
 bottleneck. Each frame is acknowledged only after that commit. Fixes faster than the tenant's
-live interval are held in the agent's state and announced on the trailing edge.
+live interval are held in the agent's state and announced with the agent's next fix, or on the
+trailing edge if none comes.
+
+Under overload the ingester sheds instead of queueing: a frame that waited longer than
+``LOCATIONS_QUEUE_BUDGET_MS`` to be recorded, or that finds ``LOCATIONS_QUEUE_MAX_FRAMES``
+ahead of it, is answered at once with ``unavailable`` and a retry hint; the phone keeps its
+points and sends them again (docs/field.md, "Overload").
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import random
 import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from typing import Any
 
-from channels.db import database_sync_to_async
 from django.conf import settings
 from django.db import close_old_connections, connection
 from rest_framework.exceptions import ValidationError
@@ -34,29 +41,50 @@ from realtime.inbound import activity_hook, frame_handler, snapshot
 logger = logging.getLogger(__name__)
 
 SEEN_EVERY_SECONDS = 30.0  # socket activity is written at most this often per socket
+SEEN_FLUSH_SECONDS = 1.0  # and gathered this long, to be written together
+
+Key = tuple[int, int]  # (tenant, agent)
+
+
+class Overloaded(Exception):
+    """The frame was refused unrecorded: the ingester is behind its budget."""
+
+
+@dataclass(eq=False)
+class _Waiter:
+    batch: services.Batch
+    future: asyncio.Future
+    queued_at: float = field(default_factory=time.monotonic)
 
 
 class Ingester:
     """One per event loop: gathers batches, records them together, resolves each waiter."""
 
     def __init__(self) -> None:
-        self.queue: list[tuple[services.Batch, asyncio.Future]] = []
+        self.queue: list[_Waiter] = []
         self.wake = asyncio.Event()
         self.task: asyncio.Task | None = None
-        self.trailing: dict[tuple[int, int], float] = {}  # agent -> when its held fixes are due
+        self.trailing: dict[Key, float] = {}  # agent -> when to announce its held fixes
         self.trailer: asyncio.Task | None = None
+        self.seen: set[Key] = set()
+        self.seen_task: asyncio.Task | None = None
+        self.shed = 0
 
     async def submit(self, batch: services.Batch) -> services.Receipt:
-        future = asyncio.get_running_loop().create_future()
-        self.queue.append((batch, future))
+        if len(self.queue) >= settings.LOCATIONS_QUEUE_MAX_FRAMES:
+            self.shed += 1
+            raise Overloaded
+        waiter = _Waiter(batch, asyncio.get_running_loop().create_future())
+        self.queue.append(waiter)
         self.wake.set()
         if self.task is None or self.task.done():
             self.task = asyncio.create_task(self._run(), name="locations-ingest")
-        return await future
+        return await waiter.future
 
     async def _run(self) -> None:
         wait = settings.LOCATIONS_BATCH_WAIT_MS / 1000
         limit = settings.LOCATIONS_BATCH_MAX_FRAMES
+        budget = settings.LOCATIONS_QUEUE_BUDGET_MS / 1000
         flushing = asyncio.Semaphore(_threads_wanted())
         while True:
             await self.wake.wait()
@@ -67,46 +95,51 @@ class Ingester:
             taken, self.queue = self.queue[:limit], self.queue[limit:]
             if self.queue:
                 self.wake.set()
+            stale = time.monotonic() - budget
+            for waiter in [w for w in taken if w.queued_at < stale]:
+                taken.remove(waiter)
+                self.shed += 1
+                if not waiter.future.done():
+                    waiter.future.set_exception(Overloaded())
             if not taken:
                 flushing.release()
                 continue
             task = asyncio.create_task(self._flush(taken))
             task.add_done_callback(lambda _t: flushing.release())
 
-    async def _flush(self, taken: list[tuple[services.Batch, asyncio.Future]]) -> None:
+    async def _flush(self, taken: list[_Waiter]) -> None:
         """Record one gathered batch in an ingest thread; each socket awaits its own frame's
         receipt before reading its next frame, so an agent's frames stay in order even while
         several batches are in flight."""
-        batches = [batch for batch, _ in taken]
+        batches = [waiter.batch for waiter in taken]
         try:
-            receipts = await asyncio.get_running_loop().run_in_executor(_pool(), _record, batches)
+            receipts = await asyncio.get_running_loop().run_in_executor(
+                _pool(), _in_thread, services.record_live, batches
+            )
         except Exception as exc:
             logger.warning(
                 "location batch not recorded",
                 exc_info=True,
                 extra={"error": type(exc).__name__, "frames": len(taken)},
             )
-            for _, future in taken:
-                if not future.done():
-                    future.set_exception(exc)
+            for waiter in taken:
+                if not waiter.future.done():
+                    waiter.future.set_exception(exc)
             return
-        for (_, future), receipt in zip(taken, receipts, strict=True):
-            if not future.done():
-                future.set_result(receipt)
-        held = {(b.tenant_id, b.agent_id) for b, r in zip(batches, receipts, strict=True) if r.held}
-        if held:
-            self._hold(held, 0.0)
-
-    def _hold(self, keys: set[tuple[int, int]], wait: float) -> None:
-        """Come back to agents whose fixes are held, so they are announced even if the agent
-        falls silent (the trailing edge of the coalescing)."""
-        due = time.monotonic() + wait
-        for key in keys:
-            self.trailing[key] = min(self.trailing.get(key, due), due)
-        if self.trailer is None or self.trailer.done():
+        now = time.monotonic()
+        for waiter, receipt in zip(taken, receipts, strict=True):
+            if not waiter.future.done():
+                waiter.future.set_result(receipt)
+            key = (waiter.batch.tenant_id, waiter.batch.agent_id)
+            if receipt.hold_seconds is None:
+                self.trailing.pop(key, None)  # announced with this fix
+            else:
+                self.trailing.setdefault(key, now + receipt.hold_seconds)
+        if self.trailing and (self.trailer is None or self.trailer.done()):
             self.trailer = asyncio.create_task(self._trail(), name="locations-trailing")
 
     async def _trail(self) -> None:
+        """The trailing edge: announce held fixes of agents whose next fix did not come."""
         while self.trailing:
             await asyncio.sleep(max(0.02, min(self.trailing.values()) - time.monotonic()))
             now = time.monotonic()
@@ -116,12 +149,29 @@ class Ingester:
             if not due:
                 continue
             try:
-                later = await database_sync_to_async(services.announce_held)(due)
+                later = await asyncio.get_running_loop().run_in_executor(
+                    _pool(), _in_thread, services.announce_held, due
+                )
             except Exception as exc:
                 logger.warning("held fixes not announced", exc_info=True, extra={"error": type(exc).__name__})
                 continue
+            at = time.monotonic()
             for key, wait in later.items():
-                self._hold({key}, wait)
+                self.trailing.setdefault(key, at + wait)
+
+    def mark_seen(self, key: Key) -> None:
+        """Socket activity of an agent, written with others' a second later."""
+        self.seen.add(key)
+        if self.seen_task is None or self.seen_task.done():
+            self.seen_task = asyncio.create_task(self._write_seen(), name="locations-seen")
+
+    async def _write_seen(self) -> None:
+        await asyncio.sleep(SEEN_FLUSH_SECONDS)
+        keys, self.seen = self.seen, set()
+        try:
+            await asyncio.get_running_loop().run_in_executor(_pool(), _in_thread, services.mark_seen, keys)
+        except Exception as exc:
+            logger.warning("agent activity not recorded", exc_info=True, extra={"error": type(exc).__name__})
 
 
 _ingesters: dict[int, Ingester] = {}
@@ -133,7 +183,7 @@ def _pool() -> ThreadPoolExecutor:
     batch waits on PostgreSQL, and other sockets' sign-ins must not queue behind it."""
     global _threads
     if _threads is None:
-        _threads = ThreadPoolExecutor(_threads_wanted(), thread_name_prefix="locations-ingest")
+        _threads = ThreadPoolExecutor(_threads_wanted() + 1, thread_name_prefix="locations-ingest")
     return _threads
 
 
@@ -142,10 +192,10 @@ def _threads_wanted() -> int:
     return 1 if connection.vendor == "sqlite" else max(1, settings.LOCATIONS_INGEST_THREADS)
 
 
-def _record(batches: list[services.Batch]) -> list[services.Receipt]:
+def _in_thread(work: Any, *args: Any) -> Any:
     close_old_connections()  # as Channels' database_sync_to_async does around each call
     try:
-        return services.record(batches, gate=services.interval_elapsed)
+        return work(*args)
     finally:
         close_old_connections()
 
@@ -156,6 +206,13 @@ def ingester() -> Ingester:
     if found is None:
         found = _ingesters[loop_id] = Ingester()
     return found
+
+
+def retry_after_ms() -> int:
+    """When a refused phone should try again: a budget's worth, spread so they do not return
+    together."""
+    budget = settings.LOCATIONS_QUEUE_BUDGET_MS
+    return int(budget + random.uniform(0, 2 * budget))
 
 
 @frame_handler("location", capability="locations.report")
@@ -172,8 +229,20 @@ async def location_frame(conn: Connection, frame: dict[str, Any]) -> str:
     batch = services.Batch(tenant_id=who.tenant_id, agent_id=who.user_id, fixes=fixes, source=Source.LIVE)
     try:
         receipt = await ingester().submit(batch)
+    except Overloaded as exc:
+        raise FrameError(
+            "unavailable",
+            "The server is busy; keep the points and send them again after retry_after_ms.",
+            ref=ref,
+            retry_after_ms=retry_after_ms(),
+        ) from exc
     except Exception as exc:
-        raise FrameError("unavailable", "The points were not stored; keep them and send them again.", ref=ref) from exc
+        raise FrameError(
+            "unavailable",
+            "The points were not stored; keep them and send them again.",
+            ref=ref,
+            retry_after_ms=retry_after_ms(),
+        ) from exc
     conn.marks["locations.seen"] = time.monotonic()  # a stored fix counts as activity already
     return frames.dump("location_ack", ref=ref, **receipt.as_dict())
 
@@ -197,4 +266,4 @@ async def agent_seen(conn: Connection) -> None:
     if now - conn.marks.get("locations.seen", -SEEN_EVERY_SECONDS) < SEEN_EVERY_SECONDS:
         return
     conn.marks["locations.seen"] = now
-    await database_sync_to_async(services.mark_seen)(tenant_id=who.tenant_id, agent_id=who.user_id)
+    ingester().mark_seen((who.tenant_id, who.user_id))

@@ -53,9 +53,12 @@ class FieldSettings(models.Model):
         help_text="No fix and no socket activity for this long: offline.",
     )
     live_interval_ms = models.PositiveIntegerField(
-        default=1000,
+        default=0,
         validators=[MaxValueValidator(60_000)],
-        help_text="Dashboards get at most one position event per agent per interval; faster fixes are coalesced.",
+        help_text=(
+            "Dashboards get an agent's position at most once per interval, faster fixes coalesced into its trail "
+            "(0: with every batch; each event carries many agents anyway)."
+        ),
     )
     updated_at = models.DateTimeField(auto_now=True)
 

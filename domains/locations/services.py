@@ -9,16 +9,18 @@ so an acknowledged point is committed.
 
 from __future__ import annotations
 
+import json
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
-from core.bulk import update_rows
+from core.bulk import insert_values, pg_array, pipelined, update_rows
 from core.models import Organization
 from domains.locations import partitions
 from domains.locations.events import LOCATION_RECORDED, PRESENCE_CHANGED
@@ -47,7 +49,9 @@ class Receipt:
     duplicates: int = 0
     filtered: dict[str, int] = field(default_factory=dict)
     rejected: list[dict] = field(default_factory=list)
-    held: bool = False  # accepted fixes wait for the agent's live interval (not sent to the phone)
+    # Accepted fixes held back by the agent's live interval: seconds until the live socket's
+    # trailing edge announces them, unless the agent's next fix does first (not sent to the phone).
+    hold_seconds: float | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -95,6 +99,24 @@ def field_settings(tenant_ids: Iterable[int]) -> dict[int, FieldSettings]:
     return {tenant_id: found.get(tenant_id) or FieldSettings(tenant_id=tenant_id) for tenant_id in ids}
 
 
+RULES_CACHE_SECONDS = 5.0
+_rules_cache: dict[int, tuple[float, FieldSettings]] = {}
+
+
+def cached_field_settings(tenant_ids: Iterable[int]) -> dict[int, FieldSettings]:
+    """``field_settings`` remembered per process for ``RULES_CACHE_SECONDS``: a change reaches
+    the live ingest within that time (docs/field.md)."""
+    ids = set(tenant_ids)
+    now = time.monotonic()
+    found = {t: hit[1] for t in ids if (hit := _rules_cache.get(t)) and hit[0] > now}
+    missing = ids - set(found)
+    if missing:
+        for tenant_id, rules in field_settings(missing).items():
+            _rules_cache[tenant_id] = (now + RULES_CACHE_SECONDS, rules)
+            found[tenant_id] = rules
+    return found
+
+
 def settings_update(*, tenant: Organization, **values: Any) -> FieldSettings:
     with transaction.atomic():
         found = FieldSettings.objects.select_for_update().filter(tenant=tenant).first() or FieldSettings(tenant=tenant)
@@ -105,6 +127,7 @@ def settings_update(*, tenant: Organization, **values: Any) -> FieldSettings:
 
             raise ValidationError({"offline_after_seconds": ["Must be at least idle_after_seconds."]}, code="invalid")
         found.save()
+    _rules_cache.pop(tenant.pk, None)
     return found
 
 
@@ -113,10 +136,14 @@ def _locked_states(keys: set[tuple[int, int]]) -> dict[tuple[int, int], AgentSta
     wait on each other in a cycle); missing ones are created first."""
 
     def lock() -> dict[tuple[int, int], AgentState]:
-        rows = AgentState.objects.select_for_update().filter(
-            tenant_id__in={t for t, _a in keys}, agent_id__in={a for _t, a in keys}
-        )
-        return {(s.tenant_id, s.agent_id): s for s in rows.order_by("pk") if (s.tenant_id, s.agent_id) in keys}
+        if connection.vendor == "postgresql":
+            rows = _lock_rows(keys)
+        else:
+            rows = AgentState.objects.select_for_update().filter(
+                tenant_id__in={t for t, _a in keys}, agent_id__in={a for _t, a in keys}
+            )
+            rows = rows.order_by("pk")
+        return {(s.tenant_id, s.agent_id): s for s in rows if (s.tenant_id, s.agent_id) in keys}
 
     found = lock()
     if len(found) < len(keys):
@@ -124,6 +151,31 @@ def _locked_states(keys: set[tuple[int, int]]) -> dict[tuple[int, int], AgentSta
         AgentState.objects.bulk_create([AgentState(tenant_id=t, agent_id=a) for t, a in missing], ignore_conflicts=True)
         found = lock()
     return found
+
+
+_STATE_COLUMNS = [f for f in AgentState._meta.concrete_fields]
+_STATE_LOCK = (
+    f"SELECT {', '.join(f.column for f in _STATE_COLUMNS)} FROM {AgentState._meta.db_table}"
+    " WHERE (tenant_id, agent_id) IN (SELECT * FROM unnest(%s::bigint[], %s::bigint[])) ORDER BY id FOR UPDATE"
+)
+_STATE_JSON = [n for n, f in enumerate(_STATE_COLUMNS) if isinstance(f, models.JSONField)]
+
+
+def _lock_rows(keys: set[tuple[int, int]]) -> list[AgentState]:
+    """PostgreSQL: each (tenant, agent) pair found through the unique index, and the rows built
+    straight from the cursor (a queryset's machinery cost more than the query, per batch)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_STATE_LOCK, [pg_array(t for t, _a in keys), pg_array(a for _t, a in keys)])
+        fetched = cursor.fetchall()
+    names = [f.attname for f in _STATE_COLUMNS]
+    states = []
+    for row in fetched:
+        values = list(row)
+        for n in _STATE_JSON:  # jsonb arrives as text (Django's loader), as JSONField expects
+            if isinstance(values[n], str):
+                values[n] = json.loads(values[n])
+        states.append(AgentState.from_db(connection.alias, names, values))
+    return states
 
 
 def _history(batch: Batch, state: AgentState) -> tuple[set[tuple[datetime, str]], list[Anchor]]:
@@ -155,13 +207,24 @@ def _history(batch: Batch, state: AgentState) -> tuple[set[tuple[datetime, str]]
     return keys, anchors
 
 
-def record(batches: list[Batch], *, gate: Gate = always) -> list[Receipt]:
+def record_live(batches: list[Batch]) -> list[Receipt]:
+    """``record`` for the live socket: announcements wait for each agent's live interval, and
+    the field settings come from a cache of a few seconds (read for every batch otherwise)."""
+    return record(batches, gate=interval_elapsed, rules_of=cached_field_settings)
+
+
+def record(
+    batches: list[Batch],
+    *,
+    gate: Gate = always,
+    rules_of: Callable[[Iterable[int]], dict[int, FieldSettings]] | None = None,
+) -> list[Receipt]:
     """Store the batches' fixes; one receipt per batch, in order. Returns only once committed."""
     now = timezone.now()
     bounds = window(now)
     days = {f.recorded_at.astimezone(UTC).date() for b in batches for f in b.fixes}
     partitions.ensure(d for d in days if bounds[0].date() <= d <= bounds[1].date())
-    rules = field_settings(b.tenant_id for b in batches)
+    rules = (rules_of or field_settings)(b.tenant_id for b in batches)
     receipts = [Receipt(received=len(b.fixes)) for b in batches]
     with transaction.atomic():
         states = _locked_states({(b.tenant_id, b.agent_id) for b in batches})
@@ -188,8 +251,7 @@ def record(batches: list[Batch], *, gate: Gate = always) -> list[Receipt]:
             rows += [_point(batch, fix, reason, now) for fix, reason in verdicts.stored]
             _absorb(state, verdicts.stored, now)
             fresh.setdefault(key, []).extend(verdicts.accepted)
-        _insert(rows)
-        events = []
+        events, due = [], []
         for key, state in states.items():
             events += _presence_events(state, rules[key[0]], now)
             accepted = fresh.get(key, [])
@@ -197,11 +259,18 @@ def record(batches: list[Batch], *, gate: Gate = always) -> list[Receipt]:
                 state.held_trail = (state.held_trail + [_trail(f) for f in accepted])[-TRAIL_LIMIT:]
                 state.held_points += len(accepted)
             if state.held_points and gate(state, rules[key[0]], now):
-                events.append(_announcement(state, now))
-        update_rows(list(states.values()), STATE_FIELDS)
-        emit_many(events)
+                due.append(state)
+        events += _announcements(due, now)
+        with pipelined():  # the three writes in one round trip
+            insert_values(LocationPoint, POINT_COLUMNS, rows)
+            update_rows(list(states.values()), STATE_FIELDS)
+            emit_many(events)
     for batch, receipt in zip(batches, receipts, strict=True):
-        receipt.held = states[(batch.tenant_id, batch.agent_id)].held_points > 0
+        state = states[(batch.tenant_id, batch.agent_id)]
+        if state.held_points:
+            receipt.hold_seconds = (
+                _due_in(state, rules[batch.tenant_id], now) + rules[batch.tenant_id].live_interval_ms / 2000
+            )
     return receipts
 
 
@@ -221,7 +290,9 @@ STATE_FIELDS = [
 ]
 
 
-COPY_COLUMNS = (
+# A point's columns, as ``_point`` lays them out. Stored points cannot collide: the agents'
+# states are locked and ``_history`` already sorted out repeats.
+POINT_COLUMNS = (
     "tenant_id",
     "agent_id",
     "recorded_at",
@@ -236,23 +307,6 @@ COPY_COLUMNS = (
     "filtered",
     "source",
 )
-
-
-def _insert(rows: list[tuple]) -> None:
-    """Insert the judged points (tuples in ``COPY_COLUMNS`` order). They cannot collide with
-    stored ones: the agents' states are locked and ``_history`` already sorted out repeats.
-    PostgreSQL takes them by COPY: building model instances and a multi-row INSERT in Python
-    would cost more than storing them."""
-    if not rows:
-        return
-    if connection.vendor != "postgresql":
-        LocationPoint.objects.bulk_create([LocationPoint(**dict(zip(COPY_COLUMNS, row, strict=True))) for row in rows])
-        return
-    with connection.cursor() as cursor:
-        copy_sql = f"COPY {LocationPoint._meta.db_table} ({', '.join(COPY_COLUMNS)}) FROM STDIN"
-        with cursor.cursor.copy(copy_sql) as copy:
-            for row in rows:
-                copy.write_row(row)
 
 
 def _point(batch: Batch, fix: Fix, reason: str, now: datetime) -> tuple:
@@ -297,7 +351,32 @@ def _absorb(state: AgentState, stored: list[tuple[Fix, str]], now: datetime) -> 
     state.points_filtered = filtered
 
 
-def _announcement(state: AgentState, now: datetime) -> dict[str, Any]:
+ANNOUNCE_CHUNK = 100  # agents per event: each frame stays well under the socket's message cap
+
+
+def _announcements(states: list[AgentState], now: datetime) -> list[dict[str, Any]]:
+    """One ``agent.location_recorded`` per organization and ``ANNOUNCE_CHUNK`` agents, with
+    each agent's held fixes; resets what it announces. At a thousand agents a second, one event
+    per agent was a thousand outbox rows, appends and frames to every dashboard each second."""
+    by_tenant: dict[int, list[AgentState]] = {}
+    for state in states:
+        by_tenant.setdefault(state.tenant_id, []).append(state)
+    events = []
+    for tenant_id, found in by_tenant.items():
+        for start in range(0, len(found), ANNOUNCE_CHUNK):
+            chunk = found[start : start + ANNOUNCE_CHUNK]
+            events.append(
+                {
+                    "tenant_id": tenant_id,
+                    "type": LOCATION_RECORDED.name,
+                    "data": {"agents": [_position(state, now) for state in chunk]},
+                    "actor_id": chunk[0].agent_id if len(chunk) == 1 else None,
+                }
+            )
+    return events
+
+
+def _position(state: AgentState, now: datetime) -> dict[str, Any]:
     data = {
         "agent_id": state.agent_id,
         "recorded_at": _iso(state.recorded_at),
@@ -312,7 +391,7 @@ def _announcement(state: AgentState, now: datetime) -> dict[str, Any]:
         "presence": state.presence,
     }
     state.held_trail, state.held_points, state.announced_at = [], 0, now
-    return {"tenant_id": state.tenant_id, "type": LOCATION_RECORDED.name, "data": data, "actor_id": state.agent_id}
+    return data
 
 
 def presence_of(state: AgentState, rules: FieldSettings, now: datetime) -> str:
@@ -343,14 +422,21 @@ def _presence_events(state: AgentState, rules: FieldSettings, now: datetime) -> 
     return [{"tenant_id": state.tenant_id, "type": PRESENCE_CHANGED.name, "data": data, "occurred_at": now}]
 
 
-def mark_seen(*, tenant_id: int, agent_id: int) -> None:
-    """Socket activity of an agent: counts for presence even without fixes."""
+def mark_seen(keys: Iterable[tuple[int, int]]) -> None:
+    """Socket activity of these agents ((tenant, agent) pairs): counts for presence even
+    without fixes."""
+    wanted = set(keys)
+    if not wanted:
+        return
     now = timezone.now()
     with transaction.atomic():
-        state = _locked_states({(tenant_id, agent_id)})[(tenant_id, agent_id)]
-        state.last_seen_at = state.updated_at = now
-        events = _presence_events(state, field_settings([tenant_id])[tenant_id], now)
-        state.save(update_fields=["last_seen_at", "presence", "presence_since", "updated_at"])
+        states = _locked_states(wanted)
+        rules = field_settings(t for t, _a in wanted)
+        events = []
+        for (tenant_id, _a), state in states.items():
+            state.last_seen_at = state.updated_at = now
+            events += _presence_events(state, rules[tenant_id], now)
+        update_rows(list(states.values()), ["last_seen_at", "presence", "presence_since", "updated_at"])
         emit_many(events)
 
 
@@ -365,7 +451,7 @@ def announce_held(keys: Iterable[tuple[int, int]]) -> dict[tuple[int, int], floa
     with transaction.atomic():
         states = _locked_states(wanted)
         rules = field_settings(t for t, _a in wanted)
-        events = []
+        announced = []
         for key, state in states.items():
             if not state.held_points:
                 continue
@@ -373,8 +459,9 @@ def announce_held(keys: Iterable[tuple[int, int]]) -> dict[tuple[int, int], floa
             if wait > 0:
                 later[key] = wait
             else:
-                events.append(_announcement(state, now))
-        update_rows(list(states.values()), ["held_trail", "held_points", "announced_at"])
+                announced.append(state)
+        events = _announcements(announced, now)
+        update_rows(announced, ["held_trail", "held_points", "announced_at"])
         emit_many(events)
     return later
 

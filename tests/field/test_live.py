@@ -43,11 +43,12 @@ def crews(server):  # type: ignore[no-untyped-def]
 
 
 async def next_location(client, timeout: float = 3) -> dict:  # type: ignore[no-untyped-def]
-    """The next agent.location_recorded, skipping presence changes."""
+    """The only agent's entry in the next agent.location_recorded, skipping presence changes."""
     while True:
         event = (await client.expect("event", timeout=timeout))["event"]
         if event["type"] == "agent.location_recorded":
-            return event["data"]
+            (entry,) = event["data"]["agents"]
+            return entry
         assert event["type"] == "agent.presence_changed", event
 
 
@@ -93,11 +94,16 @@ async def test_points_are_acked_once_stored_and_reach_only_this_tenants_map_in_o
 
 
 async def test_fixes_faster_than_the_live_interval_are_coalesced_not_lost(server, crews):
+    from core.models import Organization
+    from domains.locations import services
+
+    tenant = await in_thread(lambda: Organization.objects.get(pk=crews["agent"].tenant_id))
+    await in_thread(lambda: services.settings_update(tenant=tenant, live_interval_ms=1000))
     dashboard = await connect(server, crews["manager"])
     await dashboard.subscribe("agents.locations")
     phone = await connect(server, crews["agent"])
     sent = []
-    for n in range(5):  # five frames within a fraction of the default 1 s interval
+    for n in range(5):  # five frames within a fraction of the 1 s interval
         batch = points(2, offset=2 * n)
         sent += batch
         await phone.send(type="location", ref=n, points=batch)

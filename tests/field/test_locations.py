@@ -194,7 +194,7 @@ def test_presence_moves_from_online_to_idle_to_offline_with_events(tenant, field
     assert services.sweep_presence(now=now + timedelta(seconds=60)) == 0
     # two and a half minutes without a fix, the agent's socket still open: idle
     AgentState.objects.filter(agent_id=agent).update(last_fix_at=now - timedelta(seconds=150))
-    services.mark_seen(tenant_id=tenant.pk, agent_id=agent)
+    services.mark_seen([(tenant.pk, agent)])
     assert AgentState.objects.get(agent_id=agent).presence == "idle"
     assert services.sweep_presence(now=now + timedelta(seconds=590)) == 0
     assert services.sweep_presence(now=now + timedelta(seconds=610)) == 1

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class NaiveConfig(AppConfig):
+    name = "bench.peers.naive"
+    label = "naive"
