@@ -311,6 +311,28 @@ def cpu_by_group(groups: dict[str, list[int]]) -> dict[str, float]:
     return totals
 
 
+def server_figures(pids: list[int]) -> dict:
+    """Oqim's own counters, as the web processes leave them in Redis every few seconds."""
+    import redis
+
+    from realtime.hub import PROCESS_PREFIX
+
+    client = redis.Redis.from_url(os.environ["REDIS_URL"], decode_responses=True)
+    time.sleep(5.5)  # the last snapshot is written
+    totals: dict[str, int] = {}
+    for pid in pids:
+        found = json.loads(client.get(f"{PROCESS_PREFIX}{socket.gethostname()}:{pid}") or "{}")
+        for name in ("locations_batches", "locations_frames", "locations_shed", "events_routed", "deliveries"):
+            totals[name] = totals.get(name, 0) + found.get(name, 0)
+    batches = totals.get("locations_batches", 0)
+    return {
+        "frames_per_batch": round(totals.get("locations_frames", 0) / batches, 1) if batches else 0,
+        "shed": totals.get("locations_shed", 0),
+        "events_routed": totals.get("events_routed", 0),
+        "frames_to_dashboards": totals.get("deliveries", 0),
+    }
+
+
 def persisted(target: str, tenant) -> int | None:  # type: ignore[no-untyped-def]
     from domains.locations.models import LocationPoint, Source
 
@@ -343,6 +365,8 @@ def ingest(tenant, args: argparse.Namespace, tmp: Path, target: str) -> dict:  #
         phones_tokens = [f"peer-{n}" for n in range(1, args.agents + 1)]
         dash_tokens = [f"peer-dashboard-{n}" for n in range(args.dashboards)]
     before = persisted(target, tenant) or 0
+    if target == "oqim":
+        livedin.vacuum("locations_agentstate", "realtime_outboxevent")
     webs, ports = start_target(target, tmp)
     ports_arg = ",".join(map(str, ports))
     try:
@@ -372,6 +396,7 @@ def ingest(tenant, args: argparse.Namespace, tmp: Path, target: str) -> dict:  #
         watch.stdin.write("done\n")
         watch.stdin.flush()
         watch.wait(60)
+        figures = server_figures([w.pid for w in webs]) if target == "oqim" else {}
     finally:
         for web in webs:
             web.terminate()
@@ -406,6 +431,7 @@ def ingest(tenant, args: argparse.Namespace, tmp: Path, target: str) -> dict:  #
         "dashboard_distinct_min": min(seen["distinct"]),
         "dashboard_duplicates": sum(seen["received"]) - sum(seen["distinct"]),
         "dashboards_closed": len([c for c in seen["closed"] if c is not None]),
+        **figures,
         **{f"{k}_cpu_pct": round(v / elapsed * 100) for k, v in cpu.items() if k != "generator"},
         "generator_cpu_pct": round((sent["cpu_s"] + seen["cpu_s"]) / elapsed * 100),
         "server_rss_mb": "+".join(map(str, rss)),
@@ -668,10 +694,12 @@ def main() -> None:
     if args.client:
         ports = [int(p) for p in args.ports.split(",")]
         tokens = json.loads(Path(args.tokens).read_text())
+        import uvloop  # the generator's own loop: less of the shared cores for the clients
+
         if args.client == "phones":
-            asyncio.run(phones(ports, tokens, args.rate, args.batch, args.seconds, Path(args.out)))
+            uvloop.run(phones(ports, tokens, args.rate, args.batch, args.seconds, Path(args.out)))
         else:
-            asyncio.run(dashboards(ports, tokens, Path(args.out)))
+            uvloop.run(dashboards(ports, tokens, Path(args.out)))
         return
 
     os.environ["JWT_ACCESS_TTL_SECONDS"] = "7200"

@@ -29,6 +29,7 @@ from realtime import frames
 from realtime.connection import Connection, Subscription
 from realtime.frames import Close
 from realtime.identity import current_roles
+from realtime.inbound import COUNTERS
 from realtime.streams import Entry, streams
 
 logger = logging.getLogger(__name__)
@@ -259,6 +260,7 @@ class Hub:
             "closed_too_slow": self.stats.closed_slow,
             "resyncs": self.stats.resyncs,
             "connections_total": self.stats.connections_total,
+            **{name: read() for name, (_help, read) in COUNTERS.items()},
         }
 
 

@@ -27,6 +27,9 @@ FRAME_HANDLERS: dict[str, FrameHandler] = {}
 SNAPSHOTS: dict[str, Callable[[Identity], list[dict[str, Any]]]] = {}
 # Called after authentication and on every frame received; each hook throttles itself.
 ACTIVITY_HOOKS: list[Callable[[Connection], Awaitable[None]]] = []
+# name -> (help text, this process's running total): shown by ``manage.py realtime_status`` and
+# ``/metrics`` (as ``oqim_<name>_total``) beside the gateway's own figures.
+COUNTERS: dict[str, tuple[str, Callable[[], int]]] = {}
 
 
 def frame_handler(type: str, *, capability: str) -> Callable:
@@ -43,6 +46,10 @@ def snapshot(topic: str) -> Callable:
         return fn
 
     return register
+
+
+def counter(name: str, help: str, read: Callable[[], int]) -> None:
+    COUNTERS[name] = (help, read)
 
 
 def activity_hook(fn: Callable[[Connection], Awaitable[None]]) -> Callable[[Connection], Awaitable[None]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 from realtime.hub import local_hubs
+from realtime.inbound import COUNTERS
 from realtime.selectors import outbox_lag
 from realtime.streams import streams
 
@@ -47,4 +48,10 @@ def prometheus_text() -> str:
         "# TYPE oqim_realtime_firehose_length gauge",
         f"oqim_realtime_firehose_length {streams().firehose_length()}",
     ]
+    for name, (text, read) in sorted(COUNTERS.items()):
+        lines += [
+            f"# HELP oqim_{name}_total {text}",
+            f"# TYPE oqim_{name}_total counter",
+            f"oqim_{name}_total {read()}",
+        ]
     return "\n".join(lines) + "\n"

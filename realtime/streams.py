@@ -48,6 +48,7 @@ def trim_slack() -> int:
     it, at most ``TRIM_SLACK`` (exact for small caps)."""
     return min(TRIM_SLACK, settings.REALTIME_STREAM_MAXLEN // 100)
 
+
 APPEND_CHUNK = 200  # events per script call: one call keeps Redis busy ~5 ms at most
 
 

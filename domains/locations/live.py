@@ -36,7 +36,7 @@ from realtime import frames
 from realtime.connection import Connection
 from realtime.frames import FrameError
 from realtime.identity import Identity
-from realtime.inbound import activity_hook, frame_handler, snapshot
+from realtime.inbound import activity_hook, counter, frame_handler, snapshot
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +44,13 @@ SEEN_EVERY_SECONDS = 30.0  # socket activity is written at most this often per s
 SEEN_FLUSH_SECONDS = 1.0  # and gathered this long, to be written together
 
 Key = tuple[int, int]  # (tenant, agent)
+
+
+# This process's ingest figures (all event loops): batches and frames recorded, frames shed.
+STATS = {"batches": 0, "frames": 0, "shed": 0}
+counter("locations_batches", "Gathered batches of live location frames recorded.", lambda: STATS["batches"])
+counter("locations_frames", "Live location frames recorded.", lambda: STATS["frames"])
+counter("locations_shed", "Live location frames refused unrecorded under overload.", lambda: STATS["shed"])
 
 
 class Overloaded(Exception):
@@ -68,11 +75,10 @@ class Ingester:
         self.trailer: asyncio.Task | None = None
         self.seen: set[Key] = set()
         self.seen_task: asyncio.Task | None = None
-        self.shed = 0
 
     async def submit(self, batch: services.Batch) -> services.Receipt:
         if len(self.queue) >= settings.LOCATIONS_QUEUE_MAX_FRAMES:
-            self.shed += 1
+            STATS["shed"] += 1
             raise Overloaded
         waiter = _Waiter(batch, asyncio.get_running_loop().create_future())
         self.queue.append(waiter)
@@ -98,7 +104,7 @@ class Ingester:
             stale = time.monotonic() - budget
             for waiter in [w for w in taken if w.queued_at < stale]:
                 taken.remove(waiter)
-                self.shed += 1
+                STATS["shed"] += 1
                 if not waiter.future.done():
                     waiter.future.set_exception(Overloaded())
             if not taken:
@@ -126,6 +132,8 @@ class Ingester:
                 if not waiter.future.done():
                     waiter.future.set_exception(exc)
             return
+        STATS["batches"] += 1
+        STATS["frames"] += len(taken)
         now = time.monotonic()
         for waiter, receipt in zip(taken, receipts, strict=True):
             if not waiter.future.done():
