@@ -1,5 +1,9 @@
 """Kitchen benchmark on PostgreSQL (+ Redis): concurrent serving, live portions, monthly report.
 
+Lived-in first (bench/livedin.py; ``--fresh`` skips it): the serving organization's products
+carry --report-rows ledger rows of last month's servings, every topic stream is at its MAXLEN,
+the firehose is full and the outbox holds a day of rows.
+
 Phases:
   1. serves over HTTP: two `manage.py web` processes, N cooks (keep-alive clients) serving
      meals whose recipes overlap; one scarce ingredient makes some serves fail with 409.
@@ -8,7 +12,9 @@ Phases:
   2. serves through the service API: the same, with P processes x T threads calling
      `kitchen.services.serve` (no HTTP), to show what the domain itself sustains.
   3. portions: 500 meals x 30 ingredients; time of the after-commit recompute after one delivery.
-  4. monthly report over 100,000 generated ledger rows.
+  4. monthly report over those ledger rows.
+  5. the database's own limit: the SQL of one serve, captured and replayed by pgbench from as
+     many clients as there are cooks (bench/pgreplay.py); HTTP serves/s as a ratio of it.
 
 Usage:  .venv/bin/python bench/kitchen.py [--cooks 20] [--seconds 10]
 Uses postgres://postgres@127.0.0.1:5432/oqim_bench and redis://127.0.0.1:6379/14 (both wiped)
@@ -37,6 +43,7 @@ os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/14")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "core.settings")
 os.environ.setdefault("LOG_LEVEL", "WARNING")
 
+from bench import livedin  # noqa: E402
 from bench.keepalive import post, run_clients  # noqa: E402
 
 
@@ -66,8 +73,9 @@ def prepare() -> None:
     call_command("migrate", verbosity=0)
 
 
-def kitchen_fixture(cooks: int) -> dict:
-    """A tenant with 12 shared ingredients, one scarce, 10 meals of 5 ingredients each."""
+def kitchen_fixture(cooks: int, history_rows: int) -> dict:
+    """A tenant with 12 shared ingredients, one scarce, 10 meals of 5 ingredients each, and
+    ``history_rows`` ledger rows of last month behind them."""
     from core.auth import issue_tokens
     from core.models import Membership, Organization, User
     from core.roles import Role
@@ -79,6 +87,8 @@ def kitchen_fixture(cooks: int) -> dict:
     Membership.objects.create(tenant=tenant, user=manager, role=Role.MANAGER)
     products = [stock.product_create(tenant=tenant, name=f"ingredient-{i}", unit="g") for i in range(12)]
     scarce = stock.product_create(tenant=tenant, name="saffron", unit="g")
+    if history_rows:
+        ledger_history(tenant, products, history_rows, cook=manager)
     stock.delivery_create(
         tenant=tenant,
         delivered_on=__import__("datetime").date.today(),
@@ -291,12 +301,13 @@ def portions_phase() -> dict:
             delivered_on=datetime.date.today(),
             lines=[{"product": products[0], "quantity": Decimal(500)}],
             actor=actor,
-        )  # the after-commit refresh runs inside this call; time it on its own too:
+        )
         stock.adjust(product=products[0], reason="waste", quantity=Decimal(-500), actor=actor)
+        kitchen.refresh_requested_portions(tenant_id=tenant.pk)  # what those two asked for
         started = time.perf_counter()
         kitchen.refresh_portions(tenant_id=tenant.pk, meals=Meal.objects.filter(tenant=tenant))
         timings.append(time.perf_counter() - started)
-    # one real delivery with its refresh, end to end
+    # one real delivery and the refresh job it schedules, end to end (the job's delay aside)
     started = time.perf_counter()
     stock.delivery_create(
         tenant=tenant,
@@ -304,6 +315,7 @@ def portions_phase() -> dict:
         lines=[{"product": products[0], "quantity": Decimal(700)}],
         actor=actor,
     )
+    kitchen.refresh_requested_portions(tenant_id=tenant.pk)
     end_to_end = time.perf_counter() - started
     changed = Meal.objects.filter(tenant=tenant, portions_version__gt=1).count()
     return {
@@ -316,21 +328,17 @@ def portions_phase() -> dict:
 # -- phase 4: monthly report over 100,000 ledger rows
 
 
-def report_phase(rows: int) -> dict:
+def ledger_history(tenant, products: list, rows: int, *, cook) -> None:  # type: ignore[no-untyped-def]
+    """Last month of one kitchen: a big delivery of each product, then servings of five-product
+    meals, as ``rows`` ledger rows whose balances chain like the service's own."""
     import datetime
 
-    from django.utils import timezone
-
-    from core.models import Organization, User
     from core.timezones import local_today
     from domains.kitchen import services as kitchen
     from domains.kitchen.models import Meal, RecipeItem, Serving
     from domains.stock.models import Movement, Product
 
-    tenant = Organization.objects.create(slug="bench-report", name="Bench report")
-    cook = User.objects.create(username="bench-report-cook")
-    products = Product.objects.bulk_create([Product(tenant=tenant, name=f"r{i}", unit="g") for i in range(20)])
-    meals = Meal.objects.bulk_create([Meal(tenant=tenant, name=f"rm{i}") for i in range(10)])
+    meals = Meal.objects.bulk_create([Meal(tenant=tenant, name=f"history-{i}") for i in range(10)])
     rng = random.Random(3)
     recipes = {m.pk: rng.sample(products, 5) for m in meals}
     RecipeItem.objects.bulk_create(
@@ -370,11 +378,50 @@ def report_phase(rows: int) -> dict:
                     created_at=serving.served_at,
                 )
             )
-    Movement.objects.bulk_create(movements[:rows], batch_size=5000)
+    Movement.objects.bulk_create(movements, batch_size=5000)
+    for p in products:
+        Product.objects.filter(pk=p.pk).update(on_hand=balance[p.pk])
+        p.on_hand = balance[p.pk]
+
+
+def report_phase(tenant_id: int) -> dict:
+    import datetime
+
+    from django.utils import timezone
+
+    from core.models import Organization
+    from core.timezones import local_today
+    from domains.kitchen import services as kitchen
+    from domains.stock.models import Movement
+
+    tenant = Organization.objects.get(pk=tenant_id)
+    month = (local_today(tenant).replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
     total = Movement.objects.filter(tenant=tenant).count()
     started = time.perf_counter()
     report = kitchen.build_variance_report(tenant=tenant, month=month, now=timezone.now())
     return {"report_rows": total, "report_ms": (time.perf_counter() - started) * 1000, "report_served": report.served}
+
+
+def pgbench_phase(fixture: dict, clients: int, seconds: float) -> dict:
+    """One serve's SQL, replayed by pgbench: what PostgreSQL alone sustains for it."""
+    from bench import pgreplay
+    from core.models import Membership
+    from domains.kitchen import services as kitchen
+    from domains.kitchen.models import Meal
+
+    cook = Membership.objects.filter(tenant_id=fixture["tenant"], role="cook").select_related("user").first().user
+    meal = Meal.objects.get(pk=fixture["meals"][1])  # one without the scarce ingredient
+    key = "pgreplay-serve"
+    inside, after = pgreplay.capture(lambda: kitchen.serve(meal=meal, portions=1, actor=cook, idempotency_key=key))
+    tps = pgreplay.replay(
+        os.environ["DATABASE_URL"],
+        inside,
+        after,
+        clients=clients,
+        seconds=seconds,
+        unique=(key,),
+    )
+    return {"pgbench_serves_per_s": round(tps), "statements": len(inside) + len(after)}
 
 
 def main() -> None:
@@ -383,13 +430,18 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--report-rows", type=int, default=100_000)
     parser.add_argument("--service-worker")
+    livedin.add_arguments(parser)
     args = parser.parse_args()
     if args.service_worker:
         service_worker(*json.loads(args.service_worker))
         return
 
     prepare()
-    fixture = kitchen_fixture(args.cooks)
+    fixture = kitchen_fixture(args.cooks, 0 if args.fresh else args.report_rows)
+    if not args.fresh:
+        print("lived-in:", livedin.redis_history(fixture["tenant"]), flush=True)
+        livedin.outbox_history(fixture["tenant"])
+        livedin.analyze()
     http = http_phase(fixture, args.seconds)
     print(
         f"http: {http['serves_per_s']:.0f} serves/s ({http['requests_per_s']:.0f} requests/s), "
@@ -407,8 +459,10 @@ def main() -> None:
         f"portions: 500 meals x 30 ingredients recomputed in {portions['recompute_ms']:.1f} ms; "
         f"delivery + refresh {portions['delivery_with_refresh_ms']:.1f} ms, {portions['meals_changed']} meals changed"
     )
-    report = report_phase(args.report_rows)
+    report = report_phase(fixture["tenant"])
     print(f"monthly report over {report['report_rows']} ledger rows: {report['report_ms']:.0f} ms")
+    replayed = pgbench_phase(fixture, clients=args.cooks, seconds=args.seconds)
+    print(f"pgbench: {replayed}")
     fields = {
         "http_serves_per_s": f"{http['serves_per_s']:.0f}",
         "http_p50_ms": f"{http['p50_ms']:.1f}",
@@ -422,6 +476,9 @@ def main() -> None:
         "delivery_with_refresh_ms": f"{portions['delivery_with_refresh_ms']:.1f}",
         "report_rows": report["report_rows"],
         "report_ms": f"{report['report_ms']:.0f}",
+        **replayed,
+        "http_of_pgbench": f"{http['serves_per_s'] / max(1, replayed['pgbench_serves_per_s']):.2f}",
+        "lived_in": not args.fresh,
     }
     print("RESULT " + " ".join(f"{k}={v}" for k, v in fields.items()))
 

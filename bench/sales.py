@@ -41,6 +41,7 @@ os.environ.setdefault("LOG_LEVEL", "WARNING")
 # Tokens are issued here, once: they must outlive the whole run (the default is 5 minutes).
 os.environ.setdefault("JWT_ACCESS_TTL_SECONDS", "7200")
 
+from bench import livedin  # noqa: E402
 from bench.keepalive import post, run_clients  # noqa: E402
 from bench.kitchen import fan_out, pct, prepare, setup_django, unjustified  # noqa: E402
 from bench.realtime import start_web  # noqa: E402
@@ -357,6 +358,33 @@ def report_phase(data: dict, requests: int) -> dict:
     return results
 
 
+def pgbench_phase(fixture: dict, clients: int, seconds: float) -> dict:
+    """One sale's SQL, replayed by pgbench: what PostgreSQL alone sustains for it."""
+    from bench import pgreplay
+    from core.models import Membership, Organization
+    from domains.shops import services as shops
+    from domains.shops.models import Branch
+    from domains.stock.models import Product
+
+    tenant = Organization.objects.get(pk=fixture["tenant"])
+    cashier = Membership.objects.filter(tenant=tenant, role="cashier").select_related("user").first().user
+    branch = Branch.objects.get(pk=fixture["branches"][0])
+    products = list(Product.objects.filter(pk__in=fixture["products"][5:7]))  # plentiful ones
+    key = "pgreplay-sale"
+    inside, after = pgreplay.capture(
+        lambda: shops.sale_record(
+            tenant=tenant,
+            branch=branch,
+            actor=cashier,
+            lines=[{"product": p, "quantity": 1} for p in products],
+            payment_method="cash",
+            idempotency_key=key,
+        )
+    )
+    tps = pgreplay.replay(os.environ["DATABASE_URL"], inside, after, clients=clients, seconds=seconds, unique=(key,))
+    return {"pgbench_sales_per_s": round(tps), "statements": len(inside) + len(after)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--cashiers", type=int, default=10)
@@ -365,6 +393,7 @@ def main() -> None:
     parser.add_argument("--lines", type=int, default=1_000_000)
     parser.add_argument("--report-requests", type=int, default=200)
     parser.add_argument("--service-worker")
+    livedin.add_arguments(parser)
     args = parser.parse_args()
     if args.service_worker:
         service_worker(*json.loads(args.service_worker))
@@ -372,6 +401,13 @@ def main() -> None:
 
     prepare()
     fixture = shop_fixture(args.cashiers)
+    data = None
+    if not args.fresh:  # the sales tables as a season of trade leaves them, before any sale is timed
+        data = generate_lines(args.lines)
+        print(f"lived-in: generated {data['lines']} sale lines in {data['generate_s']:.1f} s", flush=True)
+        print("lived-in:", livedin.redis_history(fixture["tenant"]), flush=True)
+        livedin.outbox_history(fixture["tenant"])
+        livedin.analyze()
     http = http_phase(fixture, args.seconds, args.web)
     print(
         f"http: {http['sales_per_s']:.0f} sales/s ({http['requests_per_s']:.0f} requests/s), "
@@ -384,9 +420,12 @@ def main() -> None:
     )
     check = anomalies(fixture["tenant"], http["refusals"] + service["refusals"])
     print(f"anomalies: {check}, 409s checked: {len(http['refusals']) + len(service['refusals'])}")
-    data = generate_lines(args.lines)
-    print(f"generated {data['lines']} sale lines in {data['generate_s']:.1f} s")
+    if data is None:
+        data = generate_lines(args.lines)
+        print(f"generated {data['lines']} sale lines in {data['generate_s']:.1f} s")
     report = report_phase(data, args.report_requests)
+    replayed = pgbench_phase(fixture, clients=args.cashiers, seconds=args.seconds)
+    print(f"pgbench: {replayed}")
     for name in ("day", "day_branch", "month", "top"):
         print(f"report {name}: p50 {report[name]['p50_ms']:.1f} ms, p99 {report[name]['p99_ms']:.1f} ms")
     figures = {
@@ -404,6 +443,9 @@ def main() -> None:
         "report_day_p99_ms": f"{report['day']['p99_ms']:.1f}",
         "report_month_p99_ms": f"{report['month']['p99_ms']:.1f}",
         "top_products_p99_ms": f"{report['top']['p99_ms']:.1f}",
+        **replayed,
+        "http_of_pgbench": f"{http['sales_per_s'] / max(1, replayed['pgbench_sales_per_s']):.2f}",
+        "lived_in": not args.fresh,
     }
     print("RESULT " + " ".join(f"{k}={v}" for k, v in figures.items()))
 

@@ -22,6 +22,7 @@ from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken, Token
 
+from core.lookups import unique_or_none
 from core.models import Membership, User
 
 TENANT_CLAIM = "tid"
@@ -69,7 +70,9 @@ def load_membership(*, user_id: object, tenant_id: int | None) -> Membership | N
     """The live membership with its user and tenant, in one query."""
     if tenant_id is None:
         return None
-    return Membership.objects.select_related("user", "tenant").filter(user_id=user_id, tenant_id=tenant_id).first()
+    return unique_or_none(
+        Membership.objects.select_related("user", "tenant").filter(user_id=user_id, tenant_id=tenant_id)
+    )
 
 
 def authenticate_access_token(raw_token: str | bytes) -> Principal:

@@ -11,6 +11,8 @@ from drf_spectacular.utils import OpenApiParameter
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 
+from core.lookups import unique_or_none
+
 
 def idempotency_key(request: Request) -> str | None:
     """The request's key, or None without one; 400 on the header for a malformed key."""
@@ -40,7 +42,7 @@ def once(model: type[models.Model], *, tenant_id: int, key: str | None, create: 
     an earlier row is the same request."""
 
     def earlier() -> Row | None:
-        return model.objects.filter(tenant_id=tenant_id, idempotency_key=key).first() if key else None
+        return unique_or_none(model.objects.filter(tenant_id=tenant_id, idempotency_key=key)) if key else None
 
     first = earlier()
     if first is None:

@@ -47,7 +47,11 @@ class Membership(SoftDeletable):
                 fields=["tenant", "user"], condition=Q(deleted_at__isnull=True), name="one_live_membership_per_tenant"
             )
         ]
-        indexes = [models.Index(fields=["tenant", "-created_at", "-id"])]
+        indexes = [
+            models.Index(fields=["tenant", "-created_at", "-id"]),
+            # The members list pages by id within a tenant: an index range, whatever the statistics.
+            models.Index(fields=["tenant", "-id"], condition=Q(deleted_at__isnull=True), name="membership_live_page"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.user_id}@{self.tenant_id}:{self.role}"

@@ -232,6 +232,10 @@ WORKER_SHUTDOWN_TIMEOUT_MS = env.int("WORKER_SHUTDOWN_TIMEOUT_MS", default=20_00
 WORKER_THREADS = env.int("WORKER_THREADS", default=4)
 SCHEDULER_LOCK_TTL_SECONDS = env.int("SCHEDULER_LOCK_TTL_SECONDS", default=30)
 
+# Kitchen: portions possible are recomputed this long after a stock change, once for all the
+# changes made meanwhile (a burst of servings).
+PORTIONS_REFRESH_DELAY_MS = env.int("PORTIONS_REFRESH_DELAY_MS", default=200)
+
 # Realtime (docs/realtime.md): event retention, and the limits each WebSocket lives within.
 REALTIME_RETENTION_SECONDS = env.int("REALTIME_RETENTION_SECONDS", default=24 * 3600)
 REALTIME_STREAM_MAXLEN = env.int("REALTIME_STREAM_MAXLEN", default=100_000)

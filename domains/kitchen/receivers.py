@@ -8,13 +8,13 @@ from typing import Any
 from django.db import transaction
 from django.dispatch import receiver
 
-from domains.kitchen import services
+from domains.kitchen import services, tasks
 from domains.stock.signals import levels_changed, product_retiring
 
 
 @receiver(levels_changed)
 def portions_follow_stock(sender: Any, *, tenant_id: int, product_ids: list[int], **kwargs: Any) -> None:
-    transaction.on_commit(partial(services.refresh_after_stock_change, tenant_id=tenant_id, product_ids=product_ids))
+    transaction.on_commit(partial(tasks.request_portions_refresh, tenant_id=tenant_id, product_ids=product_ids))
 
 
 @receiver(product_retiring)

@@ -14,6 +14,10 @@ from domains.stock.models import Movement, MovementKind
 from domains.stock.selectors import daily_totals, days, product_series
 
 
+def meals(*, tenant: Organization) -> QuerySet[Meal]:
+    return Meal.objects.filter(tenant=tenant)
+
+
 def meal_list(*, tenant: Organization) -> QuerySet[Meal]:
     recipe = RecipeItem.objects.select_related("product").order_by("pk")
     return Meal.objects.filter(tenant=tenant).prefetch_related(Prefetch("recipe", queryset=recipe))

@@ -13,6 +13,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 
+from core import coalesce
 from core.errors import Conflict
 from core.idempotency import once
 from core.models import Organization, User
@@ -24,7 +25,7 @@ from domains.kitchen import events, selectors, variance
 from domains.kitchen.models import KitchenSettings, Meal, RecipeItem, Serving, VarianceReport
 from domains.stock.models import MovementKind
 from domains.stock.services import Change, apply_movements, qty
-from realtime.events import emit
+from realtime.events import emit, emit_many
 
 logger = logging.getLogger(__name__)
 
@@ -170,31 +171,36 @@ def _serve(*, meal: Meal, portions: int, actor: User, idempotency_key: str | Non
         served_at=timezone.now(),
         idempotency_key=idempotency_key or None,
     )
+    batch: list[dict[str, Any]] = []
     movements = apply_movements(
         tenant_id=meal.tenant_id,
         kind=MovementKind.SERVING,
         changes=[Change(product_id=pid, quantity=-(quantity * portions)) for pid, quantity in recipe],
         actor=actor,
         source=("serving", serving.pk),
+        collect=batch,
     )
     # The ledger's time (taken under the stock locks) is the serving's time: the monthly
     # report then puts a serving and what it deducted in the same month, always.
     serving.served_at = movements[0].created_at
     Serving.objects.filter(pk=serving.pk).update(served_at=serving.served_at)
-    emit(
-        tenant_id=meal.tenant_id,
-        type=events.MEAL_SERVED.name,
-        actor_id=actor.pk,
-        roles=events.ANALYTICS_AUDIENCE,
-        data={
-            "serving_id": serving.pk,
-            "meal_id": meal.pk,
-            "meal_name": meal.name,
-            "portions": portions,
-            "served_by": actor.pk,
-            "served_at": serving.served_at,
-        },
+    batch.append(
+        {
+            "tenant_id": meal.tenant_id,
+            "type": events.MEAL_SERVED.name,
+            "actor_id": actor.pk,
+            "roles": events.ANALYTICS_AUDIENCE,
+            "data": {
+                "serving_id": serving.pk,
+                "meal_id": meal.pk,
+                "meal_name": meal.name,
+                "portions": portions,
+                "served_by": actor.pk,
+                "served_at": serving.served_at,
+            },
+        }
     )
+    emit_many(batch)  # the stock levels and the serving: one outbox insert, one publish
     return serving
 
 
@@ -235,13 +241,17 @@ def refresh_portions(*, tenant_id: int, meals: QuerySet) -> list[dict[str, Any]]
         return announced
 
 
-def refresh_after_stock_change(*, tenant_id: int, product_ids: Sequence[int]) -> None:
-    """After commit of a stock change: only the meals using those products are recomputed."""
-    try:
-        refresh_portions(tenant_id=tenant_id, meals=selectors.meals_using(tenant_id=tenant_id, product_ids=product_ids))
-    except Exception:
-        # The stock change is committed and stands; the periodic reconcile repairs the counts.
-        logger.exception("portions refresh failed", extra={"tenant_id": tenant_id})
+PENDING = "portions:{tenant_id}"  # the products whose meals await a recompute (core.coalesce)
+
+
+def refresh_requested_portions(*, tenant_id: int) -> list[dict[str, Any]]:
+    """Recompute the meals using every product changed since the last time (the job's work)."""
+    product_ids = [int(pid) for pid in coalesce.take(PENDING.format(tenant_id=tenant_id))]
+    if not product_ids:
+        return []
+    return refresh_portions(
+        tenant_id=tenant_id, meals=selectors.meals_using(tenant_id=tenant_id, product_ids=product_ids)
+    )
 
 
 # Settings

@@ -68,6 +68,8 @@ class MealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Destr
     }
 
     def get_tenant_queryset(self):  # type: ignore[no-untyped-def]
+        if self.action == "serve":  # the service reads the recipe itself, under its own rules
+            return selectors.meals(tenant=self.request.tenant)
         return selectors.meal_list(tenant=self.request.tenant)
 
     def list(self, request: Request) -> Response:

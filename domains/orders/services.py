@@ -27,6 +27,7 @@ from django.utils import timezone
 from rest_framework.exceptions import AuthenticationFailed, NotFound, ValidationError
 
 from core.errors import Conflict
+from core.lookups import unique_or_none
 from core.models import Organization, User
 from core.secrets import seal, unseal
 from core.tenancy import create_named, require_unique_name, update_named
@@ -181,7 +182,7 @@ def order_place(
     print_ = fingerprint(customer_id=customer.pk, package_id=package.pk, account=account, extra=extra)
     lookup = {"tenant": tenant, "customer": customer, "idempotency_key": idempotency_key}
     if idempotency_key:
-        existing = Order.objects.filter(**lookup).first()
+        existing = unique_or_none(Order.objects.filter(**lookup))
         if existing is not None:
             return _same_request(existing, print_), False
     now = now or timezone.now()
@@ -611,7 +612,7 @@ def _webhook_order(provider: Provider, payload: dict) -> Order:
         head, _, round_ = key.partition(".")
         with contextlib.suppress(ValueError):
             query |= Q(public_id=uuid.UUID(head), dispatch_round=int(round_ or 0))
-    order = Order.objects.filter(query, provider=provider).first() if query else None
+    order = unique_or_none(Order.objects.filter(query, provider=provider)) if query else None
     if order is None:
         raise NotFound("No order of this provider matches client_order_id or reference.", code="order_not_found")
     return order

@@ -21,6 +21,7 @@ from rest_framework.exceptions import ErrorDetail, ValidationError
 
 from core.errors import Conflict
 from core.idempotency import once
+from core.lookups import unique_or_none
 from core.models import Membership, Organization, User
 from core.roles import Role
 from core.tenancy import create_named, update_named
@@ -97,7 +98,7 @@ def branch_delete(*, branch: Branch) -> None:
 
 def staff_assign(*, branch: Branch, user: User, role: BranchRole, actor: User) -> BranchStaff:
     """Assign a member to a branch with a role there (re-assigning changes the role)."""
-    membership = Membership.objects.filter(tenant_id=branch.tenant_id, user=user).first()
+    membership = unique_or_none(Membership.objects.filter(tenant_id=branch.tenant_id, user=user))
     if membership is None or membership.role == Role.CUSTOMER:
         raise ValidationError({"user": ["Not a staff member of this organization."]}, code="not_a_member")
     row, _ = BranchStaff.objects.update_or_create(

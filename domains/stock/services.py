@@ -20,6 +20,7 @@ from rest_framework.exceptions import ValidationError
 
 from core.bulk import update_rows
 from core.errors import Conflict
+from core.lookups import unique_or_none
 from core.models import Organization, User
 from core.tenancy import create_named, require_unique_name, update_named
 from core.timezones import local_today
@@ -554,7 +555,7 @@ def adjust(
         if branch is None:
             current = Product.objects.select_for_update().get(pk=product.pk).on_hand
         else:
-            row = BranchStock.objects.select_for_update().filter(branch=branch, product=product).first()
+            row = unique_or_none(BranchStock.objects.select_for_update().filter(branch=branch, product=product))
             current = row.on_hand if row else Decimal(0)
         quantity = counted - current
         if quantity == 0:

@@ -18,6 +18,7 @@ from core.secrets import unseal
 from domains.alarms import services as alarms
 from domains.clients import services as clients
 from domains.kitchen import services as kitchen
+from domains.kitchen.tasks import refresh_portions
 from domains.locations import services as locations
 from domains.locations.ingest import Fix
 from domains.orders import services as orders
@@ -67,6 +68,7 @@ def test_emitted_events_validate_against_the_document(tenant, admin, django_capt
         plov = kitchen.meal_create(tenant=tenant, name="Plov", recipe=[{"product": rice, "quantity": Decimal(100)}])
         stock_up(rice, 1000, actor=admin.user)
         kitchen.serve(meal=plov, portions=6, actor=admin.user)
+    refresh_portions.fn(tenant.pk)  # the job those changes scheduled, as the worker runs it
     stock.product_update(product=rice, minimum=Decimal(100), actor=admin.user)
     stock.adjust(product=rice, reason="waste", quantity=Decimal(-200), actor=admin.user)
     report = kitchen.build_variance_report(tenant=tenant, month=date.today(), now=timezone.now() + timedelta(days=40))
