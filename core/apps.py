@@ -6,4 +6,9 @@ class CoreConfig(AppConfig):
     verbose_name = "Oqim core"
 
     def ready(self) -> None:
-        from core import schema  # noqa: F401  (registers the OpenAPI auth extension)
+        from core import (
+            schema,  # noqa: F401  (registers the OpenAPI auth extension)
+            strict_fields,
+        )
+
+        strict_fields.install()

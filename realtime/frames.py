@@ -7,6 +7,8 @@ import json
 from enum import IntEnum
 from typing import Any
 
+from core.parsers import TooDeep, loads
+
 
 class Close(IntEnum):
     """Close codes the gateway sends (all 4xxx: the WebSocket layer lets applications send no
@@ -59,13 +61,18 @@ def parse(text: str | None, raw: bytes | None) -> dict[str, Any]:
         except UnicodeDecodeError as exc:
             raise FrameError("invalid_json", "Frames are UTF-8 JSON text.") from exc
     try:
-        frame = json.loads(text)
-    except (ValueError, RecursionError) as exc:
+        frame = loads(text)
+    except TooDeep as exc:
+        raise FrameError("invalid_json", str(exc)) from exc
+    except ValueError as exc:
         raise FrameError("invalid_json", "The frame is not valid JSON.") from exc
     if not isinstance(frame, dict):
         raise FrameError("invalid_frame", "A frame is a JSON object with a 'type'.")
     kind = frame.get("type")
-    ref = frame.get("ref") if isinstance(frame.get("ref"), str | int) else None
+    ref = frame.get("ref")
+    ref = ref if isinstance(ref, str | int) and not isinstance(ref, bool) else None
+    if not isinstance(kind, str):
+        raise FrameError("invalid_frame", "'type' must be a string.", ref=ref)
     from realtime.inbound import FRAME_HANDLERS
 
     if kind not in CLIENT_TYPES and kind not in FRAME_HANDLERS:

@@ -8,10 +8,12 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from core import filters
+from core.parsers import JSONParser
 from core.viewsets import TenantScopedViewSet
 from domains.clients import selectors, services
 from domains.clients.models import Client, ClientPhoto, Reference
@@ -74,9 +76,9 @@ class ReferenceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.
 
 
 class ClientFilter(django_filters.FilterSet):
-    agent = django_filters.NumberFilter(field_name="assignments__agent_id", help_text="Assigned to this user id.")
+    agent = filters.IdFilter(field_name="assignments__agent_id", help_text="Assigned to this user id.")
     has_location = django_filters.BooleanFilter(field_name="lat", lookup_expr="isnull", exclude=True)
-    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_since = filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
 
     class Meta:
         model = Client

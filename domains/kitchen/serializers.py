@@ -9,6 +9,7 @@ from typing import Any
 from rest_framework import serializers
 
 from core.serializers import DateRangeInput, StrictInput, TenantPrimaryKeyField
+from core.strict_fields import MAX_YEAR, MIN_YEAR
 from domains.kitchen.models import KitchenSettings, Meal, RecipeItem, Serving, VarianceReport
 from domains.kitchen.services import MAX_PORTIONS
 from domains.stock.models import Movement, Product
@@ -127,7 +128,10 @@ class ReportRequestInput(StrictInput):
     month = serializers.RegexField(r"^\d{4}-(0[1-9]|1[0-2])$", help_text="YYYY-MM, organization-local.")
 
     def validate_month(self, value: str) -> date:
-        return date.fromisoformat(f"{value}-01")
+        year = int(value[:4])
+        if not MIN_YEAR <= year <= MAX_YEAR:
+            raise serializers.ValidationError(f"A month from {MIN_YEAR}-01 to {MAX_YEAR}-12.", code="out_of_range")
+        return date(year, int(value[5:]), 1)
 
 
 class ReportQueuedOutput(serializers.Serializer):

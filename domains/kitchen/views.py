@@ -12,6 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core import filters
 from core.idempotency import idempotency_key, idempotency_parameter
 from core.views.charts import ChartView
 from core.viewsets import TenantScopedViewSet
@@ -122,9 +123,9 @@ class MealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Destr
 
 
 class ServingFilter(django_filters.FilterSet):
-    served_by = django_filters.NumberFilter()
-    since = django_filters.IsoDateTimeFilter(field_name="served_at", lookup_expr="gte")
-    until = django_filters.IsoDateTimeFilter(field_name="served_at", lookup_expr="lt")
+    served_by = filters.IdFilter()
+    since = filters.IsoDateTimeFilter(field_name="served_at", lookup_expr="gte")
+    until = filters.IsoDateTimeFilter(field_name="served_at", lookup_expr="lt")
 
     class Meta:
         model = Serving

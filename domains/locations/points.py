@@ -13,6 +13,7 @@ from typing import Any
 
 from rest_framework.exceptions import ErrorDetail, ValidationError
 
+from core.strict_fields import OutOfRange, as_utc
 from domains.locations.ingest import Fix
 
 FIELDS = {"recorded_at", "lat", "lon", "accuracy", "speed", "heading", "battery", "id"}
@@ -62,6 +63,10 @@ def parse_points(raw: Any, *, limit: int) -> list[Fix]:
             raise _fail(f"{path}.recorded_at", "Not an ISO 8601 time.") from None
         if recorded_at.tzinfo is None:
             raise _fail(f"{path}.recorded_at", "Give the UTC offset (Z or +05:00).", "naive_time")
+        try:
+            recorded_at = as_utc(recorded_at)
+        except OutOfRange as exc:
+            raise _fail(f"{path}.recorded_at", str(exc), "out_of_range") from None
         client_id = point.get("id", "")
         if not isinstance(client_id, str) or len(client_id) > 64:
             raise _fail(f"{path}.id", "A string of at most 64 characters.")

@@ -29,6 +29,7 @@ from rest_framework.exceptions import AuthenticationFailed, NotFound, Validation
 from core.errors import Conflict
 from core.lookups import unique_or_none
 from core.models import Organization, User
+from core.parsers import loads
 from core.secrets import seal, unseal
 from core.tenancy import create_named, require_unique_name, update_named
 from domains.alarms.models import AlarmKind
@@ -624,7 +625,7 @@ def webhook_receive(*, provider: Provider, signature: str, body: bytes, now: dat
     now = now or timezone.now()
     signed = _verify(provider, signature, body, now)
     try:
-        payload = json.loads(body)
+        payload = loads(body)
     except ValueError as exc:
         raise ValidationError({"body": ["Not JSON."]}, code="invalid") from exc
     if not isinstance(payload, dict) or payload.get("status") not in PROVIDER_STATUSES:

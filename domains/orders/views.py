@@ -14,6 +14,7 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from core import filters
 from core.idempotency import idempotency_key, idempotency_parameter
 from core.models import Membership
 from core.permissions import PUBLIC
@@ -147,13 +148,19 @@ class PackageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.De
         services.package_delete(package=instance)
 
 
+MAX_STUCK_MINUTES = 366 * 24 * 60
+
+
 class OrderFilter(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=OrderStatus.choices)
-    since = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    until = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    since = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    until = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
     reference = django_filters.CharFilter(field_name="provider_reference")
-    stuck_minutes = django_filters.NumberFilter(
-        method="filter_stuck", min_value=1, label="Pending orders created more than this many minutes ago."
+    stuck_minutes = filters.WholeNumberFilter(
+        method="filter_stuck",
+        min_value=1,
+        max_value=MAX_STUCK_MINUTES,
+        label="Pending orders created more than this many minutes ago (at most a year).",
     )
 
     class Meta:
@@ -161,8 +168,6 @@ class OrderFilter(django_filters.FilterSet):
         fields = ["status", "provider", "product", "customer"]
 
     def filter_stuck(self, queryset, name, value):  # type: ignore[no-untyped-def]
-        if value != int(value) or value < 1:
-            raise ValidationError({"stuck_minutes": ["A whole number of minutes, at least 1."]}, code="invalid")
         return selectors.stuck(queryset, minutes=int(value))
 
 

@@ -15,11 +15,13 @@ from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.generics import GenericAPIView
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from core import filters
 from core.idempotency import idempotency_key, idempotency_parameter
+from core.parsers import JSONParser
 from core.roles import has_capability
 from core.viewsets import TenantScopedViewSet
 from domains.shops import access, selectors, services
@@ -188,8 +190,8 @@ class BranchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Des
 
 class SaleFilter(django_filters.FilterSet):
     payment_method = django_filters.ChoiceFilter(choices=PaymentMethod.choices)
-    day_from = django_filters.DateFilter(field_name="business_day", lookup_expr="gte")
-    day_to = django_filters.DateFilter(field_name="business_day", lookup_expr="lte")
+    day_from = filters.DateFilter(field_name="business_day", lookup_expr="gte")
+    day_to = filters.DateFilter(field_name="business_day", lookup_expr="lte")
     returned = django_filters.BooleanFilter(method="filter_returned", help_text="Only sales (not) returned in part.")
 
     class Meta:
@@ -260,8 +262,8 @@ class SaleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantScoped
 
 
 class ExpenseFilter(django_filters.FilterSet):
-    spent_from = django_filters.DateFilter(field_name="spent_on", lookup_expr="gte")
-    spent_to = django_filters.DateFilter(field_name="spent_on", lookup_expr="lte")
+    spent_from = filters.DateFilter(field_name="spent_on", lookup_expr="gte")
+    spent_to = filters.DateFilter(field_name="spent_on", lookup_expr="lte")
 
     class Meta:
         model = Expense

@@ -10,6 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core import filters
 from core.views.charts import ChartView
 from core.viewsets import TenantScopedViewSet
 from domains.stock import selectors, services
@@ -97,10 +98,10 @@ class ProductViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.De
 
 
 class DeliveryFilter(django_filters.FilterSet):
-    delivered_from = django_filters.DateFilter(field_name="delivered_on", lookup_expr="gte")
-    delivered_to = django_filters.DateFilter(field_name="delivered_on", lookup_expr="lte")
+    delivered_from = filters.DateFilter(field_name="delivered_on", lookup_expr="gte")
+    delivered_to = filters.DateFilter(field_name="delivered_on", lookup_expr="lte")
     supplier = django_filters.CharFilter(lookup_expr="icontains")
-    product = django_filters.NumberFilter(field_name="lines__product", distinct=True)
+    product = filters.IdFilter(field_name="lines__product", distinct=True)
     voided = django_filters.BooleanFilter(field_name="voided_at", lookup_expr="isnull", exclude=True)
 
     class Meta:
@@ -157,9 +158,9 @@ class DeliveryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantSc
 class MovementFilter(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(choices=MovementKind.choices)
     reason = django_filters.ChoiceFilter(choices=AdjustmentReason.choices)
-    user = django_filters.NumberFilter(field_name="created_by")
-    since = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    until = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    user = filters.IdFilter(field_name="created_by")
+    since = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    until = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
 
     central = django_filters.BooleanFilter(
         field_name="branch", lookup_expr="isnull", help_text="true: central stock only; false: branches only."

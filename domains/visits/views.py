@@ -9,10 +9,12 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from core import filters
+from core.parsers import JSONParser
 from core.roles import has_capability
 from core.viewsets import TenantScopedViewSet
 from domains.clients.selectors import visible_clients
@@ -75,8 +77,8 @@ class StepViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Destr
 
 
 class VisitFilter(django_filters.FilterSet):
-    planned_from = django_filters.IsoDateTimeFilter(field_name="planned_at", lookup_expr="gte")
-    planned_to = django_filters.IsoDateTimeFilter(field_name="planned_at", lookup_expr="lt")
+    planned_from = filters.IsoDateTimeFilter(field_name="planned_at", lookup_expr="gte")
+    planned_to = filters.IsoDateTimeFilter(field_name="planned_at", lookup_expr="lt")
 
     class Meta:
         model = Visit

@@ -165,13 +165,16 @@ async def test_first_frame_authentication_and_its_failures(server_factory, trans
             with pytest.raises(websockets.ConnectionClosed):
                 await asyncio.wait_for(ws.recv(), 5)
             assert ws.close_code == 4001
+            assert ws.close_reason == (
+                "token_invalid" if first and first["type"] == "auth" else "auth_required" if first else "auth_timeout"
+            )
     ticket = await in_thread(server.ticket, token)
     async with websockets.connect(f"{server.ws}?ticket={ticket}") as ws:
         assert json.loads(await ws.recv())["type"] == "welcome"
     async with websockets.connect(f"{server.ws}?ticket={ticket}") as ws:
         with pytest.raises(websockets.ConnectionClosed):
             await asyncio.wait_for(ws.recv(), 5)
-        assert ws.close_code == 4001
+        assert (ws.close_code, ws.close_reason) == (4001, "ticket_invalid")
 
 
 async def test_a_foreign_origin_is_refused_at_the_handshake(server_factory, transactional_db):
@@ -193,6 +196,11 @@ async def test_malformed_frames_get_error_frames_and_the_socket_lives_on(server,
         ('{"type": "launch"}', "unknown_type"),
         ('{"type": "subscribe"}', "invalid_frame"),
         ('{"type": "subscribe", "topic": 5}', "invalid_frame"),
+        ('{"type": {}}', "invalid_frame"),
+        ('{"type": [], "ref": true}', "invalid_frame"),
+        ('{"type": null}', "invalid_frame"),
+        ("[" * 2000 + "]" * 2000, "invalid_json"),
+        ('{"type": "ping", "ref": ' + "[" * 40 + "]" * 40 + "}", "invalid_json"),
     ):
         await client.ws.send(bad)
         assert (await client.expect("error"))["code"] == code
@@ -210,14 +218,14 @@ async def test_oversized_and_flooding_clients_are_closed_with_documented_codes(s
     await big.ws.send(json.dumps({"type": "ping", "ref": "x" * 2000}))
     with pytest.raises(websockets.ConnectionClosed):
         await big.recv()
-    assert big.ws.close_code == 4011
+    assert (big.ws.close_code, big.ws.close_reason) == (4011, "frame_too_big")
     flood = await connect(server, admin)
     with pytest.raises(websockets.ConnectionClosed):
         for _ in range(200):
             await flood.send(type="ping")
         while True:
             await flood.recv()
-    assert flood.ws.close_code == 4029
+    assert (flood.ws.close_code, flood.ws.close_reason) == (4029, "rate_limited")
 
 
 async def test_logout_and_role_changes_close_open_sockets(server_factory, transactional_db):

@@ -29,9 +29,9 @@ class Command(BaseCommand):
         # daphne.server installs Twisted's asyncio reactor; it must be imported before anything
         # else touches the reactor.
         from daphne.endpoints import build_endpoint_description_strings
-        from daphne.server import Server
 
         from asgi import application
+        from core.server import Server
 
         ensure_port_free(host, port)
         background = None
