@@ -113,23 +113,47 @@ async def client(port: int, token: str, package: int, todo: list[int], out: dict
         writer.close()
 
 
+HEARTBEATS = "oqim-tasks:__heartbeats__"  # dramatiq's RedisBroker, namespace in workers.broker
+
+
 class Workers:
-    """Two worker processes; ``kill_one`` SIGKILLs one mid-work and starts a replacement."""
+    """Two worker processes; ``kill_one`` SIGKILLs one mid-work and starts a replacement, and
+    measures the redelivery delay: from the kill until the broker's maintenance declares the
+    dead worker gone, which is the moment it puts the messages that worker held back in their
+    queues (dramatiq's dispatch script does both in one step)."""
 
     def __init__(self, tmp: Path) -> None:
+        import redis
+        from django.conf import settings
+
         self.tmp = tmp
         self.processes = [self._start(i) for i in range(2)]
         self.kills = 0
+        self.redelivery_s: list[float] = []
+        self.client = redis.Redis.from_url(settings.REDIS_URL, decode_responses=True)
 
     def _start(self, i: int) -> subprocess.Popen:
         return start(["worker", "--threads", "8"], self.tmp, f"worker-{i}")
 
     def kill_one(self) -> None:
+        before = dict(self.client.zrange(HEARTBEATS, 0, -1, withscores=True))
         i = random.randrange(len(self.processes))
         self.processes[i].send_signal(signal.SIGKILL)
+        killed_at = time.monotonic()
         self.processes[i].wait()
         self.kills += 1
         self.processes[i] = self._start(i)
+        threading.Thread(target=self._watch, args=(before, killed_at), daemon=True).start()
+
+    def _watch(self, before: dict[str, float], killed_at: float) -> None:
+        time.sleep(2.5)  # live workers heartbeat at least every second; the dead one stops
+        now = dict(self.client.zrange(HEARTBEATS, 0, -1, withscores=True))
+        dead = {worker for worker, seen in before.items() if now.get(worker) == seen}
+        while dead and time.monotonic() - killed_at < 300:
+            if not dead & set(self.client.zrange(HEARTBEATS, 0, -1)):
+                self.redelivery_s.append(time.monotonic() - killed_at)
+                return
+            time.sleep(0.1)
 
     def stop(self) -> None:
         for process in self.processes:
@@ -232,6 +256,8 @@ def phase(
         "duplicated_pins": duplicated_pins,
         "failover_calls": failovers,
         "worker_kills": workers.kills,
+        "redelivery_p50_s": pct(workers.redelivery_s, 0.5) if workers.redelivery_s else None,
+        "redelivery_max_s": max(workers.redelivery_s) if workers.redelivery_s else None,
         "max_dispatch_attempts": rows.aggregate(m=Max("dispatch_attempts"))["m"],
     }
 

@@ -53,6 +53,8 @@ def database_config(env: environ.Env, data_dir: Path) -> dict[str, Any]:
             config["CONN_MAX_AGE"] = 0  # the pool owns connection lifetime
         else:
             config["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+        # With the pool, Django passes psycopg_pool's check_connection: a connection the server
+        # closed (restart, pg_terminate_backend) is replaced before a request gets it.
         config["CONN_HEALTH_CHECKS"] = True
     return config
 

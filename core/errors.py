@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
+from django.db.utils import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, JsonResponse
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -21,6 +23,7 @@ from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
 logger = logging.getLogger(__name__)
+RETRY_AFTER_SECONDS = 1
 
 
 def error_body(code: str, message: str, fields: dict[str, Any] | None = None, **extra: Any) -> dict[str, Any]:
@@ -43,6 +46,19 @@ class DependencyUnavailable(exceptions.APIException):
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     default_code = "service_unavailable"
     default_detail = "A service this request needs is unavailable; retry shortly."
+    wait = RETRY_AFTER_SECONDS
+
+
+# Set in the request's environ when the database connection failed under it: core.http then
+# runs a safe request (GET, HEAD, OPTIONS) once more on a fresh connection.
+DATABASE_LOST = "oqim.database_lost"
+DATABASE_ERRORS = (OperationalError, InterfaceError)
+
+
+def _database_lost(request: HttpRequest | None, exc: Exception) -> None:
+    logger.warning("database unavailable during a request", extra={"error": f"{type(exc).__name__}: {exc}"[:300]})
+    if request is not None:
+        request.META[DATABASE_LOST] = True
 
 
 class PayloadTooLarge(exceptions.APIException):
@@ -86,6 +102,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     elif isinstance(exc, RedisConnectionError | RedisTimeoutError):
         # Redis down: an honest, retryable 503 (``/ready/`` says the same), not a 500.
         logger.warning("redis unavailable during a request", extra={"error": type(exc).__name__})
+        exc = DependencyUnavailable()
+    elif isinstance(exc, DATABASE_ERRORS):
+        # The connection was lost or refused (a restart, a terminated backend, an outage). The
+        # transaction did not commit, or a replay with the same Idempotency-Key returns what did.
+        _database_lost(context.get("request"), exc)
         exc = DependencyUnavailable()
     if not isinstance(exc, exceptions.APIException):
         return None  # a real bug: Django's 500 handler answers and Sentry records it
@@ -138,4 +159,11 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 
 
 def server_error(request: HttpRequest) -> JsonResponse:
+    # Django calls this inside its ``except`` for the uncaught exception.
+    exc = sys.exc_info()[1]
+    if isinstance(exc, DATABASE_ERRORS):  # outside DRF (admin, middleware): the same 503
+        _database_lost(request, exc)
+        response = _json_error(503, DependencyUnavailable.default_code, str(DependencyUnavailable.default_detail))
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
     return _json_error(500, "server_error", "Internal server error. It has been logged.")

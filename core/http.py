@@ -21,7 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from tempfile import SpooledTemporaryFile
 from typing import IO, Any
 
-from core.errors import error_json
+from core.errors import DATABASE_LOST, error_json
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +32,7 @@ Answer = tuple[int, list[tuple[bytes, bytes]], bytes]
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 SPOOL_BYTES = 1024 * 1024
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 # A response up to this size goes back to the event loop whole; a larger one (a file download)
 # is streamed from the worker thread, one chunk at a time, at the pace the client reads.
 BUFFER_BYTES = 256 * 1024
@@ -145,7 +146,14 @@ class ThreadedWSGI:
             message = {"type": "http.response.body", "body": body, "more_body": more}
             asyncio.run_coroutine_threadsafe(send(message), loop).result()
 
-        result = self.app(_environ(scope, body, length), start_response)
+        environ = _environ(scope, body, length)
+        result = self.app(environ, start_response)
+        if environ.get(DATABASE_LOST) and environ["REQUEST_METHOD"] in SAFE_METHODS:
+            # The connection died under a read: once more, on a connection the pool checked.
+            _close(result)
+            body.seek(0)
+            environ = _environ(scope, body, length)
+            result = self.app(environ, start_response)
         chunks: list[bytes] = []
         size = 0
         try:
@@ -156,13 +164,17 @@ class ThreadedWSGI:
                     stream(b"".join(chunks), more=True)
                     chunks, size = [], 0
         finally:
-            close = getattr(result, "close", None)
-            if close is not None:
-                close()  # Django's request_finished: connections go back to the pool here
+            _close(result)
         if head.get("sent"):
             stream(b"".join(chunks), more=False)
             return None
         return head["status"], head["headers"], b"".join(chunks)
+
+
+def _close(result: Iterable[bytes]) -> None:
+    close = getattr(result, "close", None)
+    if close is not None:
+        close()  # Django's request_finished: connections go back to the pool here
 
 
 async def _send_whole(send: Send, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:

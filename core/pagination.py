@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db.models import BigIntegerField, ExpressionWrapper, F, QuerySet
 from rest_framework import pagination
+from rest_framework.exceptions import NotFound, ValidationError
 
 PAGE_KEY = "page_key"
 
@@ -27,9 +28,21 @@ class CursorPagination(pagination.CursorPagination):
     max_page_size = 200
 
     def get_page_size(self, request):  # type: ignore[no-untyped-def]
-        # DRF silently ignores a bad page_size; we do too, but never exceed the cap.
-        size = super().get_page_size(request)
-        return min(size or settings.REST_FRAMEWORK["PAGE_SIZE"], self.max_page_size)
+        # DRF silently ignores a bad page_size; a client with a typo should hear of it. Above
+        # the cap it is capped (the page's ``next`` goes on from there).
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return settings.REST_FRAMEWORK["PAGE_SIZE"]
+        if not raw.isascii() or not raw.isdigit() or int(raw) < 1:
+            raise ValidationError({self.page_size_query_param: ["A whole number from 1."]}, code="invalid")
+        return min(int(raw), self.max_page_size)
+
+    def decode_cursor(self, request):  # type: ignore[no-untyped-def]
+        # DRF answers a cursor it cannot read with 404; it is bad input, so 400 naming it.
+        try:
+            return super().decode_cursor(request)
+        except NotFound:
+            raise ValidationError({self.cursor_query_param: ["Invalid cursor."]}, code="invalid") from None
 
     def get_ordering(self, request, queryset, view):  # type: ignore[no-untyped-def]
         ordering = super().get_ordering(request, queryset, view)

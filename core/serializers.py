@@ -79,6 +79,7 @@ class MembershipBrief(serializers.ModelSerializer):
 
 
 class MeOutput(serializers.ModelSerializer):
+    email = serializers.CharField(read_only=True)  # may be "", which is not an email
     tenant = serializers.SerializerMethodField()
     role = serializers.SerializerMethodField()
     capabilities = serializers.SerializerMethodField()
@@ -109,7 +110,8 @@ class MeOutput(serializers.ModelSerializer):
 class MemberOutput(serializers.ModelSerializer):
     user_id = serializers.IntegerField(source="user.id", read_only=True)
     username = serializers.CharField(source="user.username", read_only=True)
-    email = serializers.EmailField(source="user.email", read_only=True)
+    # Not EmailField: "" (no address) is a valid answer, and not an email.
+    email = serializers.CharField(source="user.email", read_only=True)
     first_name = serializers.CharField(source="user.first_name", read_only=True)
     last_name = serializers.CharField(source="user.last_name", read_only=True)
     is_active = serializers.SerializerMethodField()

@@ -207,6 +207,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api",
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "core.schema.error_responses"],
     "ENUM_NAME_OVERRIDES": {
         "OrderStatusEnum": "domains.orders.models.OrderStatus",
         "ProviderKindEnum": "domains.orders.models.ProviderKind",
@@ -244,6 +245,10 @@ REALTIME_FIREHOSE_MAXLEN = env.int("REALTIME_FIREHOSE_MAXLEN", default=100_000)
 # append it; clients dedupe by event id past that (docs/realtime.md).
 REALTIME_DEDUPE_SECONDS = env.int("REALTIME_DEDUPE_SECONDS", default=3600)
 REALTIME_RELAY_AFTER_SECONDS = env.float("REALTIME_RELAY_AFTER_SECONDS", default=3.0)
+# Jobs asked for by a committed transaction and still unsent after this are sent by the relay.
+JOB_RELAY_AFTER_SECONDS = env.float("JOB_RELAY_AFTER_SECONDS", default=3.0)
+# A worker silent this long is dead: the messages it had fetched go back to their queue.
+WORKER_HEARTBEAT_TIMEOUT_MS = env.int("WORKER_HEARTBEAT_TIMEOUT_MS", default=8_000)
 REALTIME_SEND_QUEUE = env.int("REALTIME_SEND_QUEUE", default=1000)
 REALTIME_MAX_FRAME_BYTES = env.int("REALTIME_MAX_FRAME_BYTES", default=16 * 1024)
 REALTIME_INBOUND_RATE = env.float("REALTIME_INBOUND_RATE", default=20.0)

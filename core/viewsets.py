@@ -5,6 +5,9 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import QuerySet
 from rest_framework import viewsets
+from rest_framework.exceptions import NotFound
+
+from core.filters import BIGINT_MAX
 
 
 class TenantScopedViewSet(viewsets.GenericViewSet):
@@ -15,6 +18,15 @@ class TenantScopedViewSet(viewsets.GenericViewSet):
     """
 
     capabilities: dict[str, str | tuple[str, ...]] = {}
+    # Every row id in a URL is a positive integer: anything else is no route (404), and a
+    # number past the database's integer range is no row, not an overflow.
+    lookup_value_regex = r"[0-9]+"
+
+    def get_object(self) -> models.Model:
+        value = self.kwargs.get(self.lookup_url_kwarg or self.lookup_field)
+        if value is not None and int(value) > BIGINT_MAX:
+            raise NotFound()
+        return super().get_object()
 
     def get_tenant_queryset(self) -> QuerySet:
         raise NotImplementedError

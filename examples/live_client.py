@@ -4,6 +4,9 @@
     python examples/live_client.py --url http://127.0.0.1:8000 --username demo-manager \
         --password oqim-demo-pass --topic members --topic organization
 
+``--url`` defaults to ``http://127.0.0.1:$PORT`` (8000 when ``PORT`` is unset), as ``make run``
+serves. Ctrl-C stops it.
+
 It follows the client algorithm of docs/realtime.md: a ticket from REST (no token in the URL),
 subscribe with the last position seen per topic, dedupe by event id, on ``resync_required``
 reload state over REST and continue from the given position, refresh the access token before it
@@ -17,6 +20,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import os
 import random
 import sys
 import urllib.error
@@ -159,14 +163,20 @@ class LiveClient:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--url", default="http://127.0.0.1:8000")
+    parser.add_argument("--url", default=f"http://127.0.0.1:{os.environ.get('PORT') or 8000}")
     parser.add_argument("--username", default="demo-manager")
     parser.add_argument("--password", default="oqim-demo-pass")
     parser.add_argument("--tenant", default=None, help="organization slug, if the user has several")
     parser.add_argument("--topic", action="append", help="repeat for several (default: members, organization)")
     args = parser.parse_args()
     api = Api(args.url)
-    api.login(args.username, args.password, args.tenant)
+    try:
+        api.login(args.username, args.password, args.tenant)
+    except urllib.error.HTTPError as exc:
+        sys.exit(f"login failed at {args.url}: HTTP {exc.code} {exc.read().decode(errors='replace')[:300]}")
+    except (urllib.error.URLError, OSError) as exc:
+        reason = getattr(exc, "reason", exc)
+        sys.exit(f"cannot reach Oqim at {args.url} ({reason}); is it running? (make run; PORT=... or --url)")
     client = LiveClient(api, args.topic or ["members", "organization"])
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(client.run_forever())

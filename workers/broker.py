@@ -34,9 +34,17 @@ def build_broker() -> dramatiq.Broker:
             settings.REDIS_URL, socket_connect_timeout=5, socket_timeout=15, health_check_interval=30
         )
         # Messages a killed worker had fetched are requeued by "maintenance" once its heartbeat is
-        # 60 s stale; dramatiq runs it on 0.1 % of commands by default, which on a quiet queue
-        # can take many minutes. 2 % makes the requeue follow the heartbeat timeout closely.
-        new = RedisBroker(client=client, namespace="oqim-tasks", maintenance_chance=20_000)
+        # WORKER_HEARTBEAT_TIMEOUT_MS stale (dramatiq's default: 60 s, which held orders for
+        # minutes). Every fetch and ack is a heartbeat, and each process has one idle consumer
+        # per queue polling at least every second, so a live worker never goes quiet that long.
+        # Maintenance runs on 20 % of commands (dramatiq: 0.1 %), so the requeue follows the
+        # timeout within about a second; it is a sorted-set range read when no worker is dead.
+        new = RedisBroker(
+            client=client,
+            namespace="oqim-tasks",
+            heartbeat_timeout=settings.WORKER_HEARTBEAT_TIMEOUT_MS,
+            maintenance_chance=200_000,
+        )
     else:
         new = StubBroker()
         new.emit_after("process_boot")

@@ -10,7 +10,7 @@ from domains.alarms.models import Alarm
 
 class AlarmOutput(serializers.ModelSerializer):
     acknowledged = serializers.SerializerMethodField()
-    acknowledged_by_username = serializers.CharField(source="acknowledged_by.username", default=None)
+    acknowledged_by_username = serializers.CharField(source="acknowledged_by.username", default=None, allow_null=True)
 
     class Meta:
         model = Alarm

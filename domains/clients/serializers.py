@@ -22,6 +22,9 @@ SIGNATURES = (
 )
 
 
+PHOTO_TYPES = ("image/jpeg", "image/png", "image/webp", "image/heic")
+
+
 def sniff_image(head: bytes) -> str | None:
     for signature, kind in SIGNATURES:
         if head.startswith(signature):
@@ -157,8 +160,8 @@ class PhotoInput(StrictInput):
 
 class PhotoOutput(serializers.ModelSerializer):
     size = serializers.IntegerField()
-    status_name = serializers.CharField(source="status.name", default=None)
-    source_name = serializers.CharField(source="source.name", default=None)
+    status_name = serializers.CharField(source="status.name", default=None, allow_null=True)
+    source_name = serializers.CharField(source="source.name", default=None, allow_null=True)
     url = serializers.SerializerMethodField()
 
     class Meta:

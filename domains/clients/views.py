@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import django_filters
 from django.http import FileResponse
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
@@ -13,11 +12,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core import filters
+from core.files import open_stored
 from core.parsers import JSONParser
+from core.schema import binary_responses
 from core.viewsets import TenantScopedViewSet
 from domains.clients import selectors, services
 from domains.clients.models import Client, ClientPhoto, Reference
 from domains.clients.serializers import (
+    PHOTO_TYPES,
     ClientInput,
     ClientOutput,
     ClientUpdateInput,
@@ -35,7 +37,7 @@ SEE_CLIENTS = ("clients.view_all", "clients.view_assigned")
 def photo_response(photo) -> FileResponse:  # type: ignore[no-untyped-def]
     """The picture, from storage, behind the caller's checks: photos are never public URLs."""
     name = photo.file.name.rsplit("/", 1)[-1]
-    return FileResponse(photo.file.open("rb"), filename=name, content_type=photo.content_type)
+    return FileResponse(open_stored(photo.file), filename=name, content_type=photo.content_type)
 
 
 @extend_schema(tags=TAGS)
@@ -133,7 +135,7 @@ class ClientViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Des
         services.client_delete(client=instance)
 
     @extend_schema(operation_id="clients_photos_of_client", responses={200: PhotoOutput(many=True)})
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)
     def photos(self, request: Request, pk: str | None = None) -> Response:
         """The client's photos, newest first (multipart POST here adds one)."""
         return Response(PhotoOutput(selectors.client_photos(client=self.get_object()), many=True).data)
@@ -179,7 +181,7 @@ class ClientPhotoViewSet(
     def perform_destroy(self, instance: ClientPhoto) -> None:
         services.photo_delete(photo=instance)
 
-    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    @extend_schema(responses=binary_responses(PHOTO_TYPES))
     @action(detail=True, methods=["get"])
     def file(self, request: Request, pk: str | None = None) -> FileResponse:
         return photo_response(self.get_object())

@@ -115,6 +115,7 @@ class FieldSettingsOutput(serializers.ModelSerializer):
     idle_after_seconds = serializers.IntegerField()
     offline_after_seconds = serializers.IntegerField()
     live_interval_ms = serializers.IntegerField()
+    updated_at = serializers.DateTimeField(allow_null=True, help_text="Null while the defaults were never changed.")
 
     class Meta:
         model = FieldSettings

@@ -61,11 +61,13 @@ from domains.orders.providers.base import (
     SubmitRequest,
 )
 from realtime.events import emit_many
+from workers import outbox
 
 logger = logging.getLogger(__name__)
 
 CLOCK_SKEW = timedelta(seconds=2)  # a message may run a moment before its due time on another host
 LEASE_MARGIN_SECONDS = 10
+LEASE_RETRY_SLACK_SECONDS = 0.5  # past a lease's end before its work is tried again
 WEBHOOK_TOLERANCE = timedelta(minutes=5)
 SWEEP_GRACE = timedelta(seconds=60)
 
@@ -314,15 +316,16 @@ def _schedule_after_commit(order: Order, now: datetime) -> None:
     if order.status not in ACTIVE or order.next_action_at is None:
         return
     delay = max((order.next_action_at - now).total_seconds(), 0.0)
-    order_id, status = order.pk, order.status
-    transaction.on_commit(lambda: send_action(order_id, status, delay))
+    send_action(order.pk, order.status, delay)
 
 
 def send_action(order_id: int, status: str, delay_seconds: float = 0.0) -> None:
+    """Queue the order's next job through the job outbox: written with the transaction that
+    made it due, sent after commit, never lost to a crash in between."""
     from domains.orders import tasks  # the actors import this module
 
     actor = tasks.dispatch_order if status == OrderStatus.CREATED else tasks.check_order
-    actor.send_with_options(args=(order_id,), delay=int(delay_seconds * 1000) or None)
+    outbox.enqueue(actor, order_id, delay_seconds=delay_seconds)
 
 
 # -- claiming work
@@ -346,7 +349,17 @@ def _claim(order: Order, *, statuses: tuple[str, ...], now: datetime, dispatchin
     )
     if claimed and dispatching:
         order.dispatch_attempts += 1
+    elif not claimed:
+        _after_lease(order, statuses=statuses, now=now)
     return bool(claimed)
+
+
+def _after_lease(order: Order, *, statuses: tuple[str, ...], now: datetime) -> None:
+    """Due work found leased: the holder may be a worker that was killed mid-call, whose
+    redelivered message is this one. Come back when the lease ends, so the work never waits for
+    the sweep; if the holder was alive, the work is no longer due then and the message ends."""
+    if order.status in statuses and order.lease_until and order.lease_until > now and order.next_action_at <= now:
+        send_action(order.pk, order.status, (order.lease_until - now).total_seconds() + LEASE_RETRY_SLACK_SECONDS)
 
 
 def _locked(order_id: int) -> Order:

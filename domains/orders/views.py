@@ -177,7 +177,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantScope
     The PIN shows only to the order's customer and to ``orders.view_pins``."""
 
     serializer_class = OrderOutput
-    lookup_value_regex = r"\d+"
+
     filterset_class = OrderFilter
     ordering_fields = ["id", "created_at"]
     capabilities = {
@@ -235,7 +235,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantScope
         return self._order(order, status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
     @extend_schema(responses={200: AttemptOutput(many=True)})
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)
     def timeline(self, request: Request, pk: str | None = None) -> Response:
         """Every dispatch, status check, webhook and operator action on the order, oldest first,
         with its latency, the endpoint used (primary or failover) and the provider's answer."""

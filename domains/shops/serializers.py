@@ -29,6 +29,8 @@ from domains.stock.serializers import currency_field, money_field, quantity_fiel
 
 # Receipts and invoices as they come from phones and scanners.
 ATTACHMENT_TYPES = {"application/pdf", "image/jpeg", "image/png", "image/webp", "image/heic"}
+# What a download can answer: one of those, or octet-stream for a name without a known type.
+DOWNLOAD_TYPES = {*ATTACHMENT_TYPES, "application/octet-stream"}
 
 
 class StoreOutput(serializers.ModelSerializer):

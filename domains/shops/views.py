@@ -9,7 +9,6 @@ from pathlib import Path
 
 import django_filters
 from django.http import FileResponse
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
@@ -20,13 +19,16 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core import filters
+from core.files import open_stored
 from core.idempotency import idempotency_key, idempotency_parameter
 from core.parsers import JSONParser
 from core.roles import has_capability
+from core.schema import binary_responses
 from core.viewsets import TenantScopedViewSet
 from domains.shops import access, selectors, services
 from domains.shops.models import Branch, Expense, ExpenseCategory, PaymentMethod, Sale, Store
 from domains.shops.serializers import (
+    DOWNLOAD_TYPES,
     BranchInput,
     BranchMinimumInput,
     BranchOutput,
@@ -145,7 +147,7 @@ class BranchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Des
 
     @extend_schema(methods=["get"], request=None, responses={200: StaffOutput(many=True)})
     @extend_schema(methods=["post"], request=StaffInput, responses={201: StaffOutput})
-    @action(detail=True, methods=["get", "post"])
+    @action(detail=True, methods=["get", "post"], pagination_class=None)
     def staff(self, request: Request, pk: str | None = None) -> Response:
         """GET: who works here, with which role. POST: assign a member (or change their role)."""
         branch = self.get_object()
@@ -319,7 +321,7 @@ class ExpenseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.De
     def perform_destroy(self, instance: Expense) -> None:
         services.expense_delete(expense=instance, actor=self.request.user)
 
-    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    @extend_schema(responses=binary_responses(DOWNLOAD_TYPES))
     @action(detail=True, methods=["get"])
     def attachment(self, request: Request, pk: str | None = None) -> FileResponse:
         """The receipt, as uploaded (404 if the expense has none). Receipts are private to the
@@ -329,10 +331,10 @@ class ExpenseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.De
             raise NotFound("This expense has no attachment.")
         name = Path(expense.attachment.name).name
         kind = mimetypes.guess_type(name)[0] or "application/octet-stream"
-        return FileResponse(expense.attachment.open("rb"), as_attachment=True, filename=name, content_type=kind)
+        return FileResponse(open_stored(expense.attachment), as_attachment=True, filename=name, content_type=kind)
 
     @extend_schema(responses={200: RevisionOutput(many=True)})
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)
     def history(self, request: Request, pk: str | None = None) -> Response:
         """Every revision, oldest first: who changed what, from which value to which."""
         return Response(RevisionOutput(selectors.expense_history(expense=self.get_object()), many=True).data)

@@ -107,7 +107,9 @@ class CategoryInput(StrictInput):
 class MovementOutput(serializers.ModelSerializer):
     product_name = serializers.CharField(source="product.name", read_only=True)
     unit = serializers.CharField(source="product.unit", read_only=True)
-    created_by_username = serializers.CharField(source="created_by.username", read_only=True, default=None)
+    created_by_username = serializers.CharField(
+        source="created_by.username", read_only=True, default=None, allow_null=True
+    )
     reversed_by = serializers.SerializerMethodField()
 
     class Meta:

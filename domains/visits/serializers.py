@@ -90,9 +90,9 @@ class ResultOutput(serializers.ModelSerializer):
 class VisitOutput(serializers.ModelSerializer):
     client_name = serializers.CharField(source="client.name")
     agent_username = serializers.CharField(source="agent.username")
-    type_name = serializers.CharField(source="type.name", default=None)
-    priority_name = serializers.CharField(source="priority.name", default=None)
-    status_name = serializers.CharField(source="status.name", default=None)
+    type_name = serializers.CharField(source="type.name", default=None, allow_null=True)
+    priority_name = serializers.CharField(source="priority.name", default=None, allow_null=True)
+    status_name = serializers.CharField(source="status.name", default=None, allow_null=True)
     results = ResultOutput(many=True)
 
     class Meta:

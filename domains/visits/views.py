@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import django_filters
 from django.http import FileResponse
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
@@ -16,8 +15,10 @@ from rest_framework.response import Response
 from core import filters
 from core.parsers import JSONParser
 from core.roles import has_capability
+from core.schema import binary_responses
 from core.viewsets import TenantScopedViewSet
 from domains.clients.selectors import visible_clients
+from domains.clients.serializers import PHOTO_TYPES
 from domains.clients.views import photo_response
 from domains.visits import selectors, services
 from domains.visits.models import Visit, VisitPhoto, VisitStep
@@ -181,7 +182,7 @@ class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantScope
         return Response(ResultOutput(result).data)
 
     @extend_schema(operation_id="visits_photos_of_visit", responses={200: VisitPhotoOutput(many=True)})
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)
     def photos(self, request: Request, pk: str | None = None) -> Response:
         """The visit's photos, newest first (multipart POST here adds one)."""
         return Response(VisitPhotoOutput(selectors.visit_photos(visit=self.get_object()), many=True).data)
@@ -215,7 +216,7 @@ class VisitPhotoViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Tenant
         visits = selectors.visible_visits(membership=self.request.membership)
         return VisitPhoto.objects.filter(visit__in=visits).select_related("status", "source")
 
-    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    @extend_schema(responses=binary_responses(PHOTO_TYPES))
     @action(detail=True, methods=["get"])
     def file(self, request: Request, pk: str | None = None) -> FileResponse:
         return photo_response(self.get_object())

@@ -165,6 +165,15 @@ def test_photos_are_checked_by_content_and_size_and_served_behind_auth(api, tena
     assert [p["id"] for p in api.get(url, **headers).json()] == [body["id"]]
 
 
+def test_a_photo_whose_file_left_storage_is_a_404_not_a_500(api, field):
+    headers = bearer(field["agent"])
+    added = api.post(f"/api/clients/{field['client'].pk}/photos/", {"file": photo()}, format="multipart", **headers)
+    stored = ClientPhoto.objects.get(pk=added.json()["id"])
+    stored.file.storage.delete(stored.file.name)  # a restored database without its media volume
+    response = api.get(added.json()["url"], **headers)
+    assert response.status_code == 404 and response.json()["error"]["code"] == "file_missing"
+
+
 def test_photo_references_must_be_of_the_right_dictionary(api, tenant, field):
     status = Reference.objects.create(tenant=tenant, kind="image_status", name="Approved")
     visit_type = Reference.objects.create(tenant=tenant, kind="visit_type", name="Regular")

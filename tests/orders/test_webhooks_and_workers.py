@@ -146,3 +146,19 @@ def test_duplicate_messages_and_sweeps_never_dispatch_twice(worker, tenant):
         assert order.attempts.filter(kind="dispatch").count() == 1, list(order.attempts.values())
         assert store.get(order.provider_key) is not None
     assert services.sweep() == 0  # nothing overdue any more: checks are due in 60 s
+
+
+@pytest.mark.django_db(transaction=True)
+def test_work_leased_by_a_killed_worker_is_done_when_the_lease_ends_not_at_the_sweep(tenant, request):
+    from domains.orders import tasks
+    from workers.broker import broker
+
+    _provider, package = order_catalog(tenant=tenant)
+    customer = member_factory(tenant=tenant, role=Role.CUSTOMER).user
+    order, _ = services.order_place(tenant=tenant, actor=customer, customer=customer, package=package, account="x")
+    broker.flush_all()  # no worker yet: drop the first dispatch, as a kill mid-call loses it
+    # What that worker leaves: the lease it took, and its message, redelivered.
+    Order.objects.filter(pk=order.pk).update(lease_until=timezone.now() + timedelta(seconds=2))
+    tasks.dispatch_order.send(order.pk)
+    request.getfixturevalue("worker")
+    wait_for(lambda: Order.objects.get(pk=order.pk).status == OrderStatus.COMPLETED, timeout=8)
