@@ -25,10 +25,10 @@ from rest_framework.exceptions import ValidationError
 
 INTEGER_TEXT = re.compile(r"-?[0-9]+\Z")
 DECIMAL_TEXT = re.compile(r"-?[0-9]+(\.[0-9]+)?\Z")
+FLOAT_TEXT = re.compile(r"-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?\Z")
 # Dates and date-times outside these years are refused: domain code adds days, months and
 # time-zone offsets to them, which at year 1 or 9999 leaves what Python's datetime can hold.
 MIN_YEAR, MAX_YEAR = 1900, 9998
-FLOAT_TEXT = re.compile(r"-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?\Z")
 OUT_OF_RANGE = f"Dates from {MIN_YEAR} to {MAX_YEAR} only."
 
 
