@@ -21,7 +21,7 @@ MAX_DEPTH = 32
 
 
 class TooDeep(ValueError):
-    pass
+    """JSON nested beyond ``MAX_DEPTH``: refused as invalid JSON."""
 
 
 def depth_exceeds(value: Any, limit: int = MAX_DEPTH) -> bool:

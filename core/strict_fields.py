@@ -15,9 +15,9 @@ remembered in every serializer, and the generated and third-party fields would e
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import models
 from rest_framework import fields, relations
@@ -30,6 +30,7 @@ FLOAT_TEXT = re.compile(r"-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?\Z")
 # time-zone offsets to them, which at year 1 or 9999 leaves what Python's datetime can hold.
 MIN_YEAR, MAX_YEAR = 1900, 9998
 OUT_OF_RANGE = f"Dates from {MIN_YEAR} to {MAX_YEAR} only."
+D = TypeVar("D", bound=date)
 
 
 def is_integer(data: Any) -> bool:
@@ -61,7 +62,6 @@ def _wrap(cls: type, check: Any, error: str = "invalid") -> None:
             self.fail(error, data_type=type(data).__name__)
         return original(self, data)
 
-    to_internal_value.__wrapped__ = original  # type: ignore[attr-defined]
     cls.to_internal_value = to_internal_value
 
 
@@ -76,44 +76,34 @@ def _decimal_without_sign_of_zero(cls: type) -> None:
 
 
 class OutOfRange(ValueError):
-    pass
+    """A date or date-time outside ``MIN_YEAR``..``MAX_YEAR`` (in UTC)."""
 
 
-def as_utc(value: datetime) -> datetime:
-    """An aware date-time in UTC, or ``OutOfRange``: an offset such as +16:00 is valid ISO 8601
-    but beyond what PostgreSQL accepts, and a value near year 1 or 9999 leaves the range in UTC."""
-    try:
-        value = value.astimezone(UTC)
-    except OverflowError as exc:
-        raise OutOfRange(OUT_OF_RANGE) from exc
+def in_range(value: D) -> D:
+    """``value`` (a date or date-time), or ``OutOfRange`` outside the supported years. An aware
+    date-time comes back in UTC: an offset such as +16:00 is valid ISO 8601 but beyond what
+    PostgreSQL accepts, and a value near year 1 or 9999 can leave the range in UTC."""
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        try:
+            value = value.astimezone(UTC)
+        except OverflowError as exc:
+            raise OutOfRange(OUT_OF_RANGE) from exc
     if not MIN_YEAR <= value.year <= MAX_YEAR:
         raise OutOfRange(OUT_OF_RANGE)
     return value
 
 
-def _utc_datetimes(cls: type) -> None:
-    original = cls.enforce_timezone
+def _in_range_after(cls: type, method: str) -> None:
+    """Pass what ``cls.method`` returns through ``in_range``, refusing it as a field error."""
+    original = getattr(cls, method)
 
-    def enforce_timezone(self, value):  # type: ignore[no-untyped-def]
-        value = original(self, value)
+    def checked(self, value):  # type: ignore[no-untyped-def]
         try:
-            return as_utc(value) if value.tzinfo is not None else value
+            return in_range(original(self, value))
         except OutOfRange:
             raise ValidationError(OUT_OF_RANGE, code="out_of_range") from None
 
-    cls.enforce_timezone = enforce_timezone
-
-
-def _dates_in_range(cls: type) -> None:
-    original = cls.to_internal_value
-
-    def to_internal_value(self, data):  # type: ignore[no-untyped-def]
-        value = original(self, data)
-        if not MIN_YEAR <= value.year <= MAX_YEAR:
-            raise ValidationError(OUT_OF_RANGE, code="out_of_range")
-        return value
-
-    cls.to_internal_value = to_internal_value
+    setattr(cls, method, checked)
 
 
 def install() -> None:
@@ -126,5 +116,5 @@ def install() -> None:
     _wrap(fields.FloatField, lambda field, data: _is_number(data, FLOAT_TEXT))
     _wrap(relations.PrimaryKeyRelatedField, _integer_key, "incorrect_type")
     _decimal_without_sign_of_zero(fields.DecimalField)
-    _utc_datetimes(fields.DateTimeField)
-    _dates_in_range(fields.DateField)
+    _in_range_after(fields.DateTimeField, "enforce_timezone")
+    _in_range_after(fields.DateField, "to_internal_value")

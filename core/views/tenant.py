@@ -63,7 +63,7 @@ class RolesView(APIView):
         )
 
 
-class MemberFilter(django_filters.FilterSet):
+class MemberFilter(filters.FilterSet):
     role = django_filters.ChoiceFilter(choices=Role.choices)
     created_after = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
     created_before = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")

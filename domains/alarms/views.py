@@ -9,13 +9,14 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from core import filters
 from core.viewsets import TenantScopedViewSet
 from domains.alarms import selectors, services
 from domains.alarms.models import Alarm, AlarmKind
 from domains.alarms.serializers import AcknowledgeInput, AlarmOutput
 
 
-class AlarmFilter(django_filters.FilterSet):
+class AlarmFilter(filters.FilterSet):
     kind = django_filters.ChoiceFilter(choices=AlarmKind.choices)
     acknowledged = django_filters.BooleanFilter(field_name="acknowledged_at", lookup_expr="isnull", exclude=True)
 

@@ -77,7 +77,7 @@ class ReferenceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.
         services.reference_delete(reference=instance)
 
 
-class ClientFilter(django_filters.FilterSet):
+class ClientFilter(filters.FilterSet):
     agent = filters.IdFilter(field_name="assignments__agent_id", help_text="Assigned to this user id.")
     has_location = django_filters.BooleanFilter(field_name="lat", lookup_expr="isnull", exclude=True)
     updated_since = filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import django_filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
@@ -122,7 +121,7 @@ class MealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Destr
         return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
-class ServingFilter(django_filters.FilterSet):
+class ServingFilter(filters.FilterSet):
     served_by = filters.IdFilter()
     since = filters.IsoDateTimeFilter(field_name="served_at", lookup_expr="gte")
     until = filters.IsoDateTimeFilter(field_name="served_at", lookup_expr="lt")

@@ -13,7 +13,7 @@ from typing import Any
 
 from rest_framework.exceptions import ErrorDetail, ValidationError
 
-from core.strict_fields import OutOfRange, as_utc
+from core.strict_fields import OutOfRange, in_range
 from domains.locations.ingest import Fix
 
 FIELDS = {"recorded_at", "lat", "lon", "accuracy", "speed", "heading", "battery", "id"}
@@ -64,7 +64,7 @@ def parse_points(raw: Any, *, limit: int) -> list[Fix]:
         if recorded_at.tzinfo is None:
             raise _fail(f"{path}.recorded_at", "Give the UTC offset (Z or +05:00).", "naive_time")
         try:
-            recorded_at = as_utc(recorded_at)
+            recorded_at = in_range(recorded_at)
         except OutOfRange as exc:
             raise _fail(f"{path}.recorded_at", str(exc), "out_of_range") from None
         client_id = point.get("id", "")

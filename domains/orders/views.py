@@ -151,12 +151,12 @@ class PackageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.De
 MAX_STUCK_MINUTES = 366 * 24 * 60
 
 
-class OrderFilter(django_filters.FilterSet):
+class OrderFilter(filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=OrderStatus.choices)
     since = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
     until = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
     reference = django_filters.CharFilter(field_name="provider_reference")
-    stuck_minutes = filters.WholeNumberFilter(
+    stuck_minutes = filters.IntegerFilter(
         method="filter_stuck",
         min_value=1,
         max_value=MAX_STUCK_MINUTES,
@@ -177,7 +177,6 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantScope
     The PIN shows only to the order's customer and to ``orders.view_pins``."""
 
     serializer_class = OrderOutput
-
     filterset_class = OrderFilter
     ordering_fields = ["id", "created_at"]
     capabilities = {

@@ -190,7 +190,7 @@ class BranchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Des
         return Response(BranchStockOutput(selectors.branch_stock(tenant=request.tenant).get(pk=row.pk)).data)
 
 
-class SaleFilter(django_filters.FilterSet):
+class SaleFilter(filters.FilterSet):
     payment_method = django_filters.ChoiceFilter(choices=PaymentMethod.choices)
     day_from = filters.DateFilter(field_name="business_day", lookup_expr="gte")
     day_to = filters.DateFilter(field_name="business_day", lookup_expr="lte")
@@ -263,7 +263,7 @@ class SaleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantScoped
         return Response(ReturnOutput(record).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
-class ExpenseFilter(django_filters.FilterSet):
+class ExpenseFilter(filters.FilterSet):
     spent_from = filters.DateFilter(field_name="spent_on", lookup_expr="gte")
     spent_to = filters.DateFilter(field_name="spent_on", lookup_expr="lte")
 

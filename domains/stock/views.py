@@ -38,7 +38,7 @@ from domains.stock.serializers import (
 TAGS = ["stock"]
 
 
-class ProductFilter(django_filters.FilterSet):
+class ProductFilter(filters.FilterSet):
     low = django_filters.BooleanFilter(method="filter_low", help_text="Only products below (or at/above) minimum.")
     unit = django_filters.CharFilter()
     location = django_filters.CharFilter()
@@ -97,7 +97,7 @@ class ProductViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.De
         services.product_delete(product=instance, actor=self.request.user)
 
 
-class DeliveryFilter(django_filters.FilterSet):
+class DeliveryFilter(filters.FilterSet):
     delivered_from = filters.DateFilter(field_name="delivered_on", lookup_expr="gte")
     delivered_to = filters.DateFilter(field_name="delivered_on", lookup_expr="lte")
     supplier = django_filters.CharFilter(lookup_expr="icontains")
@@ -155,7 +155,7 @@ class DeliveryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantSc
         return self._output(services.delivery_void(delivery=delivery, actor=request.user, **data.validated_data))
 
 
-class MovementFilter(django_filters.FilterSet):
+class MovementFilter(filters.FilterSet):
     kind = django_filters.ChoiceFilter(choices=MovementKind.choices)
     reason = django_filters.ChoiceFilter(choices=AdjustmentReason.choices)
     user = filters.IdFilter(field_name="created_by")

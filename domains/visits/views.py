@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import django_filters
 from django.http import FileResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status
@@ -77,7 +76,7 @@ class StepViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Destr
         services.step_delete(step=instance)
 
 
-class VisitFilter(django_filters.FilterSet):
+class VisitFilter(filters.FilterSet):
     planned_from = filters.IsoDateTimeFilter(field_name="planned_at", lookup_expr="gte")
     planned_to = filters.IsoDateTimeFilter(field_name="planned_at", lookup_expr="lt")
 
