@@ -27,6 +27,8 @@ test: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	env -u DATABASE_URL -u REDIS_URL $(BIN)/mypy
 
 format: install
 	$(BIN)/ruff format .

@@ -6,7 +6,7 @@
 Needs DATABASE_URL (PostgreSQL) and REDIS_URL; defaults to the local services
 (postgres://postgres@127.0.0.1:5432/oqim_bench, redis://127.0.0.1:6379/14, both wiped).
 
-- fan-out: events emitted through the service API (``core.services.tenant_update``: a row, its
+- fan-out: events emitted through the service API (``domains.members.services.tenant_update``: a row, its
   outbox event, publish after commit) at --rate/s to --subscribers sockets split over the two
   processes; deliveries/s and emit-to-receive latency, at full and at half rate.
 - connections: --idle authenticated sockets held; server memory per socket and idle CPU.
@@ -184,7 +184,7 @@ def spawn_client(kind: str, **options: object) -> subprocess.Popen:
 
 
 def fan_out(tenant, token: str, ports: list[int], subscribers: int, rate: int, seconds: int, tmp: Path) -> dict:  # type: ignore[no-untyped-def]
-    from core import services
+    from domains.members import services
 
     events = rate * seconds
     out = tmp / f"fanout-{rate}.json"

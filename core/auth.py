@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import Any, cast
 
 from django.contrib.auth import authenticate
 from django.contrib.auth.models import update_last_login
@@ -23,7 +24,7 @@ from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken, Token
 
 from core.lookups import unique_or_none
-from core.models import Membership, User
+from core.models import Membership, Organization, User
 
 TENANT_CLAIM = "tid"
 SESSION_CLAIM = "sid"
@@ -63,7 +64,7 @@ def session_revoked(token: Token) -> bool:
 
 
 def _revoked(session_id: str | None) -> bool:
-    return bool(session_id) and cache.get(_revoked_key(session_id)) is not None
+    return bool(session_id) and cache.get(_revoked_key(str(session_id))) is not None
 
 
 def load_membership(*, user_id: object, tenant_id: int | None) -> Membership | None:
@@ -87,7 +88,7 @@ def authenticate_access_token(raw_token: str | bytes) -> Principal:
 def verify_access_token(raw_token: str | bytes) -> tuple[Principal, AccessToken]:
     """``authenticate_access_token`` that also returns the token (its expiry and session)."""
     try:
-        token = AccessToken(raw_token)
+        token = AccessToken(raw_token)  # type: ignore[arg-type]  # simplejwt annotates the raw token as Token
     except TokenError as exc:
         raise AuthenticationFailed(str(exc), code="token_invalid") from exc
     principal = principal_for(
@@ -105,7 +106,7 @@ def principal_for(*, user_id: object, tenant_id: int | None, session_id: str | N
     # Every request lands here: the membership query brings the user along; only a caller
     # without a live membership costs a second query.
     membership = load_membership(user_id=user_id, tenant_id=tenant_id)
-    user = membership.user if membership else User.objects.filter(pk=user_id).first()
+    user = membership.user if membership else User.objects.filter(pk=cast(Any, user_id)).first()
     if user is None or not user.is_active:
         raise AuthenticationFailed(_("User is inactive or gone."), code="user_inactive")
     return Principal(user=user, membership=membership)
@@ -117,11 +118,21 @@ def revoked_sessions(session_ids: list[str]) -> set[str]:
     return {sid for sid in session_ids if _revoked_key(sid) in found}
 
 
+class TenantRequest(Request):
+    """For type checkers: a request as views behind ``core.permissions`` see it, with what
+    ``TenantJWTAuthentication`` attaches (the member's tenant and membership)."""
+
+    user: User
+    tenant: Organization
+    membership: Membership
+
+
 class TenantJWTAuthentication(JWTAuthentication):
     """DRF authentication: ``Authorization: Bearer <access>``; sets ``request.membership``
     and ``request.tenant`` (None when the user has no live membership in the token's tenant)."""
 
-    def authenticate(self, request: Request) -> tuple[User, AccessToken] | None:
+    def authenticate(self, request: Request) -> tuple[User, Any] | None:  # type: ignore[override]
+        # ``request.auth`` is the raw token (bytes): the socket ticket view re-verifies it.
         header = self.get_header(request)
         if header is None:
             return None
@@ -129,8 +140,10 @@ class TenantJWTAuthentication(JWTAuthentication):
         if raw is None:
             return None
         principal = authenticate_access_token(raw)
-        request.membership = principal.membership
-        request.tenant = principal.membership.tenant if principal.membership else None
+        authed = cast(TenantRequest, request)
+        # None without a live membership: core.permissions then refuses the request.
+        authed.membership = principal.membership  # type: ignore[assignment]
+        authed.tenant = principal.membership.tenant if principal.membership else None  # type: ignore[assignment]
         return principal.user, raw
 
 
@@ -152,7 +165,7 @@ def login(*, username: str, password: str, tenant_slug: str | None) -> tuple[Mem
         slugs = ", ".join(sorted(m.tenant.slug for m in memberships))
         raise ValidationError({"tenant": [f"Choose the organization to sign in to: {slugs}."]}, code="required")
     membership = memberships[0]
-    update_last_login(None, user)
+    update_last_login(User, user)
     return membership, issue_tokens(membership=membership)
 
 
@@ -162,7 +175,7 @@ def refresh_session(raw_refresh: str) -> tuple[Membership, RefreshToken]:
     The membership is re-checked, so a deactivated member cannot keep refreshing.
     """
     try:
-        refresh = RefreshToken(raw_refresh)  # verifies signature, expiry and the blacklist
+        refresh = RefreshToken(raw_refresh)  # type: ignore[arg-type]  # verifies signature, expiry, blacklist
     except TokenError as exc:
         raise AuthenticationFailed(str(exc), code="token_invalid") from exc
     if session_revoked(refresh):
@@ -181,7 +194,7 @@ def refresh_session(raw_refresh: str) -> tuple[Membership, RefreshToken]:
 def logout(*, user: User, raw_refresh: str) -> None:
     """End the session of ``raw_refresh``; it must belong to ``user``."""
     try:
-        refresh = RefreshToken(raw_refresh)
+        refresh = RefreshToken(raw_refresh)  # type: ignore[arg-type]
     except TokenError as exc:
         raise AuthenticationFailed(str(exc), code="token_invalid") from exc
     if str(refresh.get(jwt_settings.USER_ID_CLAIM)) != str(user.pk):

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
 from operator import itemgetter
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from django.db import DEFAULT_DB_ALIAS, connections, models
 
@@ -31,6 +31,14 @@ def _db() -> Any:
     # The thread's wrapper itself: every attribute of ``django.db.connection`` goes through a
     # context-local lookup (~10 µs), and a batch touches it hundreds of times.
     return connections[DEFAULT_DB_ALIAS]
+
+
+def _column(meta: Any, name: str) -> models.Field:
+    """The model field ``name``, which must be a column (not a reverse relation)."""
+    field = meta.get_field(name)
+    if not isinstance(field, models.Field) or not field.column:
+        raise ValueError(f"{meta.label}.{name} is not a column")
+    return field
 
 
 def _to_json(field: models.Field) -> Callable[[Any], Any] | None:
@@ -79,10 +87,10 @@ def _statement(model: type[models.Model], names: tuple[str, ...], kind: str) -> 
     db = _db()
     quote = db.ops.quote_name
     meta = model._meta
-    fields = [meta.get_field(name) for name in names]
+    fields = [_column(meta, name) for name in names]
     if kind == "update":
-        fields = [meta.pk, *fields]
-    plan = tuple((f.column, f.attname, _to_json(f)) for f in fields)
+        fields = [_column(meta, meta.pk.name), *fields]
+    plan: Plan = tuple((cast(str, f.column), f.attname, _to_json(f)) for f in fields)
     values = [
         f"(r->{n})::{f.cast_db_type(db)}" if isinstance(f, models.JSONField) else f"(r->>{n})::{f.cast_db_type(db)}"
         for n, f in enumerate(fields)
@@ -112,7 +120,7 @@ def update_rows(rows: Sequence[models.Model], field_names: Sequence[str]) -> Non
             cursor.execute(sql, [_payload(plan, _model_records(plan, rows))])
             return
         meta = model._meta
-        fields = [meta.get_field(name) for name in field_names]
+        fields = [_column(meta, name) for name in field_names]
         assignments = ", ".join(f"{db.ops.quote_name(f.column)} = %s" for f in fields)
         cursor.executemany(
             f"UPDATE {db.ops.quote_name(meta.db_table)} SET {assignments} WHERE {meta.pk.column} = %s",

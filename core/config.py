@@ -12,6 +12,8 @@ from typing import IO, Any
 
 import environ
 
+from core.secrets import valid_key
+
 
 class ConfigurationError(RuntimeError):
     """The environment asks for something Oqim refuses to run with."""
@@ -73,8 +75,6 @@ def check_production(
         problems.append("DEBUG is on")
     if not allowed_hosts:
         problems.append("ALLOWED_HOSTS is empty")
-    from core.secrets import valid_key
-
     if not encryption_keys:
         problems.append("FIELD_ENCRYPTION_KEYS is not set (PINs would be sealed with a key derived from SECRET_KEY)")
     elif not all(valid_key(key) for key in encryption_keys):

@@ -83,7 +83,7 @@ def _flatten(detail: Any, prefix: str = "") -> dict[str, list[dict[str, str]]]:
                 if item:
                     out.update(_flatten(item, f"{prefix}.{index}" if prefix else str(index)))
     elif isinstance(detail, exceptions.ErrorDetail):
-        out[prefix or "non_field_errors"] = [{"code": detail.code, "message": str(detail)}]
+        out[prefix or "non_field_errors"] = [{"code": str(detail.code), "message": str(detail)}]
     return out
 
 
@@ -113,9 +113,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
 
     headers = {}
     if getattr(exc, "auth_header", None):
-        headers["WWW-Authenticate"] = exc.auth_header
+        headers["WWW-Authenticate"] = exc.auth_header  # type: ignore[attr-defined]  # set by DRF on 401s
     if getattr(exc, "wait", None):
-        headers["Retry-After"] = str(int(exc.wait))
+        headers["Retry-After"] = str(int(exc.wait))  # type: ignore[attr-defined]  # Throttled
 
     if isinstance(exc, exceptions.ValidationError):
         fields = _flatten(exc.detail)

@@ -6,6 +6,7 @@ import logging
 from typing import IO
 
 from django.db.models.fields.files import FieldFile
+from django.http import FileResponse
 from rest_framework.exceptions import NotFound
 
 logger = logging.getLogger(__name__)
@@ -19,3 +20,8 @@ def open_stored(file: FieldFile) -> IO[bytes]:
     except FileNotFoundError:
         logger.error("stored file missing", extra={"file": file.name})
         raise NotFound("The file is missing from storage.", code="file_missing") from None
+
+
+def stored_response(file: FieldFile, content_type: str) -> FileResponse:
+    """The stored file as a download, behind the caller's checks: uploads are never public URLs."""
+    return FileResponse(open_stored(file), filename=(file.name or "").rsplit("/", 1)[-1], content_type=content_type)

@@ -42,16 +42,10 @@ def check_redis() -> str:
     return "ok"
 
 
-def check_broker() -> str:
-    from workers.broker import broker, broker_ping
-
-    return "ok" if broker_ping(broker) else "embedded"
-
-
+# Apps above core add their own dependencies here from ``AppConfig.ready`` (workers: "broker").
 CHECKS: dict[str, Callable[[], str]] = {
     "database": check_database,
     "redis": check_redis,
-    "broker": check_broker,
 }
 
 

@@ -16,10 +16,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from tempfile import SpooledTemporaryFile
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from core.errors import DATABASE_LOST, error_json
 
@@ -142,9 +142,9 @@ class ThreadedWSGI:
             if not head.get("sent"):
                 head["sent"] = True
                 message = {"type": "http.response.start", "status": head["status"], "headers": head["headers"]}
-                asyncio.run_coroutine_threadsafe(send(message), loop).result()
+                asyncio.run_coroutine_threadsafe(cast(Coroutine, send(message)), loop).result()
             message = {"type": "http.response.body", "body": body, "more_body": more}
-            asyncio.run_coroutine_threadsafe(send(message), loop).result()
+            asyncio.run_coroutine_threadsafe(cast(Coroutine, send(message)), loop).result()
 
         environ = _environ(scope, body, length)
         result = self.app(environ, start_response)

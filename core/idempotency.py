@@ -32,17 +32,17 @@ def idempotency_parameter(description: str) -> OpenApiParameter:
     )
 
 
-Row = TypeVar("Row")
+Row = TypeVar("Row", bound=models.Model)
 
 
-def once(model: type[models.Model], *, tenant_id: int, key: str | None, create: Callable[[], Row]) -> tuple[Row, bool]:
+def once(model: type[Row], *, tenant_id: int, key: str | None, create: Callable[[], Row]) -> tuple[Row, bool]:
     """``create()`` unless a row of ``model`` already holds this tenant's ``key``; returns the row
     and whether it is new. The model's unique (tenant, idempotency_key) index settles a race: the
     loser's insert waits for the winner, fails, and gets the winner's row. The caller checks that
     an earlier row is the same request."""
 
     def earlier() -> Row | None:
-        return unique_or_none(model.objects.filter(tenant_id=tenant_id, idempotency_key=key)) if key else None
+        return unique_or_none(model._default_manager.filter(tenant_id=tenant_id, idempotency_key=key)) if key else None
 
     first = earlier()
     if first is None:

@@ -63,7 +63,7 @@ def _scrub(value: Any) -> Any:
     return value
 
 
-def before_send(event: dict[str, Any], hint: dict[str, Any]) -> dict[str, Any]:
+def before_send(event: Any, hint: Any) -> Any:
     """Remove tokens, passwords and PINs from everything the SDK collected."""
     request = event.get("request")
     if isinstance(request, dict):

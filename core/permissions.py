@@ -23,7 +23,7 @@ AUTHENTICATED = "authenticated"
 
 def required_capability(view: APIView, request: Request) -> str | tuple[str, ...] | None:
     """The capability an action needs, or a tuple of capabilities any one of which will do."""
-    key = getattr(view, "action", None) or request.method.lower()
+    key = getattr(view, "action", None) or str(request.method).lower()
     if key == "head":
         key = "get"
     mapping: dict[str, str | tuple[str, ...]] = getattr(view, "capabilities", {}) or {}
@@ -32,7 +32,7 @@ def required_capability(view: APIView, request: Request) -> str | tuple[str, ...
 
 class HasCapability(BasePermission):
     def has_permission(self, request: Request, view: APIView) -> bool:
-        if request.method.upper() not in view.allowed_methods:
+        if str(request.method).upper() not in view.allowed_methods:
             return True  # let the view answer 405, which reveals nothing
         required = required_capability(view, request)
         if required == PUBLIC:

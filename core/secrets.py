@@ -32,6 +32,11 @@ def _fernet() -> MultiFernet:
     return MultiFernet([Fernet(k) for k in keys])
 
 
+class Sealed(str):
+    """A value that is already sealed: passed as an event's secret field, it is stored as is
+    instead of being sealed a second time (``realtime.events``)."""
+
+
 def seal(plain: str) -> str:
     return PREFIX + _fernet().encrypt(plain.encode()).decode()
 

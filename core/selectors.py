@@ -8,8 +8,8 @@ from core.models import Membership, Organization, User
 
 
 def membership_list(*, tenant: Organization, include_inactive: bool = False) -> QuerySet[Membership]:
-    manager = Membership.all_objects if include_inactive else Membership.objects.alive()
-    return manager.filter(tenant=tenant).select_related("user")
+    rows = Membership.all_objects.all() if include_inactive else Membership.objects.alive()
+    return rows.filter(tenant=tenant).select_related("user")
 
 
 def memberships_of(*, user: User) -> QuerySet[Membership]:

@@ -104,7 +104,7 @@ class MeOutput(serializers.ModelSerializer):
         return capabilities_of(self.get_role(user))
 
     def get_memberships(self, user: User) -> list[dict[str, Any]]:
-        return MembershipBrief(self.context.get("memberships", []), many=True).data
+        return list(MembershipBrief(self.context.get("memberships", []), many=True).data)
 
 
 class MemberOutput(serializers.ModelSerializer):
@@ -145,7 +145,7 @@ class CapabilityOutput(serializers.Serializer):
 
 class RoleOutput(serializers.Serializer):
     role = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a field named label: DRF moves it off the class
 
 
 class RolesOutput(serializers.Serializer):

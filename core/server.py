@@ -35,8 +35,7 @@ class HTTPChannel(http.HTTPChannel):
             )
         else:
             answer = _answer(400, b"Bad Request", "bad_request", "The request could not be understood.")
-        self.transport.write(answer)
-        self.loseConnection()
+        self._answer_and_close(answer)
 
     def lineLengthExceeded(self, line: bytes) -> None:
         # Twisted's own flag: still waiting for a request line (so this line is one).
@@ -46,7 +45,11 @@ class HTTPChannel(http.HTTPChannel):
             answer = _answer(
                 431, b"Request Header Fields Too Large", "headers_too_large", "A request header is too long."
             )
-        self.transport.write(answer)
+        self._answer_and_close(answer)
+
+    def _answer_and_close(self, answer: bytes) -> None:
+        transport: Any = self.transport  # twisted's ITransport stub lacks the bound ``write``
+        transport.write(answer)
         self.loseConnection()
 
 

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "core",
     "realtime",
     "workers",
+    "domains.members",
     "domains.stock",
     "domains.kitchen",
     "domains.alarms",
@@ -260,7 +261,7 @@ REALTIME_RECHECK_SECONDS = env.float("REALTIME_RECHECK_SECONDS", default=15.0)
 REALTIME_TICKET_TTL_SECONDS = env.int("REALTIME_TICKET_TTL_SECONDS", default=30)
 REALTIME_MAX_SUBSCRIPTIONS = env.int("REALTIME_MAX_SUBSCRIPTIONS", default=32)
 REALTIME_ALLOWED_ORIGINS = env.list("REALTIME_ALLOWED_ORIGINS", default=[])
-# Field agents' breadcrumbs (docs/locations.md). Points older than the retention are dropped
+# Field agents' breadcrumbs (docs/field.md). Points older than the retention are dropped
 # (whole daily partitions on PostgreSQL) by the daily ``locations.prune`` job.
 LOCATIONS_RETENTION_DAYS = env.int("LOCATIONS_RETENTION_DAYS", default=90)
 # Live frames from every socket of a process are recorded together: wait this long to gather.

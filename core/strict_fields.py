@@ -54,7 +54,7 @@ def _integer_key(field: relations.PrimaryKeyRelatedField, data: Any) -> bool:
     return not isinstance(key, models.IntegerField) or is_integer(data)
 
 
-def _wrap(cls: type, check: Any, error: str = "invalid") -> None:
+def _wrap(cls: Any, check: Any, error: str = "invalid") -> None:
     original = cls.to_internal_value
 
     def to_internal_value(self, data):  # type: ignore[no-untyped-def]
@@ -65,7 +65,7 @@ def _wrap(cls: type, check: Any, error: str = "invalid") -> None:
     cls.to_internal_value = to_internal_value
 
 
-def _decimal_without_sign_of_zero(cls: type) -> None:
+def _decimal_without_sign_of_zero(cls: Any) -> None:
     original = cls.to_internal_value
 
     def to_internal_value(self, data):  # type: ignore[no-untyped-def]

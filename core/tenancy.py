@@ -30,7 +30,7 @@ class SoftDeleteQuerySet(models.QuerySet):
         return self.filter(deleted_at__isnull=False)
 
 
-class AliveManager(models.Manager.from_queryset(SoftDeleteQuerySet)):
+class AliveManager(models.Manager.from_queryset(SoftDeleteQuerySet)):  # type: ignore[misc]  # django-stubs cannot follow from_queryset here
     def get_queryset(self) -> QuerySet:
         return super().get_queryset().filter(deleted_at__isnull=True)
 
@@ -62,7 +62,7 @@ def require_unique_name(model: type[models.Model], *, tenant_id: int, name: str,
     database error (the unique constraint is the backstop)."""
     from rest_framework.exceptions import ValidationError
 
-    clash = model.objects.filter(tenant_id=tenant_id, name__iexact=name)
+    clash = model._default_manager.filter(tenant_id=tenant_id, name__iexact=name)
     if exclude:
         clash = clash.exclude(pk=exclude)
     if clash.exists():
@@ -75,13 +75,14 @@ Named = TypeVar("Named", bound=models.Model)
 def create_named(model: type[Named], *, tenant: models.Model, **values: Any) -> Named:
     """A new row of ``model`` for ``tenant``, its ``name`` checked by ``require_unique_name``."""
     require_unique_name(model, tenant_id=tenant.pk, name=str(values["name"]))
-    return model.objects.create(tenant=tenant, **values)
+    return model._default_manager.create(tenant=tenant, **values)
 
 
 def update_named(row: Named, **values: Any) -> Named:
     """Set ``values`` on ``row`` and save it; a new ``name`` is checked first."""
     if "name" in values:
-        require_unique_name(type(row), tenant_id=row.tenant_id, name=str(values["name"]), exclude=row.pk)
+        tenant_id = row.tenant_id  # type: ignore[attr-defined]  # a TenantOwned row
+        require_unique_name(type(row), tenant_id=tenant_id, name=str(values["name"]), exclude=row.pk)
     for field, value in values.items():
         setattr(row, field, value)
     row.save()

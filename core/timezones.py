@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import zoneinfo
 from datetime import date, datetime, time
+from typing import overload
 
 from django.utils import timezone
 
@@ -21,3 +22,12 @@ def local_today(tenant: Organization) -> date:
 def start_of_day(tenant: Organization, day: date) -> datetime:
     """The aware instant the organization's ``day`` begins."""
     return datetime.combine(day, time.min, tzinfo=tenant_zone(tenant))
+
+
+@overload
+def iso_z(moment: datetime) -> str: ...
+@overload
+def iso_z(moment: None) -> None: ...
+def iso_z(moment: datetime | None) -> str | None:
+    """A UTC moment as every payload writes it: ISO 8601 with a ``Z``."""
+    return moment.isoformat().replace("+00:00", "Z") if moment is not None else None

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django.db import models
 from django.db.models import QuerySet
 from rest_framework import viewsets
 from rest_framework.exceptions import NotFound
 
+from core.auth import TenantRequest
 from core.filters import BIGINT_MAX
 
 
@@ -34,8 +37,9 @@ class TenantScopedViewSet(viewsets.GenericViewSet):
     def get_queryset(self) -> QuerySet:
         # Schema generation has no tenant; it only needs the model.
         if getattr(self, "swagger_fake_view", False):
-            return self.get_tenant_queryset_model().objects.none()
-        return self.get_tenant_queryset().filter(tenant=self.request.tenant)
+            return self.get_tenant_queryset_model()._default_manager.none()
+        return self.get_tenant_queryset().filter(tenant=cast(TenantRequest, self.request).tenant)
 
     def get_tenant_queryset_model(self) -> type[models.Model]:
-        return self.get_serializer_class().Meta.model
+        serializer: Any = self.get_serializer_class()
+        return serializer.Meta.model

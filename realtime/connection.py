@@ -70,6 +70,13 @@ class Connection:
         protocol = daphne_protocol(send)
         self.transport = getattr(protocol, "transport", None)
 
+    @property
+    def who(self) -> Identity:
+        """The authenticated identity: every subscription and frame handler runs after auth."""
+        if self.identity is None:
+            raise RuntimeError("the connection is not authenticated")
+        return self.identity
+
     def stalled(self) -> bool:
         """Twisted holds more than it may for this socket: the peer is not reading."""
         return bool(getattr(self.transport, "producerPaused", False))

@@ -21,6 +21,7 @@ from django.conf import settings
 from rest_framework.exceptions import APIException, AuthenticationFailed, PermissionDenied
 
 from core.roles import has_capability
+from core.timezones import iso_z
 from realtime import frames, identity
 from realtime.connection import Connection, Subscription
 from realtime.frames import Close, FrameError
@@ -32,10 +33,6 @@ from realtime.topics import TOPICS, may_subscribe
 logger = logging.getLogger(__name__)
 
 REPLAY_BATCH = 500
-
-
-def _iso(epoch_seconds: float) -> str:
-    return datetime.fromtimestamp(epoch_seconds, tz=UTC).isoformat().replace("+00:00", "Z")
 
 
 def _code(exc: APIException) -> str:
@@ -65,7 +62,7 @@ class LiveSession:
             if message["type"] != "websocket.receive":
                 return False
             try:
-                frame = frames.parse(message.get("text"), message.get("bytes"))
+                frame = frames.parse(message.get("text"), message.get("bytes"), FRAME_HANDLERS)
             except FrameError as exc:
                 self.conn.abort(Close.UNAUTHORIZED, exc.code)
                 return False
@@ -81,7 +78,7 @@ class LiveSession:
         return False
 
     def welcome(self) -> str:
-        who = self.conn.identity
+        who = self.conn.who
         return frames.dump(
             "welcome",
             connection=uuid.uuid4().hex,
@@ -89,7 +86,7 @@ class LiveSession:
             tenant=who.tenant_id,
             role=who.role,
             topics=[t.name for t in TOPICS.values() if may_subscribe(who.role, t)],
-            expires_at=_iso(who.expires_at),
+            expires_at=iso_z(datetime.fromtimestamp(who.expires_at, tz=UTC)),
             heartbeat_seconds=settings.REALTIME_HEARTBEAT_SECONDS,
             idle_timeout_seconds=settings.REALTIME_IDLE_TIMEOUT_SECONDS,
         )
@@ -123,7 +120,7 @@ class LiveSession:
                 await conn.put(frames.error("rate_limited", "Too many frames; this one was dropped."))
             return
         try:
-            frame = frames.parse(text, raw)
+            frame = frames.parse(text, raw, FRAME_HANDLERS)
             kind = frame["type"]
             if kind == "subscribe":
                 await self.subscribe(frame["topic"], frame.get("since"), frame["ref"])
@@ -135,7 +132,7 @@ class LiveSession:
                 await self.reauthenticate(frame["token"], frame["ref"])
             elif kind in FRAME_HANDLERS:
                 handler = FRAME_HANDLERS[kind]
-                if not has_capability(conn.identity.role, handler.capability):
+                if not has_capability(conn.who.role, handler.capability):
                     raise FrameError("forbidden_frame", f"Your role may not send {kind!r} frames.", ref=frame["ref"])
                 await conn.put(await handler.handle(conn, frame))
             # "pong" needs nothing: receiving it already counted as activity.
@@ -165,21 +162,23 @@ class LiveSession:
             fresh = await database_sync_to_async(identity.from_access_token)(token)
         except (AuthenticationFailed, PermissionDenied) as exc:
             raise FrameError(_code(exc), str(exc.detail), ref=ref) from exc
-        current = self.conn.identity
+        current = self.conn.who
         if (fresh.user_id, fresh.tenant_id) != (current.user_id, current.tenant_id):
             raise FrameError("auth_mismatch", "The token belongs to another member.", ref=ref)
         if fresh.role != current.role:
             self.conn.abort(Close.FORBIDDEN, "membership_changed")
             return
         self.conn.identity = fresh
-        await self.conn.put(frames.dump("authenticated", ref=ref, expires_at=_iso(fresh.expires_at)))
+        await self.conn.put(
+            frames.dump("authenticated", ref=ref, expires_at=iso_z(datetime.fromtimestamp(fresh.expires_at, tz=UTC)))
+        )
 
     async def subscribe(self, name: str, since: str | None, ref: Any) -> None:
         conn = self.conn
         topic = TOPICS.get(name)
         if topic is None:
             raise FrameError("unknown_topic", f"There is no topic {name!r}.", ref=ref, topic=name)
-        if not may_subscribe(conn.identity.role, topic):
+        if not may_subscribe(conn.who.role, topic):
             raise FrameError("forbidden_topic", f"Your role may not subscribe to {name!r}.", ref=ref, topic=name)
         if name in conn.subs:
             raise FrameError("already_subscribed", f"Already subscribed to {name!r}.", ref=ref, topic=name)
@@ -193,7 +192,7 @@ class LiveSession:
                     "invalid_position", "'since' is a position from an event or ack.", ref=ref, topic=name
                 ) from exc
         store = streams()
-        tenant_id = conn.identity.tenant_id
+        tenant_id = conn.who.tenant_id
         # Attach first (live events queue up in ``pending``), then read: nothing can fall between.
         sub = Subscription(conn=conn, topic=name)
         self.hub.attach(sub)
@@ -232,7 +231,7 @@ class LiveSession:
     async def _replay(self, sub: Subscription, ref: Any) -> bool:
         """Send what came after ``sub.last``; False if the client must resync instead."""
         conn, store = self.conn, streams()
-        tenant_id, since = conn.identity.tenant_id, format_position(sub.last)
+        tenant_id, since = conn.who.tenant_id, format_position(sub.last)
         acknowledged = False
         while True:
             batch = await store.read(tenant_id, sub.topic, format_position(sub.last), REPLAY_BATCH)

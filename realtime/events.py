@@ -21,8 +21,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.bulk import insert_rows
-from core.secrets import seal
+from core.secrets import Sealed, seal
 from realtime.models import OutboxEvent
+from realtime.publisher import publish_after_commit
 from realtime.topics import TOPICS
 
 
@@ -84,7 +85,13 @@ def _row(
         if not audience:
             raise ValueError(f"{type} carries secrets: name its audience (roles and/or users)")
         audience["sealed"] = list(spec.sealed)
-        plain.update({key: seal(plain[key]) for key in spec.sealed if plain[key] is not None})
+        plain.update(
+            {
+                key: plain[key] if isinstance(data[key], Sealed) else seal(plain[key])
+                for key in spec.sealed
+                if plain[key] is not None
+            }
+        )
     return OutboxEvent(
         tenant_id=tenant_id,
         topic=spec.topic,
@@ -136,22 +143,6 @@ def emit_many(events: Sequence[Mapping[str, Any]]) -> list[OutboxEvent]:
     if not rows:
         return []
     insert_rows(rows)
-    from realtime.publisher import publish_after_commit
-
     # One callback per call: a savepoint that rolls back discards exactly its own callbacks.
     transaction.on_commit(partial(publish_after_commit, rows))
     return rows
-
-
-def envelope(row: OutboxEvent) -> dict[str, Any]:
-    """What subscribers receive as ``event`` (the stream position travels beside it)."""
-    return {
-        "id": str(row.event_id),
-        "type": row.type,
-        "version": row.version,
-        "tenant": row.tenant_id,
-        "topic": row.topic,
-        "occurred_at": row.occurred_at.isoformat().replace("+00:00", "Z"),
-        "actor": row.actor_id,
-        "data": row.data,
-    }

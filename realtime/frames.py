@@ -4,6 +4,7 @@ and parsing of what clients send. Every frame is one JSON object with a ``type``
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from enum import IntEnum
 from typing import Any
 
@@ -51,8 +52,10 @@ class FrameError(Exception):
 CLIENT_TYPES = {"auth", "subscribe", "unsubscribe", "ping", "pong"}
 
 
-def parse(text: str | None, raw: bytes | None) -> dict[str, Any]:
-    """One client frame as a dict with a known ``type``; raises ``FrameError`` otherwise."""
+def parse(text: str | None, raw: bytes | None, extra_types: Collection[str] = ()) -> dict[str, Any]:
+    """One client frame as a dict with a known ``type`` (the gateway's own or one of
+    ``extra_types``, which domains register in ``realtime.inbound``); raises ``FrameError``
+    otherwise."""
     if text is None:
         if raw is None:
             raise FrameError("invalid_frame", "Empty frame.")
@@ -73,9 +76,7 @@ def parse(text: str | None, raw: bytes | None) -> dict[str, Any]:
     ref = ref if isinstance(ref, str | int) and not isinstance(ref, bool) else None
     if not isinstance(kind, str):
         raise FrameError("invalid_frame", "'type' must be a string.", ref=ref)
-    from realtime.inbound import FRAME_HANDLERS
-
-    if kind not in CLIENT_TYPES and kind not in FRAME_HANDLERS:
+    if kind not in CLIENT_TYPES and kind not in extra_types:
         raise FrameError("unknown_type", f"Unknown frame type {kind!r}.", ref=ref)
     for name in ("topic", "since", "token"):
         if name in frame and not isinstance(frame[name], str):

@@ -101,11 +101,11 @@ class Hub:
 
     def attach(self, sub: Subscription) -> None:
         sub.conn.subs[sub.topic] = sub
-        self.by_stream[(sub.conn.identity.tenant_id, sub.topic)].add(sub)
+        self.by_stream[(sub.conn.who.tenant_id, sub.topic)].add(sub)
 
     def detach(self, sub: Subscription) -> None:
         sub.conn.subs.pop(sub.topic, None)
-        key = (sub.conn.identity.tenant_id, sub.topic)
+        key = (sub.conn.who.tenant_id, sub.topic)
         subs = self.by_stream.get(key)
         if subs is not None:
             subs.discard(sub)
@@ -204,7 +204,7 @@ class Hub:
                     continue
                 if now - conn.last_received > idle:
                     conn.abort(Close.IDLE, "idle")
-                elif wall > conn.identity.expires_at:
+                elif wall > conn.who.expires_at:
                     conn.abort(Close.UNAUTHORIZED, "token_expired")
                 elif now - conn.last_ping >= heartbeat:
                     conn.last_ping = now
@@ -225,11 +225,11 @@ class Hub:
         if not conns:
             return
         revoked = await database_sync_to_async(revoked_sessions)(
-            sorted({c.identity.session_id for c in conns if c.identity.session_id})
+            sorted({c.who.session_id for c in conns if c.who.session_id})
         )
-        roles = await database_sync_to_async(current_roles)(sorted({c.identity.membership_id for c in conns}))
+        roles = await database_sync_to_async(current_roles)(sorted({c.who.membership_id for c in conns}))
         for conn in conns:
-            identity = conn.identity
+            identity = conn.who
             if identity.session_id in revoked:
                 conn.abort(Close.UNAUTHORIZED, "token_revoked")
             elif identity.membership_id not in roles:

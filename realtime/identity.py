@@ -53,7 +53,7 @@ def _ticket_key(ticket: str) -> str:
     return f"realtime:ticket:{ticket}"
 
 
-def ticket_issue(*, raw_access_token: str) -> tuple[str, int]:
+def ticket_issue(*, raw_access_token: str | bytes) -> tuple[str, int]:
     """A single-use ticket for ``/ws/?ticket=...`` worth the caller's access token, for a few
     seconds: the token itself never appears in a URL (and so in no access log)."""
     _, token = verify_access_token(raw_access_token)

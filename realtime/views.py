@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+from typing import cast
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -12,6 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.auth import TenantRequest
 from realtime import identity, selectors
 from realtime.metrics import prometheus_text
 from realtime.serializers import RealtimeStatusOutput, TicketOutput
@@ -24,7 +26,7 @@ class TicketView(APIView):
 
     @extend_schema(request=None, responses={201: TicketOutput}, tags=["realtime"])
     def post(self, request: Request) -> Response:
-        ticket, ttl = identity.ticket_issue(raw_access_token=request.auth)
+        ticket, ttl = identity.ticket_issue(raw_access_token=cast(bytes, request.auth))  # the raw token (core.auth)
         return Response(
             TicketOutput({"ticket": ticket, "expires_in": ttl, "url": f"/ws/?ticket={ticket}"}).data,
             status=status.HTTP_201_CREATED,
@@ -37,7 +39,7 @@ class RealtimeStatusView(APIView):
     capabilities = {"get": "realtime.monitor"}
 
     @extend_schema(responses={200: RealtimeStatusOutput}, tags=["realtime"])
-    def get(self, request: Request) -> Response:
+    def get(self, request: TenantRequest) -> Response:
         return Response(RealtimeStatusOutput(selectors.tenant_status(tenant_id=request.tenant.pk)).data)
 
 

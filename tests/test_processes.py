@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -20,28 +22,51 @@ ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow
 
 
-def start(args: list[str], env: dict[str, str]) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env={**os.environ, **env},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+class Process(subprocess.Popen):
+    """A command whose output is drained by a thread, so a chatty process never blocks on a full
+    pipe once the test stops reading, and whose output is there to show when it misbehaves."""
+
+    def __init__(self, args: list[str], env: dict[str, str]) -> None:
+        super().__init__(
+            [sys.executable, "manage.py", *args],
+            cwd=ROOT,
+            env={**os.environ, **env},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        self.lines: queue.Queue[str] = queue.Queue()
+        self.seen: list[str] = []
+        threading.Thread(target=self._drain, daemon=True).start()
+
+    def _drain(self) -> None:
+        for line in self.stdout:
+            self.lines.put(line)
+        self.lines.put("")
+
+    def output(self) -> str:
+        while not self.lines.empty():
+            self.seen.append(self.lines.get_nowait())
+        return "".join(self.seen)
 
 
-def wait_for_line(process: subprocess.Popen, needle: str, timeout: float = 30) -> str:
+def start(args: list[str], env: dict[str, str]) -> Process:
+    return Process(args, env)
+
+
+def wait_for_line(process: Process, needle: str, timeout: float = 30) -> str:
     deadline = time.monotonic() + timeout
-    seen = []
-    while time.monotonic() < deadline:
-        line = process.stdout.readline()
-        if not line and process.poll() is not None:
+    while (left := deadline - time.monotonic()) > 0:
+        try:
+            line = process.lines.get(timeout=left)
+        except queue.Empty:
             break
-        seen.append(line)
+        process.seen.append(line)
+        if not line:
+            break
         if needle in line:
             return line
-    raise AssertionError(f"{needle!r} never printed; output:\n{''.join(seen)}")
+    raise AssertionError(f"{needle!r} never printed; output:\n{process.output()}")
 
 
 def get_json(url: str) -> tuple[int, dict]:
@@ -52,13 +77,14 @@ def get_json(url: str) -> tuple[int, dict]:
         return exc.code, json.load(exc)
 
 
-def stop(process: subprocess.Popen, sig: int = signal.SIGTERM, timeout: float = 30) -> int:
+def stop(process: Process, sig: int = signal.SIGTERM, timeout: float = 30) -> int:
     process.send_signal(sig)
     try:
         return process.wait(timeout)
     except subprocess.TimeoutExpired:
         process.kill()
-        raise AssertionError("process ignored the stop signal") from None
+        process.wait()
+        raise AssertionError(f"process ignored the stop signal; output:\n{process.output()}") from None
 
 
 def test_web_serves_on_port_from_the_environment_and_stops_on_ctrl_c(tmp_path):
@@ -99,6 +125,6 @@ def test_web_fails_loudly_when_the_port_is_taken(tmp_path):
         taken.listen()
         port = taken.getsockname()[1]
         web = start(["web", "--port", str(port)], {"OQIM_DATA_DIR": str(tmp_path)})
-        output, _ = web.communicate(timeout=60)
+        web.wait(timeout=60)
+        wait_for_line(web, f"Cannot listen on 0.0.0.0:{port}")
     assert web.returncode != 0
-    assert f"Cannot listen on 0.0.0.0:{port}" in output

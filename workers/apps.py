@@ -7,6 +7,8 @@ class WorkersConfig(AppConfig):
     def ready(self) -> None:
         # Actors bind to the broker when their module is imported; import them all once here so
         # every process (web, worker, scheduler, tests) knows every actor by name.
-        from workers import registry
+        from core.health import CHECKS
+        from workers import broker, registry
 
         registry.discover_actors()
+        CHECKS["broker"] = broker.check_broker

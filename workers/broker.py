@@ -6,6 +6,8 @@ runs one there in embedded mode (see ``workers.embedded``).
 
 from __future__ import annotations
 
+from typing import Any
+
 import dramatiq
 import redis
 from django.conf import settings
@@ -19,7 +21,7 @@ class DjangoConnections(Middleware):
     """Workers are long-lived threads: drop broken or expired DB connections around each message,
     as Django does around each request."""
 
-    def before_process_message(self, broker: dramatiq.Broker, message: dramatiq.Message) -> None:
+    def before_process_message(self, broker: dramatiq.Broker, message: Any) -> None:
         close_old_connections()
 
     def after_process_message(self, broker, message, *, result=None, exception=None) -> None:  # type: ignore[no-untyped-def]
@@ -39,7 +41,7 @@ def build_broker() -> dramatiq.Broker:
         # per queue polling at least every second, so a live worker never goes quiet that long.
         # Maintenance runs on 20 % of commands (dramatiq: 0.1 %), so the requeue follows the
         # timeout within about a second; it is a sorted-set range read when no worker is dead.
-        new = RedisBroker(
+        new: dramatiq.Broker = RedisBroker(
             client=client,
             namespace="oqim-tasks",
             heartbeat_timeout=settings.WORKER_HEARTBEAT_TIMEOUT_MS,
@@ -59,6 +61,11 @@ def broker_ping(target: dramatiq.Broker) -> bool:
         target.client.ping()
         return True
     return False
+
+
+def check_broker() -> str:
+    """The readiness probe's "broker" check (``/ready/``)."""
+    return "ok" if broker_ping(broker) else "embedded"
 
 
 broker = build_broker()

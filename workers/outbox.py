@@ -26,13 +26,16 @@ from workers.models import PendingJob
 logger = logging.getLogger(__name__)
 
 
-def enqueue(actor: dramatiq.Actor, *args: Any, delay_seconds: float = 0.0) -> None:
+def enqueue(actor: dramatiq.Actor | str, *args: Any, delay_seconds: float = 0.0) -> None:
     """Send ``actor(*args)`` after the current transaction commits, durably (see above).
-    Outside a transaction the row commits at once and the send follows it."""
+    Outside a transaction the row commits at once and the send follows it.
+
+    ``actor`` may be the actor's name, so a service can ask for a job without importing the
+    module that defines the actor (which imports the service)."""
     now = timezone.now()
-    job = PendingJob.objects.create(
-        actor_name=actor.actor_name, args=list(args), due_at=now + timedelta(seconds=max(delay_seconds, 0.0))
-    )
+    name = actor if isinstance(actor, str) else actor.actor_name
+    due_at = now + timedelta(seconds=max(delay_seconds, 0.0))
+    job = PendingJob.objects.create(actor_name=name, args=list(args), due_at=due_at)
     transaction.on_commit(lambda: _send_and_forget(job))
 
 

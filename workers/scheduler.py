@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from apscheduler.triggers.cron import CronTrigger
 from django.conf import settings
 
-from workers.registry import PeriodicJob
+from workers.registry import PERIODIC_JOBS, PeriodicJob, discover_actors
 
 logger = logging.getLogger(__name__)
 
@@ -140,8 +140,6 @@ class Scheduler:
 
 
 def build_scheduler() -> Scheduler:
-    from workers.registry import PERIODIC_JOBS, discover_actors
-
     discover_actors()
     leadership: LocalLeadership | RedisLeadership
     if settings.REDIS_URL:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.request import Request
@@ -10,6 +12,7 @@ from rest_framework.views import APIView
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
 
 from core import auth
+from core.models import User
 from core.permissions import AUTHENTICATED, PUBLIC
 from core.selectors import memberships_of
 from core.serializers import LoginInput, MeOutput, RefreshInput, TokenPairOutput
@@ -68,7 +71,7 @@ class LogoutView(APIView):
     def post(self, request: Request) -> Response:
         data = RefreshInput(data=request.data)
         data.is_valid(raise_exception=True)
-        auth.logout(user=request.user, raw_refresh=data.validated_data["refresh"])
+        auth.logout(user=cast(User, request.user), raw_refresh=data.validated_data["refresh"])
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -77,5 +80,8 @@ class MeView(APIView):
 
     @extend_schema(responses={200: MeOutput}, tags=["auth"])
     def get(self, request: Request) -> Response:
-        context = {"membership": getattr(request, "membership", None), "memberships": memberships_of(user=request.user)}
+        context = {
+            "membership": getattr(request, "membership", None),
+            "memberships": memberships_of(user=cast(User, request.user)),
+        }
         return Response(MeOutput(request.user, context=context).data)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from rest_framework import serializers
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.auth import TenantRequest
 from core.models import Organization
 from core.serializers import DateRangeInput
 
@@ -24,7 +24,7 @@ class ChartView(APIView):
     def series(self, *, tenant: Organization, start: Any, end: Any, **filters: int | None) -> list[dict[str, Any]]:
         raise NotImplementedError(f"{type(self).__name__} must define series()")  # each chart's own query
 
-    def get(self, request: Request) -> Response:
+    def get(self, request: TenantRequest) -> Response:
         # (no docstring: the subclass's docstring describes the chart in the schema)
         params = self.params(data=request.query_params, context={"tenant": request.tenant})
         params.is_valid(raise_exception=True)

@@ -3,12 +3,9 @@ route (assigned to the agent), and a storefront photo."""
 
 from __future__ import annotations
 
-import struct
-import zlib
-
 from django.core.files.base import ContentFile
 
-from core.demo import demo_username
+from core.demo import demo_username, png
 from core.models import Organization, User
 from core.roles import Role
 from domains.clients import services
@@ -31,17 +28,6 @@ CLIENTS = [  # name, code, phone, address, lat, lon
     ("Mahalla Do'koni", "C-0007", "+998 90 111-22-07", "Yunusobod 22", 41.3600, 69.2900),
     ("Family Mart", "C-0008", "+998 90 111-22-08", "Sergeli 8", 41.2300, 69.2200),
 ]
-
-
-def png(width: int = 4, height: int = 4, rgb: tuple[int, int, int] = (200, 40, 40)) -> bytes:
-    """A small valid PNG, so the demo's photos open in any viewer."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    rows = b"".join(b"\x00" + bytes(rgb) * width for _ in range(height))
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
 
 
 def seed(tenant: Organization) -> None:

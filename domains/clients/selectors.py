@@ -41,3 +41,9 @@ def reference_list(*, tenant: Organization) -> QuerySet[Reference]:
 
 def client_photos(*, client: Client) -> QuerySet[ClientPhoto]:
     return ClientPhoto.objects.filter(client=client).select_related("status", "source").order_by("-id")
+
+
+def visible_photos(*, membership: Membership) -> QuerySet[ClientPhoto]:
+    """Photos of the clients this member may see."""
+    clients = visible_clients(membership=membership)
+    return ClientPhoto.objects.filter(client__in=clients).select_related("status", "source")

@@ -12,7 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core import filters
-from core.files import open_stored
+from core.files import stored_response
 from core.parsers import JSONParser
 from core.schema import binary_responses
 from core.viewsets import TenantScopedViewSet
@@ -32,12 +32,6 @@ from domains.clients.serializers import (
 
 TAGS = ["clients"]
 SEE_CLIENTS = ("clients.view_all", "clients.view_assigned")
-
-
-def photo_response(photo) -> FileResponse:  # type: ignore[no-untyped-def]
-    """The picture, from storage, behind the caller's checks: photos are never public URLs."""
-    name = photo.file.name.rsplit("/", 1)[-1]
-    return FileResponse(open_stored(photo.file), filename=name, content_type=photo.content_type)
 
 
 @extend_schema(tags=TAGS)
@@ -175,8 +169,7 @@ class ClientPhotoViewSet(
     }
 
     def get_tenant_queryset(self):  # type: ignore[no-untyped-def]
-        clients = selectors.visible_clients(membership=self.request.membership)
-        return ClientPhoto.objects.filter(client__in=clients).select_related("status", "source")
+        return selectors.visible_photos(membership=self.request.membership)
 
     def perform_destroy(self, instance: ClientPhoto) -> None:
         services.photo_delete(photo=instance)
@@ -184,4 +177,5 @@ class ClientPhotoViewSet(
     @extend_schema(responses=binary_responses(PHOTO_TYPES))
     @action(detail=True, methods=["get"])
     def file(self, request: Request, pk: str | None = None) -> FileResponse:
-        return photo_response(self.get_object())
+        photo = self.get_object()
+        return stored_response(photo.file, photo.content_type)

@@ -14,8 +14,8 @@ from core.roles import Role
 from core.timezones import local_today, start_of_day
 from domains.kitchen import services
 from domains.kitchen.models import Meal, Serving
-from domains.stock import services as stock
-from domains.stock.models import AdjustmentReason, Delivery, Movement, Product
+from domains.stock import api as stock
+from domains.stock.api import AdjustmentReason, Delivery, Movement, Product
 
 D = Decimal
 PRODUCTS = [  # name, unit, minimum, delivered each month

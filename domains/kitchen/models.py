@@ -8,7 +8,9 @@ from django.db import models
 from django.db.models import Q
 
 from core.tenancy import SoftDeletable, TenantOwned
-from domains.stock.models import QUANTITY
+from domains.stock.api import QUANTITY
+
+MAX_PORTIONS = 10_000  # one serving; a bigger number is a typo, not a kitchen
 
 
 class Meal(TenantOwned, SoftDeletable):

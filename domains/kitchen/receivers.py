@@ -9,7 +9,7 @@ from django.db import transaction
 from django.dispatch import receiver
 
 from domains.kitchen import services, tasks
-from domains.stock.signals import levels_changed, product_retiring
+from domains.stock.api import levels_changed, product_retiring
 
 
 @receiver(levels_changed)

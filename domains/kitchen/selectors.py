@@ -10,8 +10,7 @@ from django.db.models import Prefetch, QuerySet
 
 from core.models import Organization
 from domains.kitchen.models import KitchenSettings, Meal, RecipeItem, Serving, VarianceReport
-from domains.stock.models import Movement, MovementKind
-from domains.stock.selectors import daily_totals, days, product_series
+from domains.stock.api import Movement, MovementKind, daily_totals, days, product_series
 
 
 def meals(*, tenant: Organization) -> QuerySet[Meal]:
@@ -103,3 +102,10 @@ def servings_series(
         }
         for mid, per_day in sorted(totals.items(), key=lambda item: meals[item[0]].name)
     ]
+
+
+def portions_board(*, tenant: Organization) -> list[dict[str, Any]]:
+    """Portions possible of every live meal, by name (the cook's screen)."""
+    meals = list(Meal.objects.filter(tenant=tenant).order_by("name").values_list("pk", "name"))
+    portions = portions_for_meals([pk for pk, _ in meals])
+    return [{"meal_id": pk, "name": name, "portions": portions.get(pk, 0)} for pk, name in meals]

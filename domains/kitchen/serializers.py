@@ -10,10 +10,8 @@ from rest_framework import serializers
 
 from core.serializers import DateRangeInput, StrictInput, TenantPrimaryKeyField
 from core.strict_fields import MAX_YEAR, MIN_YEAR
-from domains.kitchen.models import KitchenSettings, Meal, RecipeItem, Serving, VarianceReport
-from domains.kitchen.services import MAX_PORTIONS
-from domains.stock.models import Movement, Product
-from domains.stock.serializers import quantity_field
+from domains.kitchen.models import MAX_PORTIONS, KitchenSettings, Meal, RecipeItem, Serving, VarianceReport
+from domains.stock.api import Movement, Product, quantity_field
 
 
 class RecipeLineInput(StrictInput):

@@ -19,17 +19,14 @@ from core.idempotency import once
 from core.models import Organization, User
 from core.tenancy import require_unique_name
 from core.timezones import start_of_day
-from domains.alarms import services as alarms
-from domains.alarms.models import AlarmKind
+from domains.alarms import api as alarms
+from domains.alarms.api import AlarmKind
 from domains.kitchen import events, selectors, variance
-from domains.kitchen.models import KitchenSettings, Meal, RecipeItem, Serving, VarianceReport
-from domains.stock.models import MovementKind
-from domains.stock.services import Change, apply_movements, qty
+from domains.kitchen.models import MAX_PORTIONS, KitchenSettings, Meal, RecipeItem, Serving, VarianceReport
+from domains.stock.api import Change, MovementKind, lock_balances, qty
 from realtime.events import emit, emit_many
 
 logger = logging.getLogger(__name__)
-
-MAX_PORTIONS = 10_000  # one serving; a bigger number is a typo, not a kitchen
 
 
 # Meals and recipes
@@ -163,27 +160,22 @@ def _serve(*, meal: Meal, portions: int, actor: User, idempotency_key: str | Non
     recipe = list(RecipeItem.objects.filter(meal=meal).values_list("product_id", "quantity"))
     if not recipe or meal.is_deleted:
         raise Conflict("This meal has no recipe to serve.", code="meal_unavailable")
+    posting = lock_balances(
+        tenant_id=meal.tenant_id,
+        changes=[Change(product_id=pid, quantity=-(quantity * portions)) for pid, quantity in recipe],
+    )
+    # The ledger's time (taken under the stock locks) is the serving's time: the monthly
+    # report then puts a serving and what it deducted in the same month, always.
     serving = Serving.objects.create(
         tenant_id=meal.tenant_id,
         meal=meal,
         portions=portions,
         served_by=actor,
-        served_at=timezone.now(),
+        served_at=posting.now,
         idempotency_key=idempotency_key or None,
     )
     batch: list[dict[str, Any]] = []
-    movements = apply_movements(
-        tenant_id=meal.tenant_id,
-        kind=MovementKind.SERVING,
-        changes=[Change(product_id=pid, quantity=-(quantity * portions)) for pid, quantity in recipe],
-        actor=actor,
-        source=("serving", serving.pk),
-        collect=batch,
-    )
-    # The ledger's time (taken under the stock locks) is the serving's time: the monthly
-    # report then puts a serving and what it deducted in the same month, always.
-    serving.served_at = movements[0].created_at
-    Serving.objects.filter(pk=serving.pk).update(served_at=serving.served_at)
+    posting.post(kind=MovementKind.SERVING, actor=actor, source=("serving", serving.pk), collect=batch)
     batch.append(
         {
             "tenant_id": meal.tenant_id,
@@ -314,27 +306,7 @@ def build_variance_report(*, tenant: Organization, month: date, now: datetime | 
         },
     )
     if complete and report.difference_pct > threshold:
-        subject = start.date().strftime("%Y-%m")
-        alarm, _ = alarms.raise_alarm(
-            tenant_id=tenant.pk,
-            kind=AlarmKind.VARIANCE,
-            subject=subject,
-            message=(
-                f"{subject}: {report.possible} portions could have been made, {report.served} were served "
-                f"({report.difference_pct} % difference, threshold {threshold} %)."
-            ),
-            details={"report_id": report.pk, "meals": figures["meals"]},
-            event={
-                "subject": subject,
-                "message": f"Possible misuse in {subject}: {report.difference_pct} % difference.",
-                "difference_pct": report.difference_pct,
-                "threshold_pct": threshold,
-                "served": report.served,
-                "possible": report.possible,
-                "report_id": report.pk,
-            },
-        )
-        report.alarm = alarm
+        report.alarm = _variance_alarm(report, threshold)
         report.save(update_fields=["alarm"])
     emit(
         tenant_id=tenant.pk,
@@ -352,3 +324,28 @@ def build_variance_report(*, tenant: Organization, month: date, now: datetime | 
         },
     )
     return report
+
+
+def _variance_alarm(report: VarianceReport, threshold: Decimal) -> Any:
+    """The month's variance alarm, raised once per month (a rebuild updates the same alarm)."""
+    subject = report.month.strftime("%Y-%m")
+    alarm, _ = alarms.raise_alarm(
+        tenant_id=report.tenant_id,
+        kind=AlarmKind.VARIANCE,
+        subject=subject,
+        message=(
+            f"{subject}: {report.possible} portions could have been made, {report.served} were served "
+            f"({report.difference_pct} % difference, threshold {threshold} %)."
+        ),
+        details={"report_id": report.pk, "meals": report.meals},
+        event={
+            "subject": subject,
+            "message": f"Possible misuse in {subject}: {report.difference_pct} % difference.",
+            "difference_pct": report.difference_pct,
+            "threshold_pct": threshold,
+            "served": report.served,
+            "possible": report.possible,
+            "report_id": report.pk,
+        },
+    )
+    return alarm

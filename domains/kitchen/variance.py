@@ -30,8 +30,7 @@ from typing import Any
 from django.db.models import OuterRef, Q, Subquery, Sum
 
 from domains.kitchen.models import Meal, Serving
-from domains.stock.models import AdjustmentReason, Movement, MovementKind, Product
-from domains.stock.services import qty
+from domains.stock.api import AdjustmentReason, Movement, MovementKind, Product, qty
 
 CENT = Decimal("0.01")
 

@@ -32,7 +32,7 @@ from domains.kitchen.serializers import (
     SettingsInput,
     SettingsOutput,
 )
-from domains.stock.serializers import ProductRangeInput, ProductSeriesOutput
+from domains.stock.api import ProductRangeInput, ProductSeriesOutput
 
 TAGS = ["kitchen"]
 IDEMPOTENCY_KEY = idempotency_parameter(
@@ -157,9 +157,7 @@ class PortionsView(APIView):
     @extend_schema(responses={200: PortionsOutput(many=True)}, tags=TAGS)
     def get(self, request: Request) -> Response:
         """Portions possible of every live meal from current stock (what the cook's screen shows)."""
-        meals = list(Meal.objects.filter(tenant=request.tenant).order_by("name").values_list("pk", "name"))
-        portions = selectors.portions_for_meals([pk for pk, _ in meals])
-        return Response([{"meal_id": pk, "name": name, "portions": portions.get(pk, 0)} for pk, name in meals])
+        return Response(selectors.portions_board(tenant=request.tenant))
 
 
 class SettingsView(APIView):

@@ -1,6 +1,6 @@
 """GPS breadcrumbs, each agent's live state, and the tenant's field settings.
 
-``LocationPoint`` is the big table (docs/locations.md). On PostgreSQL it is range-partitioned
+``LocationPoint`` is the big table (docs/field.md). On PostgreSQL it is range-partitioned
 by ``recorded_at``, one partition per UTC day (``domains.locations.partitions``): a track
 query touches one or two small partitions, and retention drops whole days instead of deleting
 rows. Nothing references a point, and its tenant and agent columns carry no foreign-key
@@ -9,9 +9,13 @@ constraint: a point is an append-only audit record, and inserts stay cheap.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+
+from core.timezones import iso_z
 
 
 class FieldSettings(models.Model):
@@ -160,3 +164,15 @@ class AgentState(models.Model):
 
     def __str__(self) -> str:
         return f"agent {self.agent_id}@{self.tenant_id}: {self.presence}"
+
+    def last_fix(self) -> dict[str, Any]:
+        """The agent's last position as events and snapshots carry it."""
+        return {
+            "recorded_at": iso_z(self.recorded_at),
+            "lat": self.lat,
+            "lon": self.lon,
+            "accuracy": self.accuracy,
+            "speed": self.speed,
+            "heading": self.heading,
+            "battery": self.battery,
+        }

@@ -12,16 +12,13 @@ from django.utils import timezone
 
 from core.models import Membership, Organization
 from core.roles import Role
+from core.timezones import iso_z
 from domains.locations.geo import path_length_m, simplify
 from domains.locations.models import FIX_FIELDS, AgentState, FieldSettings, LocationPoint
-from domains.locations.services import field_settings, presence_of
+from domains.locations.rules import field_settings, presence_of
 
 MAX_TRACK_DAYS = 7
 MAX_DISTANCE_DAYS = 31
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat().replace("+00:00", "Z") if value else None
 
 
 def agent_memberships(*, tenant: Organization):  # type: ignore[no-untyped-def]
@@ -64,19 +61,9 @@ def agent_rows(*, tenant_id: int, memberships: list[Membership], now: datetime |
                 "name": user.get_full_name() or user.username,
                 "role": member.role,
                 "presence": presence_of(state, rules, now),
-                "last_fix_at": _iso(state.last_fix_at),
-                "last_seen_at": _iso(max(filter(None, [state.last_fix_at, state.last_seen_at]), default=None)),
-                "position": None
-                if state.recorded_at is None
-                else {
-                    "recorded_at": _iso(state.recorded_at),
-                    "lat": state.lat,
-                    "lon": state.lon,
-                    "accuracy": state.accuracy,
-                    "speed": state.speed,
-                    "heading": state.heading,
-                    "battery": state.battery,
-                },
+                "last_fix_at": iso_z(state.last_fix_at),
+                "last_seen_at": iso_z(max(filter(None, [state.last_fix_at, state.last_seen_at]), default=None)),
+                "position": None if state.recorded_at is None else state.last_fix(),
                 "points_accepted": state.points_accepted,
                 "points_filtered": state.points_filtered,
             }
@@ -152,8 +139,8 @@ def track(
         out.append(point)
     return {
         "agent_id": agent_id,
-        "from": _iso(since),
-        "to": _iso(until),
+        "from": iso_z(since),
+        "to": iso_z(until),
         "count": total,
         "returned": len(rows),
         "distance_m": round(length, 1),
@@ -186,8 +173,8 @@ def daily_distance(*, tenant: Organization, agent_id: int, first: date, last: da
                 "day": day.isoformat(),
                 "distance_m": round(meters, 1),
                 "points": len(fixes),
-                "first_at": _iso(fixes[0][0]) if fixes else None,
-                "last_at": _iso(fixes[-1][0]) if fixes else None,
+                "first_at": iso_z(fixes[0][0]) if fixes else None,
+                "last_at": iso_z(fixes[-1][0]) if fixes else None,
             }
         )
         day += timedelta(days=1)

@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 
 from core.models import Membership
 from core.viewsets import TenantScopedViewSet
-from domains.locations import selectors, services
+from domains.locations import rules, selectors, services
 from domains.locations.models import Source
 from domains.locations.points import parse_points
 from domains.locations.serializers import (
@@ -116,7 +116,7 @@ class FieldSettingsView(APIView):
 
     @extend_schema(responses={200: FieldSettingsOutput}, tags=TAGS)
     def get(self, request: Request) -> Response:
-        return Response(FieldSettingsOutput(services.field_settings([request.tenant.pk])[request.tenant.pk]).data)
+        return Response(FieldSettingsOutput(rules.field_settings([request.tenant.pk])[request.tenant.pk]).data)
 
     @extend_schema(request=FieldSettingsInput, responses={200: FieldSettingsOutput}, tags=TAGS)
     def patch(self, request: Request) -> Response:

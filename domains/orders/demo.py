@@ -4,7 +4,7 @@ products, and a short order history for the demo customer. Skipped once present.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.utils import timezone
@@ -45,15 +45,7 @@ def seed(tenant: Organization) -> None:
         first_check_seconds=20,
         backoff_base_seconds=10,
     )
-    packages: list[Package] = []
-    for name, (code, offers) in CATALOG.items():
-        product = services.product_create(tenant=tenant, name=name, provider=provider, code=code)
-        for label, package_code, price in offers:
-            packages.append(
-                services.package_create(
-                    tenant=tenant, product=product, name=label, code=package_code, price=Decimal(price), currency="USD"
-                )
-            )
+    packages = _catalog(tenant, provider)
     customer = User.objects.get(username=demo_username(Role.CUSTOMER))
     now = timezone.now()
     history = [  # days ago, package, outcome
@@ -63,55 +55,74 @@ def seed(tenant: Organization) -> None:
         (1, packages[6], OrderStatus.COMPLETED),
     ]
     for number, (days, package, outcome) in enumerate(history, start=1):
-        placed = now - timedelta(days=days)
-        done = placed + timedelta(seconds=17)
-        order = Order.objects.create(
-            tenant=tenant,
-            customer=customer,
-            placed_by=customer,
-            provider=provider,
-            product=package.product,
-            package=package,
-            price=package.price,
-            currency=package.currency,
-            account=f"player-{1000 + number}",
-            fingerprint="demo",
-            status=outcome,
-            version=3,
-            provider_reference=f"SIM-DEMO{number:04d}",
-            pin_sealed=seal(f"DEMO-{number:04d}-PIN0") if outcome == OrderStatus.COMPLETED else "",
-            failure_reason=FailureReason.PROVIDER_FAILED if outcome == OrderStatus.FAILED else "",
-            failure_message="declined by the issuer (simulated)" if outcome == OrderStatus.FAILED else "",
-            created_at=placed,
-            dispatched_at=placed + timedelta(milliseconds=300),
-            completed_at=done if outcome == OrderStatus.COMPLETED else None,
-            finished_at=done,
-            last_checked_at=done,
-            deadline_at=placed + timedelta(seconds=provider.deadline_seconds),
-            dispatch_attempts=1,
-            checks=1,
-        )
-        OrderAttempt.objects.bulk_create(
-            [
-                OrderAttempt(
-                    tenant=tenant,
-                    order=order,
-                    kind=AttemptKind.DISPATCH,
-                    at=order.dispatched_at,
-                    latency_ms=12,
-                    outcome=Outcome.ACCEPTED,
-                    status_before=OrderStatus.CREATED,
-                    status_after=OrderStatus.DISPATCHED,
-                ),
-                OrderAttempt(
-                    tenant=tenant,
-                    order=order,
-                    kind=AttemptKind.CHECK,
-                    at=done,
-                    latency_ms=9,
-                    outcome=outcome,
-                    status_before=OrderStatus.DISPATCHED,
-                    status_after=outcome,
-                ),
-            ]
-        )
+        _settled_order(number, customer, package, outcome, placed=now - timedelta(days=days))
+
+
+def _catalog(tenant: Organization, provider: Provider) -> list[Package]:
+    packages: list[Package] = []
+    for name, (code, offers) in CATALOG.items():
+        product = services.product_create(tenant=tenant, name=name, provider=provider, code=code)
+        for label, package_code, price in offers:
+            packages.append(
+                services.package_create(
+                    tenant=tenant, product=product, name=label, code=package_code, price=Decimal(price), currency="USD"
+                )
+            )
+    return packages
+
+
+def _settled_order(number: int, customer: User, package: Package, outcome: str, *, placed: datetime) -> None:
+    """An order from the past, as if it ran: its row and its dispatch and check attempts."""
+    provider = package.product.provider
+    tenant = provider.tenant
+    done = placed + timedelta(seconds=17)
+    order = Order.objects.create(
+        tenant=tenant,
+        customer=customer,
+        placed_by=customer,
+        provider=provider,
+        product=package.product,
+        package=package,
+        price=package.price,
+        currency=package.currency,
+        account=f"player-{1000 + number}",
+        fingerprint="demo",
+        status=outcome,
+        version=3,
+        provider_reference=f"SIM-DEMO{number:04d}",
+        pin_sealed=seal(f"DEMO-{number:04d}-PIN0") if outcome == OrderStatus.COMPLETED else "",
+        failure_reason=FailureReason.PROVIDER_FAILED if outcome == OrderStatus.FAILED else "",
+        failure_message="declined by the issuer (simulated)" if outcome == OrderStatus.FAILED else "",
+        created_at=placed,
+        dispatched_at=placed + timedelta(milliseconds=300),
+        completed_at=done if outcome == OrderStatus.COMPLETED else None,
+        finished_at=done,
+        last_checked_at=done,
+        deadline_at=placed + timedelta(seconds=provider.deadline_seconds),
+        dispatch_attempts=1,
+        checks=1,
+    )
+    OrderAttempt.objects.bulk_create(
+        [
+            OrderAttempt(
+                tenant=tenant,
+                order=order,
+                kind=AttemptKind.DISPATCH,
+                at=order.dispatched_at,
+                latency_ms=12,
+                outcome=Outcome.ACCEPTED,
+                status_before=OrderStatus.CREATED,
+                status_after=OrderStatus.DISPATCHED,
+            ),
+            OrderAttempt(
+                tenant=tenant,
+                order=order,
+                kind=AttemptKind.CHECK,
+                at=done,
+                latency_ms=9,
+                outcome=outcome,
+                status_before=OrderStatus.DISPATCHED,
+                status_after=outcome,
+            ),
+        ]
+    )

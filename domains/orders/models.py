@@ -16,6 +16,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
+from core.secrets import unseal
 from core.tenancy import SoftDeletable, TenantOwned
 
 
@@ -177,6 +178,10 @@ class Order(TenantOwned):
     def provider_key(self) -> str:
         """What the provider knows this order by, and its idempotency key: one per dispatch round."""
         return str(self.public_id) if not self.dispatch_round else f"{self.public_id}.{self.dispatch_round}"
+
+    def pin(self) -> str | None:
+        """The PIN in clear, for the customer and PIN viewers only (the serializer decides)."""
+        return unseal(self.pin_sealed) if self.pin_sealed else None
 
 
 class AttemptKind(models.TextChoices):

@@ -53,3 +53,8 @@ def pin_visibility(membership: Membership) -> Callable[[Order], bool]:
     """Whether this member may read an order's PIN: their own order, or ``orders.view_pins``."""
     everyone = has_capability(membership.role, "orders.view_pins")
     return lambda order: everyone or order.customer_id == membership.user_id
+
+
+def webhook_provider(public_id: str) -> Provider | None:
+    """The provider whose webhook address this is, if it has a webhook secret."""
+    return Provider.objects.filter(public_id=public_id).exclude(webhook_secret_sealed="").first()

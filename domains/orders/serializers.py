@@ -10,7 +10,6 @@ from typing import Any
 from rest_framework import serializers
 
 from core.serializers import StrictInput, TenantPrimaryKeyField
-from domains.orders import services
 from domains.orders.models import DigitalProduct, Order, OrderAttempt, Package, Provider, ProviderKind
 from domains.orders.providers.simulated import DEFAULTS
 
@@ -216,7 +215,7 @@ class OrderOutput(serializers.ModelSerializer):
 
     def get_pin(self, order: Order) -> str | None:
         visible = self.context.get("pin_visible")
-        return services.pin_of(order) if visible is not None and visible(order) else None
+        return order.pin() if visible is not None and visible(order) else None
 
 
 class AttemptOutput(serializers.ModelSerializer):

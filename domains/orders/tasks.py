@@ -11,7 +11,7 @@ import logging
 
 import dramatiq
 
-from domains.orders import services
+from domains.orders import jobs, services
 from workers.broker import broker
 from workers.registry import periodic
 
@@ -20,7 +20,7 @@ logger = logging.getLogger(__name__)
 
 @dramatiq.actor(
     broker=broker,
-    actor_name="orders.dispatch",
+    actor_name=jobs.DISPATCH,
     queue_name="orders",
     max_retries=5,
     min_backoff=1000,
@@ -33,7 +33,7 @@ def dispatch_order(order_id: int) -> None:
 
 @dramatiq.actor(
     broker=broker,
-    actor_name="orders.check",
+    actor_name=jobs.CHECK,
     queue_name="orders",
     max_retries=5,
     min_backoff=1000,
@@ -45,9 +45,7 @@ def check_order(order_id: int) -> None:
 
 
 @periodic("*/5 * * * *")
-@dramatiq.actor(
-    broker=broker, actor_name="orders.sweep", queue_name="housekeeping", max_retries=0, time_limit=60 * 1000
-)
+@dramatiq.actor(broker=broker, actor_name=jobs.SWEEP, queue_name="housekeeping", max_retries=0, time_limit=60 * 1000)
 def sweep() -> None:
     """Every 5 minutes: re-send work for up to 100 overdue pending orders. The scheduler's lock
     makes one process send this; the orders' leases make a duplicate run harmless."""

@@ -9,18 +9,16 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import NotFound
 from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core import filters
 from core.idempotency import idempotency_key, idempotency_parameter
-from core.models import Membership
 from core.permissions import PUBLIC
-from core.roles import has_capability
 from core.viewsets import TenantScopedViewSet
-from domains.orders import selectors, services
+from domains.orders import access, selectors, services
 from domains.orders.models import DigitalProduct, Order, OrderStatus, Package, Provider
 from domains.orders.serializers import (
     AttemptOutput,
@@ -202,18 +200,6 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantScope
         fresh = self.get_queryset().get(pk=order.pk)
         return Response(OrderOutput(fresh, context=self.get_serializer_context()).data, status=code)
 
-    def _customer(self, requested: int | None) -> Any:
-        """Customers order for themselves; staff who may manage orders may order for a member."""
-        user, membership = self.request.user, self.request.membership
-        if requested is None or requested == user.pk:
-            return user
-        if not has_capability(membership.role, "orders.manage"):
-            raise ValidationError({"customer": ["You can only order for yourself."]}, code="not_allowed")
-        target = Membership.objects.filter(tenant=self.request.tenant, user_id=requested).select_related("user").first()
-        if target is None:
-            raise ValidationError({"customer": ["No member of this organization has this id."]}, code="does_not_exist")
-        return target.user
-
     @extend_schema(request=OrderInput, parameters=[IDEMPOTENCY_KEY], responses={201: OrderOutput, 200: OrderOutput})
     def create(self, request: Request) -> Response:
         """Place an order; it is dispatched to the provider right after it is stored. Watch it live
@@ -225,7 +211,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantScope
         order, created = services.order_place(
             tenant=request.tenant,
             actor=request.user,
-            customer=self._customer(values.get("customer")),
+            customer=access.customer_for(request.membership, request.user, values.get("customer")),
             package=values["package"],
             account=values["account"],
             extra=values["extra"],
@@ -261,6 +247,10 @@ class WebhookView(GenericAPIView):
     throttle_classes: list = []
     serializer_class = WebhookInput
 
+    def get_authenticate_header(self, request: Request) -> str:
+        # Without it DRF turns a failed signature check into 403; it is a 401 like any bad credential.
+        return 'Signature realm="oqim-webhooks", header="X-Oqim-Signature"'
+
     @extend_schema(
         tags=TAGS,
         parameters=[
@@ -274,12 +264,11 @@ class WebhookView(GenericAPIView):
         ],
         responses={200: WebhookAnswer},
     )
-    def get_authenticate_header(self, request: Request) -> str:
-        # Without it DRF turns a failed signature check into 403; it is a 401 like any bad credential.
-        return 'Signature realm="oqim-webhooks", header="X-Oqim-Signature"'
-
     def post(self, request: Request, public_id: str) -> Response:
-        provider = Provider.objects.filter(public_id=public_id).exclude(webhook_secret_sealed="").first()
+        """A status update pushed by the provider. 401 ``invalid_signature`` or ``stale_signature``
+        when the signature does not check out; 404 for an unknown address or order; a repeated
+        notification answers ``duplicate: true``."""
+        provider = selectors.webhook_provider(public_id)
         if provider is None:
             raise NotFound("No provider with a webhook at this address.", code="not_found")
         body = request.body

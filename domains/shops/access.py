@@ -67,3 +67,15 @@ def scope(queryset: QuerySet, membership: Membership, capability: str, field: st
     """``queryset`` narrowed to rows of the branches where ``membership`` holds ``capability``."""
     allowed = branches_for(membership, capability)
     return queryset if allowed is EVERY_BRANCH else queryset.filter(**{f"{field}__in": allowed})
+
+
+def require_branch_stock(membership: Membership, branch: Branch) -> None:
+    """A branch's stock levels: stock viewers see every branch; sales staff see their own."""
+    if not has_capability(membership.role, "stock.view"):
+        require_branch(membership, branch, "sales.view")
+
+
+def scope_stock(rows: QuerySet, membership: Membership) -> QuerySet:
+    """Branch stock rows for the analytics reports: every branch for stock viewers, else the
+    branches where the member holds ``analytics.view``."""
+    return rows if has_capability(membership.role, "stock.view") else scope(rows, membership, "analytics.view")

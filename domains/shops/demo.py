@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.core.files.base import ContentFile
 
@@ -15,7 +16,7 @@ from core.roles import Role
 from core.timezones import local_today
 from domains.shops import services
 from domains.shops.models import BranchRole, ExpenseCategory, Store
-from domains.stock import services as stock
+from domains.stock import api as stock
 
 D = Decimal
 CURRENCY = "UZS"
@@ -86,6 +87,13 @@ def seed(tenant: Organization) -> None:
     services.staff_assign(branch=branches[0], user=cashier, role=BranchRole.CASHIER, actor=admin)
     services.staff_assign(branch=branches[0], user=viewer, role=BranchRole.VIEWER, actor=admin)
 
+    products = _products(tenant, admin)
+    _stock(tenant, branches, products, manager)
+    _sales(tenant, branches, [p for p, _ in products], cashier, manager)
+
+
+def _products(tenant: Organization, admin: User) -> list[tuple[Any, int]]:
+    """The catalog, with what each branch receives of each product."""
     categories = {name: stock.category_create(tenant=tenant, name=name) for name in {p[1] for p in PRODUCTS}}
     products = []
     for name, category, sku, barcode, price, cost, delivered in PRODUCTS:
@@ -102,6 +110,10 @@ def seed(tenant: Organization) -> None:
             actor=admin,
         )
         products.append((product, delivered))
+    return products
+
+
+def _stock(tenant: Organization, branches: list[Any], products: list[tuple[Any, int]], manager: User) -> None:
     for branch in branches:
         stock.delivery_create(
             tenant=tenant,
@@ -122,13 +134,17 @@ def seed(tenant: Organization) -> None:
         actor=manager,
         note="weekend demand",
     )
+
+
+def _sales(tenant: Organization, branches: list[Any], products: list[Any], cashier: User, manager: User) -> None:
+    """A few sales (one partly returned) and a week of expenses."""
     sales = []
     for branch_index, lines, payment in SALES:
         sale, _ = services.sale_record(
             tenant=tenant,
             branch=branches[branch_index],
             actor=cashier if branch_index == 0 else manager,
-            lines=[{"product": products[i][0], "quantity": D(q), "discount_percent": D(d)} for i, q, d in lines],
+            lines=[{"product": products[i], "quantity": D(q), "discount_percent": D(d)} for i, q, d in lines],
             payment_method=payment,
             customer_name="Dilshod aka" if payment == "debt" else "",
         )

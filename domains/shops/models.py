@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from core.tenancy import SoftDeletable, TenantOwned
-from domains.stock.models import MONEY, QUANTITY
+from domains.stock.api import MONEY, QUANTITY
 
 
 class Store(TenantOwned, SoftDeletable):

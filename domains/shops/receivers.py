@@ -8,11 +8,10 @@ from django.db.models.signals import post_save
 from django.dispatch import receiver
 
 from core.models import Organization
+from domains.shops.services import ensure_default_categories
 
 
 @receiver(post_save, sender=Organization)
 def seed_expense_categories(sender: type, instance: Organization, created: bool, **kwargs: Any) -> None:
     if created and not kwargs.get("raw"):
-        from domains.shops.services import ensure_default_categories
-
         ensure_default_categories(instance)

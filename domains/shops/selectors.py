@@ -21,13 +21,14 @@ from domains.shops.models import (
     BranchStaff,
     DailySales,
     Expense,
+    ExpenseCategory,
     ExpenseRevision,
     Sale,
     SaleLine,
     SaleReturn,
     Store,
 )
-from domains.stock.models import BranchStock
+from domains.stock.api import BranchStock
 
 ZERO = Decimal(0)
 
@@ -102,15 +103,25 @@ def summary(
     """Net revenue, cost, gross margin and expenses in [start, end] (organization-local days), per
     day and branch, per product category, per expense category, and in total; every figure per
     currency. ``branch_ids`` None means every branch."""
-    money = DecimalField(max_digits=16, decimal_places=2)
-    sums = {
-        "revenue": Coalesce(Sum("revenue"), Value(ZERO), output_field=money),
-        "cost": Coalesce(Sum("cost"), Value(ZERO), output_field=money),
-        "discount": Coalesce(Sum("discount"), Value(ZERO), output_field=money),
-    }
     sales = _rollup(tenant, start, end, branch_ids)
     spent = _expenses(tenant, start, end, branch_ids)
+    per_day = _per_day(sales, spent)
+    return {
+        "days": per_day,
+        "categories": _categories(sales),
+        "expense_categories": _expense_categories(spent),
+        "totals": _totals(per_day),
+    }
 
+
+_MONEY_SUM = DecimalField(max_digits=16, decimal_places=2)
+
+
+def _sums() -> dict[str, Any]:
+    return {name: Coalesce(Sum(name), Value(ZERO), output_field=_MONEY_SUM) for name in ("revenue", "cost", "discount")}
+
+
+def _per_day(sales: QuerySet, spent: QuerySet) -> list[dict[str, Any]]:
     days: dict[tuple, dict[str, Any]] = {}
 
     def day_row(day: date, branch_id: int, currency: str) -> dict[str, Any]:
@@ -120,15 +131,17 @@ def summary(
             days[key].update(discount=ZERO, expenses=ZERO)
         return days[key]
 
-    for row in sales.values("day", "branch_id", "currency").annotate(**sums):
+    for row in sales.values("day", "branch_id", "currency").annotate(**_sums()):
         day_row(row["day"], row["branch_id"], row["currency"]).update(
             revenue=row["revenue"], cost=row["cost"], discount=row["discount"]
         )
     for row in spent.values("spent_on", "branch_id", "currency").annotate(amount=Sum("amount")):
         day_row(row["spent_on"], row["branch_id"], row["currency"])["expenses"] = row["amount"]
-    per_day = [_with_margin(days[key]) for key in sorted(days)]
+    return [_with_margin(days[key]) for key in sorted(days)]
 
-    categories = [
+
+def _categories(sales: QuerySet) -> list[dict[str, Any]]:
+    return [
         _with_margin(
             {
                 "category_id": row["product__category_id"],
@@ -140,10 +153,13 @@ def summary(
             }
         )
         for row in sales.values("product__category_id", "product__category__name", "currency")
-        .annotate(**sums)
+        .annotate(**_sums())
         .order_by("-revenue", "product__category__name")
     ]
-    expense_categories = [
+
+
+def _expense_categories(spent: QuerySet) -> list[dict[str, Any]]:
+    return [
         {
             "category_id": row["category_id"],
             "name": row["category__name"],
@@ -154,6 +170,9 @@ def summary(
         .annotate(amount=Sum("amount"))
         .order_by("-amount", "category__name")
     ]
+
+
+def _totals(per_day: list[dict[str, Any]]) -> list[dict[str, Any]]:
     totals: dict[str, dict[str, Any]] = defaultdict(
         lambda: {"revenue": ZERO, "cost": ZERO, "discount": ZERO, "expenses": ZERO}
     )
@@ -166,7 +185,7 @@ def summary(
         row = _with_margin({"currency": currency, **totals[currency]})
         row["net"] = _money(row["gross_margin"] - row["expenses"])
         overall.append(row)
-    return {"days": per_day, "categories": categories, "expense_categories": expense_categories, "totals": overall}
+    return overall
 
 
 def _with_margin(row: dict[str, Any]) -> dict[str, Any]:
@@ -205,3 +224,7 @@ def top_products(
         )
         for row in rows
     ]
+
+
+def expense_category_list(*, tenant: Organization) -> QuerySet[ExpenseCategory]:
+    return ExpenseCategory.objects.filter(tenant=tenant).order_by("name")

@@ -24,8 +24,7 @@ from domains.shops.models import (
     SaleReturnLine,
     Store,
 )
-from domains.stock.models import QUANTITY, BranchStock, Product
-from domains.stock.serializers import currency_field, money_field, quantity_field
+from domains.stock.api import QUANTITY, BranchStock, Product, currency_field, money_field, quantity_field
 
 # Receipts and invoices as they come from phones and scanners.
 ATTACHMENT_TYPES = {"application/pdf", "image/jpeg", "image/png", "image/webp", "image/heic"}

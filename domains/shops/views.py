@@ -7,7 +7,6 @@ from __future__ import annotations
 import mimetypes
 from pathlib import Path
 
-import django_filters
 from django.http import FileResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status
@@ -18,15 +17,14 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from core import filters
 from core.files import open_stored
 from core.idempotency import idempotency_key, idempotency_parameter
 from core.parsers import JSONParser
-from core.roles import has_capability
 from core.schema import binary_responses
 from core.viewsets import TenantScopedViewSet
 from domains.shops import access, selectors, services
-from domains.shops.models import Branch, Expense, ExpenseCategory, PaymentMethod, Sale, Store
+from domains.shops.filters import ExpenseFilter, SaleFilter
+from domains.shops.models import Branch, Expense, ExpenseCategory, Sale, Store
 from domains.shops.serializers import (
     DOWNLOAD_TYPES,
     BranchInput,
@@ -55,8 +53,8 @@ from domains.shops.serializers import (
     TopProductsInput,
     TopProductsOutput,
 )
-from domains.stock import services as stock_services
-from domains.stock.models import BranchStock
+from domains.stock import api as stock_api
+from domains.stock.api import BranchStock
 
 TAGS = ["shops"]
 # Branch names and their stores are not secret inside an organization: anyone working with
@@ -171,8 +169,7 @@ class BranchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Des
         """The branch's stock levels, product by product (``?low=true``: only those below their
         minimum). Stock viewers see every branch; sales staff see their own."""
         branch = self.get_object()
-        if not has_capability(request.membership.role, "stock.view"):
-            access.require_branch(request.membership, branch, "sales.view")
+        access.require_branch_stock(request.membership, branch)
         rows = selectors.branch_stock(tenant=request.tenant).filter(branch=branch)
         if request.query_params.get("low") in ("true", "1"):
             rows = selectors.low_stock(rows)
@@ -186,22 +183,8 @@ class BranchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Des
         branch = self.get_object()
         data = BranchMinimumInput(data=request.data, context={"tenant": request.tenant})
         data.is_valid(raise_exception=True)
-        row = stock_services.branch_minimum(branch=branch, actor=request.user, **data.validated_data)
+        row = stock_api.branch_minimum(branch=branch, actor=request.user, **data.validated_data)
         return Response(BranchStockOutput(selectors.branch_stock(tenant=request.tenant).get(pk=row.pk)).data)
-
-
-class SaleFilter(filters.FilterSet):
-    payment_method = django_filters.ChoiceFilter(choices=PaymentMethod.choices)
-    day_from = filters.DateFilter(field_name="business_day", lookup_expr="gte")
-    day_to = filters.DateFilter(field_name="business_day", lookup_expr="lte")
-    returned = django_filters.BooleanFilter(method="filter_returned", help_text="Only sales (not) returned in part.")
-
-    class Meta:
-        model = Sale
-        fields = ["branch", "cashier", "payment_method", "currency"]
-
-    def filter_returned(self, queryset, name, value):  # type: ignore[no-untyped-def]
-        return queryset.filter(refunded_total__gt=0) if value else queryset.filter(refunded_total=0)
 
 
 @extend_schema(tags=TAGS)
@@ -261,15 +244,6 @@ class SaleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantScoped
             sale=sale, actor=request.user, idempotency_key=idempotency_key(request), **data.validated_data
         )
         return Response(ReturnOutput(record).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
-
-
-class ExpenseFilter(filters.FilterSet):
-    spent_from = filters.DateFilter(field_name="spent_on", lookup_expr="gte")
-    spent_to = filters.DateFilter(field_name="spent_on", lookup_expr="lte")
-
-    class Meta:
-        model = Expense
-        fields = ["branch", "category", "currency"]
 
 
 @extend_schema(tags=TAGS)
@@ -365,7 +339,7 @@ class ExpenseCategoryViewSet(
     }
 
     def get_tenant_queryset(self):  # type: ignore[no-untyped-def]
-        return ExpenseCategory.objects.order_by("name")
+        return selectors.expense_category_list(tenant=self.request.tenant)
 
     @extend_schema(request=ExpenseCategoryInput, responses={201: ExpenseCategoryOutput})
     def create(self, request: Request) -> Response:
@@ -445,9 +419,9 @@ class LowStockView(GenericAPIView):
     def get(self, request: Request) -> Response:
         params = LowStockInput(data=request.query_params, context={"tenant": request.tenant})
         params.is_valid(raise_exception=True)
-        rows = selectors.low_stock(selectors.branch_stock(tenant=request.tenant))
-        if not has_capability(request.membership.role, "stock.view"):
-            rows = access.scope(rows, request.membership, "analytics.view")
+        rows = access.scope_stock(
+            selectors.low_stock(selectors.branch_stock(tenant=request.tenant)), request.membership
+        )
         if params.validated_data.get("branch"):
             rows = rows.filter(branch=params.validated_data["branch"])
         page = self.paginate_queryset(rows)

@@ -7,6 +7,9 @@ under the product's row lock, so ``on_hand`` always equals the sum of the produc
 
 from __future__ import annotations
 
+from typing import Any, Protocol
+
+from django.apps import apps
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -23,6 +26,24 @@ class Unit(models.TextChoices):
 
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
+
+# The ledger's places beside central stock are shop branches. Stock names them by app label only
+# (string foreign keys, ``branch_model()``), so the import arrow runs from shops to stock, never back.
+BRANCH_MODEL = "shops.Branch"
+
+
+class Place(Protocol):
+    """A branch as the ledger sees it."""
+
+    pk: Any
+    tenant_id: int
+
+    @property
+    def is_deleted(self) -> bool: ...
+
+
+def branch_model() -> type[models.Model]:
+    return apps.get_model(BRANCH_MODEL)
 
 
 class Category(TenantOwned, SoftDeletable):
@@ -98,7 +119,7 @@ class Delivery(TenantOwned):
 
     supplier = models.CharField(max_length=200, blank=True, default="")
     # Delivered straight to a shop branch; the central stock when empty.
-    branch = models.ForeignKey("shops.Branch", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    branch = models.ForeignKey(BRANCH_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     delivered_on = models.DateField()
     batch_note = models.CharField(max_length=200, blank=True, default="")
     note = models.TextField(blank=True, default="")
@@ -136,7 +157,7 @@ class Movement(TenantOwned):
 
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="movements")
     # Whose balance it changed: a shop branch's, or the central stock's when empty.
-    branch = models.ForeignKey("shops.Branch", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    branch = models.ForeignKey(BRANCH_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     kind = models.CharField(max_length=12, choices=MovementKind.choices)
     quantity = models.DecimalField(**QUANTITY, help_text="Signed: positive in, negative out.")
     balance_after = models.DecimalField(**QUANTITY)
@@ -171,7 +192,7 @@ class BranchStock(TenantOwned):
     only together with a ledger row under this row's lock (like ``Product.on_hand``)."""
 
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="branch_stock")
-    branch = models.ForeignKey("shops.Branch", on_delete=models.PROTECT, related_name="stock")
+    branch = models.ForeignKey(BRANCH_MODEL, on_delete=models.PROTECT, related_name="stock")
     on_hand = models.DecimalField(**QUANTITY, default=0)
     minimum = models.DecimalField(
         **QUANTITY, null=True, blank=True, help_text="Low-stock line at this branch; the product's if empty."
@@ -192,10 +213,10 @@ class Transfer(TenantOwned):
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
     quantity = models.DecimalField(**QUANTITY)
     from_branch = models.ForeignKey(
-        "shops.Branch", on_delete=models.PROTECT, null=True, blank=True, related_name="+", help_text="Empty: central."
+        BRANCH_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", help_text="Empty: central."
     )
     to_branch = models.ForeignKey(
-        "shops.Branch", on_delete=models.PROTECT, null=True, blank=True, related_name="+", help_text="Empty: central."
+        BRANCH_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", help_text="Empty: central."
     )
     note = models.CharField(max_length=500, blank=True, default="")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")

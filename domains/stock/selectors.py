@@ -11,7 +11,7 @@ from django.db.models.functions import TruncDate
 
 from core.models import Organization
 from core.timezones import start_of_day, tenant_zone
-from domains.stock.models import Delivery, Movement, MovementKind, Product
+from domains.stock.models import Category, Delivery, Movement, MovementKind, Product, Transfer
 
 
 def product_list(*, tenant: Organization) -> QuerySet[Product]:
@@ -92,3 +92,11 @@ def product_series(
         }
         for pid, per_day in sorted(totals.items(), key=lambda item: products[item[0]].name)
     ]
+
+
+def category_list(*, tenant: Organization) -> QuerySet[Category]:
+    return Category.objects.filter(tenant=tenant)
+
+
+def transfer_list(*, tenant: Organization) -> QuerySet[Transfer]:
+    return Transfer.objects.filter(tenant=tenant).select_related("product").order_by("-pk")

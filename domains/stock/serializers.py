@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
+from django.utils.functional import SimpleLazyObject
 from rest_framework import serializers
 
 from core.serializers import DateRangeInput, StrictInput, TenantPrimaryKeyField
-from domains.shops.models import Branch
 from domains.stock.models import (
     MONEY,
     QUANTITY,
@@ -18,9 +19,14 @@ from domains.stock.models import (
     Product,
     Transfer,
     Unit,
+    branch_model,
 )
 
 MAX_QUANTITY = Decimal("1000000000")  # 1,000 t in grams: beyond it, a typo
+
+# Resolved on first use, not at import: this module may load while the models are still loading
+# (another domain's models import stock's door), and the branch model is shops' (by label).
+BRANCHES: Any = SimpleLazyObject(lambda: branch_model().objects.all())
 
 
 def quantity_field(**kwargs) -> serializers.DecimalField:  # type: ignore[no-untyped-def]
@@ -189,7 +195,7 @@ class DeliveryOutput(serializers.ModelSerializer):
 
 class DeliveryCreateInput(StrictInput):
     branch = TenantPrimaryKeyField(
-        queryset=Branch.objects.all(),
+        queryset=BRANCHES,
         required=False,
         allow_null=True,
         help_text="A shop branch; omit for central stock.",
@@ -216,7 +222,7 @@ class VoidInput(StrictInput):
 class AdjustmentInput(StrictInput):
     product = TenantPrimaryKeyField(queryset=Product.objects.all())
     branch = TenantPrimaryKeyField(
-        queryset=Branch.objects.all(),
+        queryset=BRANCHES,
         required=False,
         allow_null=True,
         help_text="A shop branch; omit for central stock.",
@@ -260,14 +266,14 @@ class TransferInput(StrictInput):
     product = TenantPrimaryKeyField(queryset=Product.objects.all())
     quantity = quantity_field()
     from_branch = TenantPrimaryKeyField(
-        queryset=Branch.objects.all(),
+        queryset=BRANCHES,
         required=False,
         allow_null=True,
         default=None,
         help_text="Null or omitted: central.",
     )
     to_branch = TenantPrimaryKeyField(
-        queryset=Branch.objects.all(),
+        queryset=BRANCHES,
         required=False,
         allow_null=True,
         default=None,

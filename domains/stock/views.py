@@ -14,7 +14,7 @@ from core import filters
 from core.views.charts import ChartView
 from core.viewsets import TenantScopedViewSet
 from domains.stock import selectors, services
-from domains.stock.models import AdjustmentReason, Category, Delivery, Movement, MovementKind, Product, Transfer
+from domains.stock.models import AdjustmentReason, Category, Delivery, Movement, MovementKind, Product
 from domains.stock.serializers import (
     AdjustmentInput,
     AdjustmentOutput,
@@ -211,7 +211,7 @@ class CategoryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.D
     }
 
     def get_tenant_queryset(self):  # type: ignore[no-untyped-def]
-        return Category.objects.all()
+        return selectors.category_list(tenant=self.request.tenant)
 
     @extend_schema(request=CategoryInput, responses={201: CategoryOutput})
     def create(self, request: Request) -> Response:
@@ -242,7 +242,7 @@ class TransferViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantSc
     capabilities = {"list": "stock.view", "retrieve": "stock.view", "create": "stock.manage"}
 
     def get_tenant_queryset(self):  # type: ignore[no-untyped-def]
-        return Transfer.objects.select_related("product").order_by("-pk")
+        return selectors.transfer_list(tenant=self.request.tenant)
 
     @extend_schema(request=TransferInput, responses={201: TransferOutput})
     def create(self, request: Request) -> Response:
@@ -263,7 +263,7 @@ class AdjustmentView(APIView):
         data = AdjustmentInput(data=request.data, context={"tenant": request.tenant})
         data.is_valid(raise_exception=True)
         movement = services.adjust(actor=request.user, **data.validated_data)
-        product = Product.objects.get(pk=data.validated_data["product"].pk)
+        product = selectors.product_list(tenant=request.tenant).get(pk=data.validated_data["product"].pk)
         body = {
             "product": ProductOutput(product).data,
             "movement": MovementOutput(selectors.movement_list(tenant=request.tenant).get(pk=movement.pk)).data

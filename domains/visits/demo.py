@@ -8,11 +8,10 @@ from datetime import timedelta
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
-from core.demo import demo_username
+from core.demo import demo_username, png
 from core.models import Organization, User
 from core.roles import Role
-from domains.clients.demo import png
-from domains.clients.models import Client, Reference, ReferenceKind
+from domains.clients.api import Client, Reference, ReferenceKind
 from domains.visits import services
 from domains.visits.models import StepKind, VisitStep
 

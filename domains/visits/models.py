@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import Q
 
 from core.tenancy import SoftDeletable, TenantOwned
-from domains.clients.models import Client, Photo, Reference
+from domains.clients.api import Client, Photo, Reference
 
 
 class StepKind(models.TextChoices):

@@ -30,3 +30,9 @@ def step_list(*, tenant: Organization) -> QuerySet[VisitStep]:
 
 def visit_photos(*, visit: Visit) -> QuerySet[VisitPhoto]:
     return VisitPhoto.objects.filter(visit=visit).select_related("status", "source").order_by("-id")
+
+
+def visible_photos(*, membership: Membership) -> QuerySet[VisitPhoto]:
+    """Photos of the visits this member may see."""
+    visits = visible_visits(membership=membership)
+    return VisitPhoto.objects.filter(visit__in=visits).select_related("status", "source")

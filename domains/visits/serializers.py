@@ -7,8 +7,7 @@ from typing import Any
 from rest_framework import serializers
 
 from core.serializers import StrictInput, TenantPrimaryKeyField
-from domains.clients.models import Client, ReferenceKind
-from domains.clients.serializers import AgentField, PhotoInput, PhotoOutput, ReferenceField
+from domains.clients.api import AgentField, Client, PhotoInput, PhotoOutput, ReferenceField, ReferenceKind
 from domains.visits.models import StepKind, Visit, VisitPhoto, VisitResult, VisitStep
 
 

@@ -7,7 +7,6 @@ in progress; the database's partial unique index settles two racing check-ins.
 
 from __future__ import annotations
 
-from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -19,20 +18,14 @@ from rest_framework.exceptions import ValidationError
 from core.errors import Conflict
 from core.models import Organization, User
 from core.tenancy import create_named, update_named
-from domains.clients.models import Client
-from domains.clients.services import photo_save
-from domains.locations.geo import distance_m
-from domains.locations.models import FieldSettings
-from domains.locations.services import field_settings
+from core.timezones import iso_z
+from domains.clients.api import Client, photo_save
+from domains.locations.api import FieldSettings, distance_m, field_settings
 from domains.visits import events
 from domains.visits.models import StepKind, Verification, Visit, VisitPhoto, VisitResult, VisitState, VisitStep
 from realtime.events import emit
 
 OPEN = (VisitState.PLANNED, VisitState.IN_PROGRESS)
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat().replace("+00:00", "Z") if value else None
 
 
 def _announce(visit: Visit, type: str, actor: User) -> None:
@@ -48,11 +41,11 @@ def _announce(visit: Visit, type: str, actor: User) -> None:
             "client_id": visit.client_id,
             "client_name": visit.client.name,
             "state": visit.state,
-            "planned_at": _iso(visit.planned_at),
-            "checkin_at": _iso(visit.checkin_at),
+            "planned_at": iso_z(visit.planned_at),
+            "checkin_at": iso_z(visit.checkin_at),
             "checkin_verification": visit.checkin_verification,
             "checkin_distance_m": visit.checkin_distance_m,
-            "checkout_at": _iso(visit.checkout_at),
+            "checkout_at": iso_z(visit.checkout_at),
             "checkout_verification": visit.checkout_verification,
             "checkout_distance_m": visit.checkout_distance_m,
             "status_id": visit.status_id,

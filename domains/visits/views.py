@@ -6,21 +6,18 @@ from django.http import FileResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core import filters
+from core.files import stored_response
 from core.parsers import JSONParser
-from core.roles import has_capability
 from core.schema import binary_responses
 from core.viewsets import TenantScopedViewSet
-from domains.clients.selectors import visible_clients
-from domains.clients.serializers import PHOTO_TYPES
-from domains.clients.views import photo_response
-from domains.visits import selectors, services
-from domains.visits.models import Visit, VisitPhoto, VisitStep
+from domains.clients.api import PHOTO_TYPES
+from domains.visits import access, selectors, services
+from domains.visits.models import Visit, VisitStep
 from domains.visits.serializers import (
     CancelInput,
     CheckOutInput,
@@ -118,35 +115,21 @@ class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantScope
         data.is_valid(raise_exception=True)
         return dict(data.validated_data)
 
-    def _plan_check(self, values: dict) -> None:
-        """Without ``visits.view_all`` a member plans only their own visits, at their clients."""
-        membership = self.request.membership
-        if has_capability(membership.role, "visits.view_all"):
-            return
-        if values.get("agent", self.request.user) != self.request.user:
-            raise ValidationError({"agent": ["You plan only your own visits."]}, code="not_yours")
-        client = values.get("client")
-        if client is not None and not visible_clients(membership=membership).filter(pk=client.pk).exists():
-            raise ValidationError({"client": ["This client is not assigned to you."]}, code="not_assigned")
-
     def _own(self) -> Visit:
-        visit = self.get_object()
-        if visit.agent_id != self.request.user.pk:
-            raise PermissionDenied("Only the visit's agent can do this.", code="not_your_visit")
-        return visit
+        return access.require_own(self.get_object(), self.request.user)
 
     @extend_schema(request=VisitInput, responses={201: VisitOutput})
     def create(self, request: Request) -> Response:
         values = self._input(VisitInput)
         values.setdefault("agent", request.user)
-        self._plan_check(values)
+        access.check_plan(request.membership, request.user, values)
         return self._answer(services.visit_create(tenant=request.tenant, actor=request.user, **values), 201)
 
     @extend_schema(request=VisitUpdateInput, responses={200: VisitOutput})
     def partial_update(self, request: Request, pk: str | None = None) -> Response:
         visit = self.get_object()
         values = self._input(VisitUpdateInput)
-        self._plan_check(values)
+        access.check_plan(request.membership, request.user, values)
         return self._answer(services.visit_update(visit=visit, actor=request.user, **values))
 
     @extend_schema(request=FixInput, responses={200: VisitOutput})
@@ -212,10 +195,10 @@ class VisitPhotoViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Tenant
     capabilities = {"list": SEE_VISITS, "retrieve": SEE_VISITS, "file": SEE_VISITS}
 
     def get_tenant_queryset(self):  # type: ignore[no-untyped-def]
-        visits = selectors.visible_visits(membership=self.request.membership)
-        return VisitPhoto.objects.filter(visit__in=visits).select_related("status", "source")
+        return selectors.visible_photos(membership=self.request.membership)
 
     @extend_schema(responses=binary_responses(PHOTO_TYPES))
     @action(detail=True, methods=["get"])
     def file(self, request: Request, pk: str | None = None) -> FileResponse:
-        return photo_response(self.get_object())
+        photo = self.get_object()
+        return stored_response(photo.file, photo.content_type)

@@ -64,7 +64,7 @@ def test_unknown_url_method_and_missing_auth(api, admin):
 
 
 def test_unexpected_exceptions_answer_json_500(client, admin, monkeypatch):
-    from core.views.tenant import TenantView
+    from domains.members.views import TenantView
 
     def boom(self, request):  # type: ignore[no-untyped-def]
         raise RuntimeError("kaboom")

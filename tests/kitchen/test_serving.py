@@ -9,6 +9,7 @@ import pytest
 from core.roles import Role
 from domains.kitchen.models import Serving
 from domains.stock.models import Movement
+from realtime import events
 from realtime.models import OutboxEvent
 from tests.factories import bearer, meal_factory, member_factory, product_factory, stock_up, tenant_factory
 
@@ -44,6 +45,22 @@ def test_a_cook_serves_and_every_ingredient_is_deducted_in_one_go(api, tenant, k
     assert {(d["product_name"], d["quantity"], d["balance_after"]) for d in body["deducted"]} == {
         ("Rice", "200.000", "800.000"),
         ("Carrot", "100.000", "20.000"),
+    }
+
+
+def test_one_serving_is_one_outbox_insert_one_publish_and_stamped_with_the_ledgers_time(
+    api, tenant, kitchen, monkeypatch, django_capture_on_commit_callbacks
+):
+    _rice, _carrot, plov = kitchen
+    cook = member_factory(tenant=tenant, role=Role.COOK)
+    published = []
+    monkeypatch.setattr(events, "publish_after_commit", lambda rows: published.append([r.type for r in rows]))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert serve(api, cook, plov, 1).status_code == 201
+    assert published == [["stock.level_changed", "stock.level_changed", "kitchen.meal_served"]]
+    serving = Serving.objects.get()
+    assert {m.created_at for m in Movement.objects.filter(source_type="serving", source_id=serving.pk)} == {
+        serving.served_at
     }
 
 

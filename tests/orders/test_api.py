@@ -117,7 +117,7 @@ def completed(shop, customer) -> Order:  # type: ignore[no-untyped-def]
 def test_customers_see_only_their_orders_and_pins_only_the_owner_and_pin_staff(api, shop):
     mine, theirs = completed(shop, shop["customer"]), completed(shop, shop["other"])
     assert mine.status == OrderStatus.COMPLETED
-    pin = services.pin_of(mine)
+    pin = mine.pin()
     listed = api.get("/api/orders/", **bearer(shop["customer"])).json()["results"]
     assert [o["id"] for o in listed] == [mine.pk] and listed[0]["pin"] == pin
     assert api.get(f"/api/orders/{theirs.pk}/", **bearer(shop["customer"])).status_code == 404
@@ -129,7 +129,7 @@ def test_customers_see_only_their_orders_and_pins_only_the_owner_and_pin_staff(a
 
 def test_the_pin_is_sealed_at_rest_and_in_the_event_store(shop):
     order = completed(shop, shop["customer"])
-    pin = services.pin_of(order)
+    pin = order.pin()
     stored = Order.objects.values_list("pin_sealed", flat=True).get(pk=order.pk)
     assert pin not in stored and stored.startswith("fernet:")
     event = OutboxEvent.objects.get(type="order.pin_ready")

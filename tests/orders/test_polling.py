@@ -118,7 +118,7 @@ def test_a_provider_down_for_an_hour_costs_no_order_it_later_fulfils(tenant, slo
     assert attempts >= 10  # retried all along, doubling from 5 s to the 600 s cap
     down = False
     order = services.dispatch(order.pk, now=now)
-    assert order.status == OrderStatus.COMPLETED and services.pin_of(order)
+    assert order.status == OrderStatus.COMPLETED and order.pin()
     kinds = list(order.attempts.values_list("outcome", flat=True))
     assert kinds.count(Outcome.ERROR) == attempts and kinds[-1] == Outcome.COMPLETED
 

@@ -50,15 +50,17 @@ def test_a_signed_webhook_completes_the_order_once_and_a_replay_changes_nothing(
     first = post(api, provider, payload, signature=signature)
     assert first.status_code == 200 and first.json() == {"order_id": order.pk, "duplicate": False}
     order.refresh_from_db()
-    assert order.status == OrderStatus.COMPLETED and services.pin_of(order) == "WEB-HOOK-1234"
+    assert order.status == OrderStatus.COMPLETED and order.pin() == "WEB-HOOK-1234"
     assert order.next_action_at is None  # no more polling
     replay = post(api, provider, payload, signature=signature)
     assert replay.status_code == 200 and replay.json()["duplicate"] is True
-    assert OutboxEvent.objects.filter(type="order.pin_ready").count() == 1
+    # the PIN is sealed once: the event carries the order's own ciphertext, opened only for the frame
+    (ready,) = OutboxEvent.objects.filter(type="order.pin_ready")
+    assert ready.data["pin"] == order.pin_sealed and "WEB-HOOK-1234" not in json.dumps(ready.data)
     # a later, differently signed notice about the settled order is recorded and ignored
     post(api, provider, {**payload, "pin": "OTHER"}, at=timezone.now() + timedelta(seconds=1))
     order.refresh_from_db()
-    assert services.pin_of(order) == "WEB-HOOK-1234"
+    assert order.pin() == "WEB-HOOK-1234"
     assert list(order.attempts.values_list("kind", "outcome")) == [
         ("dispatch", "accepted"),
         ("webhook", "completed"),

@@ -12,7 +12,6 @@ import pytest
 import yaml
 from django.utils import timezone
 
-from core import services
 from core.roles import Role
 from core.secrets import unseal
 from domains.alarms import services as alarms
@@ -21,14 +20,16 @@ from domains.kitchen import services as kitchen
 from domains.kitchen.tasks import refresh_portions
 from domains.locations import services as locations
 from domains.locations.ingest import Fix
+from domains.members import services
 from domains.orders import services as orders
 from domains.shops import services as shops
 from domains.shops.models import ExpenseCategory
 from domains.stock import services as stock
 from domains.visits import services as visits
-from realtime.events import EVENT_TYPES, envelope
+from realtime.events import EVENT_TYPES
 from realtime.frames import Close
 from realtime.models import OutboxEvent
+from realtime.streams import envelope
 from realtime.topics import TOPICS
 from tests.factories import branch_factory, member_factory, order_catalog, shop_product, stock_up
 

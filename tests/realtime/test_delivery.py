@@ -16,8 +16,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from asgi import application
-from core import services
 from core.models import Organization
+from domains.members import services
 from realtime import publisher
 from realtime.models import OutboxEvent
 from tests.factories import member_factory, tenant_factory

@@ -7,7 +7,7 @@ import json
 import pytest
 from django.core.management import call_command
 
-from core import services
+from domains.members import services
 from tests.factories import bearer, member_factory
 
 

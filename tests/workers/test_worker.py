@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
-from core.tasks import flush_expired_tokens
+from domains.members.tasks import flush_expired_tokens
 from tests.factories import user_factory
 from workers.broker import broker
 

@@ -21,7 +21,7 @@ from psycopg.postgres import types
 from psycopg.pq import Format
 
 TIMESTAMPTZ_OID = types["timestamptz"].oid
-_CLoader = psycopg.adapters.get_loader(TIMESTAMPTZ_OID, Format.TEXT)
+_CLoader: Any = psycopg.adapters.get_loader(TIMESTAMPTZ_OID, Format.TEXT)
 
 
 class UtcTimestamptzLoader:
@@ -39,7 +39,7 @@ class UtcTimestamptzLoader:
 @lru_cache
 def _adapters(template: AdaptersMap) -> AdaptersMap:
     adapters = AdaptersMap(template)
-    adapters.register_loader("timestamptz", UtcTimestamptzLoader)
+    adapters.register_loader("timestamptz", UtcTimestamptzLoader)  # type: ignore[arg-type]  # a factory, see above
     return adapters
 
 

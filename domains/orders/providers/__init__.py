@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from django.db.models import F
 
 from core.secrets import unseal
+from domains.orders.models import Provider, ProviderKind
 from domains.orders.providers.base import Adapter
 from domains.orders.providers.http import HttpAdapter
 from domains.orders.providers.simulated import SimulatedProvider
 
-if TYPE_CHECKING:
-    from domains.orders.models import Provider
-
 
 def adapter_for(provider: Provider) -> Adapter:
-    from domains.orders.models import Provider, ProviderKind
-
     if provider.kind == ProviderKind.SIMULATED:
         return SimulatedProvider(provider.simulation)
 

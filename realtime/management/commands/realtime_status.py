@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
@@ -19,9 +20,9 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="One JSON document instead of text.")
         parser.add_argument("--top", type=int, default=20, help="Longest streams to list (default 20).")
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: object, **options: Any) -> None:
         store = streams()
-        report = {
+        report: dict[str, Any] = {
             "outbox": outbox_lag(),
             "firehose_length": store.firehose_length(),
             "streams": sorted(store.stream_stats(), key=lambda s: -s["length"])[: int(options["top"])],

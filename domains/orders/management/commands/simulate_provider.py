@@ -31,70 +31,77 @@ def answer_body(answer: Answer) -> dict[str, Any]:
     return body
 
 
+class SimulatedHandler(BaseHTTPRequestHandler):
+    """The provider contract over HTTP; ``handler_for`` binds it to one simulated provider."""
+
+    provider: SimulatedProvider
+    hang_seconds: float
+    token: str = ""
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Silent: one line per call would drown the benchmark."""
+
+    def _send(self, code: int, body: dict[str, Any]) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(code)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _serve(self, call: Any) -> None:
+        if self.token and self.headers.get("Authorization") != self.token:
+            self._send(401, {"reason": "bad credentials"})
+            return
+        try:
+            answer = call()
+        except Timeout:
+            time.sleep(self.hang_seconds)
+            self.close_connection = True
+            return
+        except ProviderRejected as exc:
+            self._send(exc.http_status or 422, {"reason": exc.message})
+            return
+        except ProviderUnavailable as exc:
+            self._send(exc.http_status or 503, {"reason": exc.message})
+            return
+        if answer is None:
+            self._send(404, {"reason": "unknown order"})
+        else:
+            self._send(200, answer_body(answer))
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        try:
+            body = json.loads(self.rfile.read(length) or b"{}")
+            request = SubmitRequest(
+                key=self.headers.get("Idempotency-Key") or body["client_order_id"],
+                product_code=body["product"],
+                package_code=body["package"],
+                account=body["account"],
+                extra=body.get("extra", ""),
+            )
+        except (ValueError, KeyError, TypeError):
+            self._send(400, {"reason": "malformed order"})
+            return
+        self._serve(lambda: self.provider.submit(request))
+
+    def do_GET(self) -> None:
+        url = urlsplit(self.path)
+        if url.path == "/orders":
+            key = parse_qs(url.query).get("client_order_id", [""])[0]
+            self._serve(lambda: self.provider.lookup(key))
+        elif url.path.startswith("/orders/"):
+            reference = unquote(url.path[len("/orders/") :])
+            self._serve(lambda: self.provider.status(key="", reference=reference))
+        else:
+            self._send(404, {"reason": "no such endpoint"})
+
+
 def handler_for(provider: SimulatedProvider, *, hang_seconds: float, token: str) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, format: str, *args: Any) -> None:
-            """Silent: one line per call would drown the benchmark."""
-
-        def _send(self, code: int, body: dict[str, Any]) -> None:
-            data = json.dumps(body).encode()
-            self.send_response(code)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def _serve(self, call: Any) -> None:
-            if token and self.headers.get("Authorization") != token:
-                self._send(401, {"reason": "bad credentials"})
-                return
-            try:
-                answer = call()
-            except Timeout:
-                time.sleep(hang_seconds)
-                self.close_connection = True
-                return
-            except ProviderRejected as exc:
-                self._send(exc.http_status or 422, {"reason": exc.message})
-                return
-            except ProviderUnavailable as exc:
-                self._send(exc.http_status or 503, {"reason": exc.message})
-                return
-            if answer is None:
-                self._send(404, {"reason": "unknown order"})
-            else:
-                self._send(200, answer_body(answer))
-
-        def do_POST(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            try:
-                body = json.loads(self.rfile.read(length) or b"{}")
-                request = SubmitRequest(
-                    key=self.headers.get("Idempotency-Key") or body["client_order_id"],
-                    product_code=body["product"],
-                    package_code=body["package"],
-                    account=body["account"],
-                    extra=body.get("extra", ""),
-                )
-            except (ValueError, KeyError, TypeError):
-                self._send(400, {"reason": "malformed order"})
-                return
-            self._serve(lambda: provider.submit(request))
-
-        def do_GET(self) -> None:
-            url = urlsplit(self.path)
-            if url.path == "/orders":
-                key = parse_qs(url.query).get("client_order_id", [""])[0]
-                self._serve(lambda: provider.lookup(key))
-            elif url.path.startswith("/orders/"):
-                reference = unquote(url.path[len("/orders/") :])
-                self._serve(lambda: provider.status(key="", reference=reference))
-            else:
-                self._send(404, {"reason": "no such endpoint"})
-
-    return Handler
+    attributes = {"provider": provider, "hang_seconds": hang_seconds, "token": token}
+    return type("Handler", (SimulatedHandler,), attributes)
 
 
 class Command(BaseCommand):

@@ -1,0 +1,8 @@
+"""Alarms' door: other domains raise alarms of a kind; people acknowledge them over REST."""
+
+from __future__ import annotations
+
+from domains.alarms.models import AlarmKind
+from domains.alarms.services import raise_alarm
+
+__all__ = ["AlarmKind", "raise_alarm"]

@@ -1,0 +1,40 @@
+"""Locations' writes, one module per job: ingesting fixes, live announcements, presence, the
+tenant's field settings, and the points table's upkeep."""
+
+from __future__ import annotations
+
+from domains.locations.services.announce import ANNOUNCE_CHUNK, Gate, always, announce_held, interval_elapsed
+from domains.locations.services.configuration import settings_update
+from domains.locations.services.ingest import (
+    POINT_COLUMNS,
+    STATE_FIELDS,
+    TRAIL_LIMIT,
+    Batch,
+    Receipt,
+    record,
+    record_live,
+    window,
+)
+from domains.locations.services.presence import mark_seen, sweep_presence
+from domains.locations.services.upkeep import prepare_partitions, prune
+
+__all__ = [
+    "ANNOUNCE_CHUNK",
+    "POINT_COLUMNS",
+    "STATE_FIELDS",
+    "TRAIL_LIMIT",
+    "Batch",
+    "Gate",
+    "Receipt",
+    "always",
+    "announce_held",
+    "interval_elapsed",
+    "mark_seen",
+    "prepare_partitions",
+    "prune",
+    "record",
+    "record_live",
+    "settings_update",
+    "sweep_presence",
+    "window",
+]
