@@ -18,8 +18,6 @@ def field_settings(tenant_ids: Iterable[int]) -> dict[int, FieldSettings]:
 
 
 RULES_CACHE_SECONDS = 5.0
-
-
 _rules_cache: dict[int, tuple[float, FieldSettings]] = {}
 
 

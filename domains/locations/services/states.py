@@ -36,8 +36,6 @@ def locked_states(keys: set[tuple[int, int]]) -> dict[tuple[int, int], AgentStat
 
 
 _STATE_COLUMNS = [f for f in AgentState._meta.concrete_fields]
-
-
 _STATE_LOCK = (
     f"SELECT {', '.join(f.column for f in _STATE_COLUMNS)} FROM {AgentState._meta.db_table}"
     " WHERE (tenant_id, agent_id) IN (SELECT * FROM unnest(%s::bigint[], %s::bigint[])) ORDER BY id FOR UPDATE"
@@ -45,8 +43,6 @@ _STATE_LOCK = (
 
 
 _STATE_NAMES = [f.attname for f in _STATE_COLUMNS]
-
-
 _STATE_JSON = [f.attname for f in _STATE_COLUMNS if isinstance(f, models.JSONField)]
 
 

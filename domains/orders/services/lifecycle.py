@@ -35,13 +35,8 @@ from workers import outbox
 
 logger = logging.getLogger(__name__)
 
-
 CLOCK_SKEW = timedelta(seconds=2)  # a message may run a moment before its due time on another host
-
-
 LEASE_MARGIN_SECONDS = 10
-
-
 LEASE_RETRY_SLACK_SECONDS = 0.5  # past a lease's end before its work is tried again
 
 

@@ -30,8 +30,6 @@ from domains.stock.api import Change, MovementKind, Posting, Product, Unit, lock
 from realtime.events import emit_many
 
 CENT = Decimal("0.01")
-
-
 MAX_LINES = 200
 
 
