@@ -50,10 +50,6 @@ class Process(subprocess.Popen):
         return "".join(self.seen)
 
 
-def start(args: list[str], env: dict[str, str]) -> Process:
-    return Process(args, env)
-
-
 def wait_for_line(process: Process, needle: str, timeout: float = 30) -> str:
     deadline = time.monotonic() + timeout
     while (left := deadline - time.monotonic()) > 0:
@@ -92,7 +88,7 @@ def test_web_serves_on_port_from_the_environment_and_stops_on_ctrl_c(tmp_path):
     env = {"PORT": str(port), "OQIM_DATA_DIR": str(tmp_path)}
     if not os.environ.get("REDIS_URL"):
         env["DATABASE_URL"] = ""
-    web = start(["web"], env)
+    web = Process(["web"], env)
     try:
         wait_for_line(web, f":{port}/")
         for _ in range(100):
@@ -111,7 +107,7 @@ def test_web_serves_on_port_from_the_environment_and_stops_on_ctrl_c(tmp_path):
 @pytest.mark.services
 @pytest.mark.parametrize("command", ["worker", "scheduler"])
 def test_worker_and_scheduler_start_and_stop_on_sigterm(command):
-    process = start([command], {})
+    process = Process([command], {})
     try:
         wait_for_line(process, "ready")
     finally:
@@ -124,7 +120,7 @@ def test_web_fails_loudly_when_the_port_is_taken(tmp_path):
         taken.bind(("0.0.0.0", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        web = start(["web", "--port", str(port)], {"OQIM_DATA_DIR": str(tmp_path)})
+        web = Process(["web", "--port", str(port)], {"OQIM_DATA_DIR": str(tmp_path)})
         web.wait(timeout=60)
         wait_for_line(web, f"Cannot listen on 0.0.0.0:{port}")
     assert web.returncode != 0

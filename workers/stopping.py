@@ -20,5 +20,5 @@ class StopSignal:
         """Block until the signal came. The wait is timed on purpose: the kernel may deliver the
         signal to any thread, and Python runs the handler only when the main thread next runs
         bytecode, which an untimed ``Event.wait()`` never does again."""
-        while not self.event.wait(POLL_SECONDS):
-            pass
+        while not self.event.is_set():
+            self.event.wait(POLL_SECONDS)

@@ -161,7 +161,7 @@ class Posting:
     now: datetime
 
     def holder(self, branch_id: int | None, product_id: int) -> Product | BranchStock | None:
-        return self.products[product_id] if branch_id is None else self.rows.get((branch_id, product_id))
+        return _holder(self.products, self.rows, branch_id, product_id)
 
     def post(
         self,
@@ -173,19 +173,29 @@ class Posting:
         collect: list[dict[str, Any]] | None = None,
     ) -> list[Movement]:
         source_type, source_id = source if source else ("", None)
-        common = dict(
-            tenant_id=self.tenant_id,
-            kind=kind,
-            delivery=delivery,
-            source_type=source_type,
-            source_id=source_id,
-            created_by=actor,
-        )
         movements = []
         for change in self.changes:
             balance = self.holder(change.branch_id, change.product_id)
             balance.on_hand += change.quantity
-            movements.append(_movement(common, self.products[change.product_id], change, balance.on_hand, self.now))
+            movements.append(
+                Movement(
+                    tenant_id=self.tenant_id,
+                    product=self.products[change.product_id],
+                    branch_id=change.branch_id,
+                    kind=kind,
+                    quantity=change.quantity,
+                    balance_after=balance.on_hand,
+                    reason=change.reason,
+                    note=change.note,
+                    unit_cost=change.unit_cost,
+                    delivery=delivery,
+                    source_type=source_type,
+                    source_id=source_id,
+                    reverses_id=change.reverses_id,
+                    created_by=actor,
+                    created_at=self.now,
+                )
+            )
         _save_balances(Product, [self.products[pid] for pid in self.central_ids], self.now)
         _save_balances(BranchStock, list(self.rows.values()), self.now)
         movements = Movement.objects.bulk_create(movements)
@@ -198,24 +208,35 @@ class Posting:
                 self.products[pid], self.holder(bid, pid), self.before[(bid, pid)], last[(bid, pid)]
             )
         ]
-        emit_many(level_events) if collect is None else collect.extend(level_events)
+        if collect is None:
+            emit_many(level_events)
+        else:
+            collect.extend(level_events)
         if self.central_ids:
             signals.levels_changed.send(sender=Product, tenant_id=self.tenant_id, product_ids=self.central_ids)
         return movements
 
 
+def _holder(
+    products: dict[int, Product], rows: dict[tuple[int, int], BranchStock], branch_id: int | None, product_id: int
+) -> Product | BranchStock | None:
+    """Whose ``on_hand`` a change moves: the product (central) or its row at the branch (None
+    when the branch never held it)."""
+    return products[product_id] if branch_id is None else rows.get((branch_id, product_id))
+
+
 def lock_balances(*, tenant_id: int, changes: Sequence[Change]) -> Posting:
     """Lock every balance ``changes`` move and refuse the change if one would go negative."""
     if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("apply_movements must run inside transaction.atomic()")
+        raise RuntimeError("the stock ledger must run inside transaction.atomic()")
     products, central_ids = _locked_products(tenant_id, changes)
     rows = _lock_branch_rows(tenant_id, changes)
     # Totals per balance first: one product may appear on several lines.
     keys = list(dict.fromkeys((c.branch_id, c.product_id) for c in changes))
-    before = {
-        (bid, pid): products[pid].on_hand if bid is None else getattr(rows.get((bid, pid)), "on_hand", Decimal(0))
-        for bid, pid in keys
-    }
+    before = {}
+    for bid, pid in keys:
+        current = _holder(products, rows, bid, pid)
+        before[(bid, pid)] = current.on_hand if current is not None else Decimal(0)
     after = dict(before)
     for change in changes:
         after[(change.branch_id, change.product_id)] += change.quantity
@@ -259,23 +280,6 @@ def _refuse_shortages(
     ]
     if shortages:
         raise InsufficientStock(shortages)
-
-
-def _movement(
-    common: dict[str, Any], product: Product, change: Change, balance_after: Decimal, now: datetime
-) -> Movement:
-    return Movement(
-        **common,
-        product=product,
-        branch_id=change.branch_id,
-        quantity=change.quantity,
-        balance_after=balance_after,
-        reason=change.reason,
-        note=change.note,
-        unit_cost=change.unit_cost,
-        reverses_id=change.reverses_id,
-        created_at=now,
-    )
 
 
 def _save_balances(model: type[Product] | type[BranchStock], holders: list, now: datetime) -> None:
