@@ -200,3 +200,31 @@ def logout(*, user: User, raw_refresh: str) -> None:
     if str(refresh.get(jwt_settings.USER_ID_CLAIM)) != str(user.pk):
         raise AuthenticationFailed(_("This refresh token belongs to another user."), code="token_invalid")
     revoke_session(refresh)
+
+
+def access_for_session(raw_refresh: str) -> tuple[Membership, AccessToken]:
+    """A fresh access token for the session behind ``raw_refresh``, which is not rotated.
+
+    For the console, whose refresh token lives in an HttpOnly cookie shared by every tab: tabs
+    that ask at the same moment must all succeed, which rotation would forbid. The same checks
+    as ``refresh_session`` apply: signature, expiry, blacklist, logout and a live membership.
+    """
+    try:
+        refresh = RefreshToken(raw_refresh)  # type: ignore[arg-type]
+    except TokenError as exc:
+        raise AuthenticationFailed(str(exc), code="token_invalid") from exc
+    if session_revoked(refresh):
+        raise AuthenticationFailed(_("This session has been logged out."), code="token_revoked")
+    membership = load_membership(user_id=refresh.get(jwt_settings.USER_ID_CLAIM), tenant_id=refresh.get(TENANT_CLAIM))
+    if membership is None or not membership.user.is_active:
+        raise AuthenticationFailed(_("The membership behind this session has ended."), code="token_revoked")
+    return membership, refresh.access_token
+
+
+def end_session(raw_refresh: str) -> None:
+    """Log out the session behind ``raw_refresh`` whoever holds it (the console's cookie)."""
+    try:
+        refresh = RefreshToken(raw_refresh)  # type: ignore[arg-type]
+    except TokenError:
+        return  # expired, forged or already blacklisted: nothing left to end
+    revoke_session(refresh)

@@ -7,16 +7,17 @@ change who may do what. A membership with a role missing from ``Role`` grants no
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Role(models.TextChoices):
-    ADMIN = "admin", "Administrator"
-    MANAGER = "manager", "Manager"
-    COOK = "cook", "Cook"
-    CASHIER = "cashier", "Cashier"
-    AGENT = "agent", "Field agent"
-    VIEWER = "viewer", "Viewer"
-    CUSTOMER = "customer", "Customer"
+    ADMIN = "admin", _("Administrator")
+    MANAGER = "manager", _("Manager")
+    COOK = "cook", _("Cook")
+    CASHIER = "cashier", _("Cashier")
+    AGENT = "agent", _("Field agent")
+    VIEWER = "viewer", _("Viewer")
+    CUSTOMER = "customer", _("Customer")
 
 
 A, M, CO, CA, AG, V, CU = (

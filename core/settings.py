@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "channels",
     "core",
+    "core.console",
     "realtime",
     "workers",
     "domains.members",
@@ -74,6 +75,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -135,7 +137,10 @@ if TESTING:
     # Hashing dominates test time; the algorithm is not what the suite checks.
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
-LANGUAGE_CODE = "en-us"
+LANGUAGE_CODE = "en"
+# The console's languages, chosen from the browser's Accept-Language and switchable; API
+# messages follow them too (codes never change).
+LANGUAGES = [("uz", "Oʻzbekcha"), ("ru", "Русский"), ("en", "English")]  # noqa: RUF001 (Uzbek spelling)
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -318,6 +323,11 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = IS_PRODUCTION
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=IS_PRODUCTION)
 SESSION_COOKIE_SECURE = IS_PRODUCTION
 CSRF_COOKIE_SECURE = IS_PRODUCTION
+# The console (docs/console.md): its session cookie, and the map's tiles ("" for none).
+CONSOLE_COOKIE_SECURE = env.bool("CONSOLE_COOKIE_SECURE", default=IS_PRODUCTION)
+CONSOLE_TILE_URL = env.str("CONSOLE_TILE_URL", default="https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_SECURE = CONSOLE_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
 
 if IS_PRODUCTION:

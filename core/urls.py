@@ -3,6 +3,7 @@ through the installed apps, so core never imports a layer above it (docs/archite
 
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
+from django.views.i18n import set_language
 
 from core import health
 from core.discovery import import_app_modules
@@ -25,6 +26,8 @@ urlpatterns = [
     path("", include("realtime.urls")),
     path("admin/", admin.site.urls),
     path("api/", include(api)),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("", include("core.console.urls")),
 ]
 
 handler400 = "core.errors.bad_request"

@@ -1,6 +1,8 @@
 """Cross-site WebSocket hijacking guard: a browser always sends Origin, so a present Origin must
-be one we serve (``REALTIME_ALLOWED_ORIGINS``, else a host in ``ALLOWED_HOSTS``). Non-browser
-clients send none and are let through: they gain nothing a token does not already grant."""
+be this server's own (the handshake's Host, itself one of ``ALLOWED_HOSTS``) or one listed in
+``REALTIME_ALLOWED_ORIGINS`` (a front end served elsewhere). Matching ``ALLOWED_HOSTS`` alone is
+not enough: outside production it is ``*``. Non-browser clients send none and are let through:
+they gain nothing a token does not already grant."""
 
 from __future__ import annotations
 
@@ -20,8 +22,11 @@ def origin_allowed(scope: dict[str, Any]) -> bool:
     parts = urlsplit(origin)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return False
-    host = parts.hostname if parts.port is None else f"{parts.hostname}:{parts.port}"
-    return validate_host(host, settings.ALLOWED_HOSTS) or validate_host(parts.hostname, settings.ALLOWED_HOSTS)
+    served = next((v.decode("latin-1") for k, v in scope.get("headers", []) if k == b"host"), "")
+    default_port = {"http": 80, "https": 443}[parts.scheme]
+    origin_host = parts.hostname if parts.port in (None, default_port) else f"{parts.hostname}:{parts.port}"
+    served_host = served.lower().removesuffix(f":{default_port}")
+    return origin_host == served_host and validate_host(parts.hostname, settings.ALLOWED_HOSTS)
 
 
 class OriginValidator:

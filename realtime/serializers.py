@@ -17,8 +17,31 @@ class TopicStatus(serializers.Serializer):
     subscriptions = serializers.IntegerField(help_text="Sockets subscribed on the answering web process.")
 
 
+class QueueStatus(serializers.Serializer):
+    name = serializers.CharField()
+    messages = serializers.IntegerField(help_text="Waiting or being worked on.")
+    delayed = serializers.IntegerField(help_text="Waiting for their retry time.")
+
+
+class BackgroundStatus(serializers.Serializer):
+    """Shared by every organization on this installation: the queues are."""
+
+    mode = serializers.ChoiceField(choices=["embedded", "services"])
+    jobs_pending = serializers.IntegerField(help_text="Jobs committed but not yet handed to the broker.")
+    jobs_oldest_age_seconds = serializers.FloatField()
+    queues = QueueStatus(many=True)
+    workers = serializers.IntegerField(
+        allow_null=True, help_text="Worker processes with a live heartbeat; null when embedded."
+    )
+    scheduler_leader_ttl_ms = serializers.IntegerField(
+        allow_null=True,
+        help_text="Time left on the scheduler leader's lock; null when no scheduler leads (or embedded).",
+    )
+
+
 class RealtimeStatusOutput(serializers.Serializer):
     connections = serializers.IntegerField(help_text="Your organization's sockets on the answering web process.")
     topics = TopicStatus(many=True)
     outbox_pending = serializers.IntegerField(help_text="Committed events not yet published.")
     outbox_oldest_age_seconds = serializers.FloatField()
+    background = BackgroundStatus(help_text="Queues, workers, job outbox and scheduler (operations page).")

@@ -17,6 +17,7 @@ from core.auth import TenantRequest
 from realtime import identity, selectors
 from realtime.metrics import prometheus_text
 from realtime.serializers import RealtimeStatusOutput, TicketOutput
+from workers.status import worker_status
 
 
 class TicketView(APIView):
@@ -40,7 +41,8 @@ class RealtimeStatusView(APIView):
 
     @extend_schema(responses={200: RealtimeStatusOutput}, tags=["realtime"])
     def get(self, request: TenantRequest) -> Response:
-        return Response(RealtimeStatusOutput(selectors.tenant_status(tenant_id=request.tenant.pk)).data)
+        body = {**selectors.tenant_status(tenant_id=request.tenant.pk), "background": worker_status()}
+        return Response(RealtimeStatusOutput(body).data)
 
 
 def metrics(request: HttpRequest) -> HttpResponse:

@@ -178,9 +178,13 @@ async def test_first_frame_authentication_and_its_failures(server_factory, trans
 
 
 async def test_a_foreign_origin_is_refused_at_the_handshake(server_factory, transactional_db):
-    server = server_factory(ALLOWED_HOSTS="127.0.0.1,localhost")
+    server = server_factory(ALLOWED_HOSTS="*")
     with pytest.raises(websockets.InvalidStatus) as refused:
         await websockets.connect(server.ws, origin="https://evil.example")
+    assert refused.value.response.status_code == 403
+    # A host the server answers to, but not the one this handshake was sent to, is foreign too.
+    with pytest.raises(websockets.InvalidStatus) as refused:
+        await websockets.connect(server.ws, origin=f"http://localhost:{server.port}")
     assert refused.value.response.status_code == 403
     async with websockets.connect(server.ws, origin=f"http://127.0.0.1:{server.port}") as ws:
         await ws.send(json.dumps({"type": "auth", "token": "x"}))

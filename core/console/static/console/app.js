@@ -1,0 +1,244 @@
+// The console's shared runtime: the tab's access token, REST calls, the live socket, formatting
+// for the page's language, and small DOM helpers. Pages import what they need from here.
+import { OqimLive } from "../realtime/oqim-live.js";
+
+export const config = JSON.parse(document.getElementById("console-config").textContent);
+const csrf = document.querySelector('meta[name="csrf-token"]').content;
+export const lang = document.documentElement.lang || "en";
+const LOCALE = { uz: "uz-Latn-UZ", ru: "ru-RU", en: "en-GB" }[lang] || lang;
+
+export const gettext = (text) => (globalThis.django ? globalThis.django.gettext(text) : text);
+export const tf = (text, values) => text.replace(/%\((\w+)\)s/g, (_, key) => String(values[key] ?? ""));
+export const tn = (singular, plural, count) =>
+  globalThis.django ? globalThis.django.ngettext(singular, plural, count) : count === 1 ? singular : plural;
+
+// -- session: the access token lives only in this tab's memory ---------------------------------
+
+class SessionEnded extends Error {
+  constructor(message) {
+    super(message);
+    this.ended = true;
+  }
+}
+
+const session = { access: null, expiresAt: 0, me: null, inflight: null };
+
+export async function accessToken(force = false) {
+  if (!force && session.access && Date.now() < session.expiresAt - 30000) return session.access;
+  session.inflight ??= (async () => {
+    try {
+      const response = await fetch("/console/session/", {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "X-CSRFToken": csrf, Accept: "application/json" },
+      });
+      if (response.status === 401 || response.status === 403) {
+        const body = await response.json().catch(() => ({}));
+        signIn();
+        throw new SessionEnded(body.message || "session ended");
+      }
+      if (!response.ok) throw new ApiError(response.status, "unavailable", gettext("The server is not answering."));
+      const body = await response.json();
+      session.access = body.access;
+      session.expiresAt = Date.now() + body.expires_in * 1000;
+      session.me = body;
+      return body.access;
+    } finally {
+      session.inflight = null;
+    }
+  })();
+  return session.inflight;
+}
+
+export async function me() {
+  if (!session.me) await accessToken();
+  return session.me;
+}
+
+export const can = (capability) => Boolean(session.me?.capabilities.includes(capability));
+
+function signIn() {
+  const next = encodeURIComponent(location.pathname + location.search);
+  location.assign(`/console/login/?next=${next}`);
+}
+
+// -- REST ----------------------------------------------------------------------------------
+
+export class ApiError extends Error {
+  constructor(status, code, message, body = {}) {
+    super(message);
+    this.status = status;
+    this.code = code;
+    this.body = body;
+    this.fields = body.fields || {};
+  }
+}
+
+export async function api(path, { method = "GET", body, params, idempotencyKey, retried = false } = {}) {
+  const url = new URL(path, location.origin);
+  for (const [key, value] of Object.entries(params || {})) {
+    for (const one of [].concat(value)) if (one !== undefined && one !== null && one !== "") url.searchParams.append(key, one);
+  }
+  const headers = { Authorization: `Bearer ${await accessToken()}`, Accept: "application/json" };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (idempotencyKey) headers["Idempotency-Key"] = idempotencyKey;
+  let response;
+  try {
+    response = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  } catch {
+    throw new ApiError(0, "network", gettext("No connection to the server. Try again."));
+  }
+  const data = response.status === 204 ? null : await response.json().catch(() => null);
+  if (response.status === 401 && !retried) {
+    await accessToken(true);
+    return api(path, { method, body, params, idempotencyKey, retried: true });
+  }
+  if (!response.ok) {
+    const error = data?.error || {};
+    throw new ApiError(response.status, error.code || "error", error.message || response.statusText, error);
+  }
+  return data;
+}
+
+// Every page of a list endpoint (cursor pagination: {results, next}).
+export async function apiAll(path, params = {}, limit = 2000) {
+  const rows = [];
+  let page = await api(path, { params: { page_size: 200, ...params } });
+  for (;;) {
+    rows.push(...(page.results ?? page));
+    if (!page.next || rows.length >= limit) return rows;
+    page = await api(page.next);
+  }
+}
+
+export function newKey() {
+  if (globalThis.crypto?.randomUUID) return crypto.randomUUID();
+  const bytes = crypto.getRandomValues(new Uint8Array(16)); // randomUUID needs a secure context
+  bytes[6] = (bytes[6] & 0x0f) | 0x40;
+  bytes[8] = (bytes[8] & 0x3f) | 0x80;
+  const hex = [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+// -- live ----------------------------------------------------------------------------------
+
+export const live = new OqimLive({
+  ticket: async () => (await api("/api/realtime/tickets/", { method: "POST" })).ticket,
+  token: () => accessToken(true),
+});
+
+const STATE_TEXT = {
+  idle: () => gettext("Not connected"),
+  connecting: () => gettext("Connecting…"),
+  live: () => gettext("Live"),
+  reconnecting: () => gettext("Reconnecting…"),
+  offline: () => gettext("Offline"),
+  ended: () => gettext("Session ended"),
+};
+
+live.addEventListener("state", ({ detail }) => {
+  const badge = document.getElementById("live-state");
+  if (badge) {
+    badge.dataset.state = detail.state;
+    badge.textContent = STATE_TEXT[detail.state]();
+  }
+  if (detail.state === "ended") signIn();
+});
+
+// -- formatting for the page's language ----------------------------------------------------
+
+const numberFormats = new Map();
+function numberFormat(options) {
+  const key = JSON.stringify(options);
+  if (!numberFormats.has(key)) numberFormats.set(key, new Intl.NumberFormat(LOCALE, options));
+  return numberFormats.get(key);
+}
+
+// UZS has no minor unit in use: always whole sums.
+export function money(amount, currency = "UZS") {
+  const digits = currency === "UZS" ? 0 : 2;
+  return numberFormat({ style: "currency", currency, minimumFractionDigits: digits, maximumFractionDigits: digits })
+    .format(Number(amount));
+}
+
+const UNITS = { g: () => gettext("g"), ml: () => gettext("ml"), pcs: () => gettext("pcs") };
+export function quantity(value, unit) {
+  const text = numberFormat({ maximumFractionDigits: 3 }).format(Number(value));
+  return unit ? `${text} ${UNITS[unit]?.() ?? unit}` : text;
+}
+
+export const integer = (value) => numberFormat({ maximumFractionDigits: 0 }).format(Number(value));
+
+export function dateTime(value, options = { dateStyle: "short", timeStyle: "short" }) {
+  return value ? new Intl.DateTimeFormat(LOCALE, options).format(new Date(value)) : "—";
+}
+
+export const time = (value) => dateTime(value, { timeStyle: "medium" });
+
+export function isoDate(date = new Date()) {
+  const local = new Date(date.getTime() - date.getTimezoneOffset() * 60000);
+  return local.toISOString().slice(0, 10);
+}
+
+// -- DOM -----------------------------------------------------------------------------------
+
+// el("button", {class: "big", onclick: f, "aria-label": "…"}, "text", child, …)
+export function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+    else if (key === "class") node.className = value;
+    else if (key === "dataset") Object.assign(node.dataset, value);
+    else node.setAttribute(key, value === true ? "" : value);
+  }
+  node.append(...children.flat().filter((child) => child !== null && child !== undefined && child !== false));
+  return node;
+}
+
+export const $ = (selector, root = document) => root.querySelector(selector);
+
+// One message at a time in the page's live region (read out by screen readers).
+export function notify(message, kind = "info") {
+  const region = document.getElementById("notice");
+  if (!region) return;
+  region.dataset.kind = kind;
+  region.textContent = message;
+  clearTimeout(notify.timer);
+  notify.timer = setTimeout(() => (region.textContent = ""), kind === "error" ? 12000 : 5000);
+}
+
+export function explain(error) {
+  if (!(error instanceof ApiError)) return error?.message || String(error);
+  if (error.status === 403) return gettext("Your role may not do this.");
+  const fields = Object.entries(error.fields).map(([field, problems]) => `${field}: ${problems.map((p) => p.message ?? p).join(" ")}`);
+  return [error.message, ...fields].join(" ");
+}
+
+// Batch DOM work into one change per animation frame, however many events arrive.
+export function perFrame(render) {
+  let queued = false;
+  return () => {
+    if (queued) return;
+    queued = true;
+    requestAnimationFrame(() => {
+      queued = false;
+      render();
+    });
+  };
+}
+
+// A form's named inputs as an object of strings.
+export const formData = (form) => Object.fromEntries(new FormData(form).entries());
+
+// Start the page: fetch who we are, then open the socket.
+export async function boot(start) {
+  document.querySelector(".lang select")?.addEventListener("change", (event) => event.target.form.requestSubmit());
+  try {
+    await me();
+  } catch {
+    return; // signIn() is already navigating
+  }
+  await start();
+  live.start();
+}
