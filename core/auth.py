@@ -169,11 +169,9 @@ def login(*, username: str, password: str, tenant_slug: str | None) -> tuple[Mem
     return membership, issue_tokens(membership=membership)
 
 
-def refresh_session(raw_refresh: str) -> tuple[Membership, RefreshToken]:
-    """Rotate a refresh token: the old one is blacklisted, the session continues.
-
-    The membership is re-checked, so a deactivated member cannot keep refreshing.
-    """
+def _live_session(raw_refresh: str) -> tuple[Membership, RefreshToken]:
+    """The refresh token and its membership, if the session still stands: signature, expiry,
+    blacklist, logout and a live, active membership."""
     try:
         refresh = RefreshToken(raw_refresh)  # type: ignore[arg-type]  # verifies signature, expiry, blacklist
     except TokenError as exc:
@@ -183,6 +181,15 @@ def refresh_session(raw_refresh: str) -> tuple[Membership, RefreshToken]:
     membership = load_membership(user_id=refresh.get(jwt_settings.USER_ID_CLAIM), tenant_id=refresh.get(TENANT_CLAIM))
     if membership is None or not membership.user.is_active:
         raise AuthenticationFailed(_("The membership behind this session has ended."), code="token_revoked")
+    return membership, refresh
+
+
+def refresh_session(raw_refresh: str) -> tuple[Membership, RefreshToken]:
+    """Rotate a refresh token: the old one is blacklisted, the session continues.
+
+    The membership is re-checked, so a deactivated member cannot keep refreshing.
+    """
+    membership, refresh = _live_session(raw_refresh)
     refresh.blacklist()
     refresh.set_jti()
     refresh.set_exp()
@@ -207,17 +214,9 @@ def access_for_session(raw_refresh: str) -> tuple[Membership, AccessToken]:
 
     For the console, whose refresh token lives in an HttpOnly cookie shared by every tab: tabs
     that ask at the same moment must all succeed, which rotation would forbid. The same checks
-    as ``refresh_session`` apply: signature, expiry, blacklist, logout and a live membership.
+    as ``refresh_session`` apply.
     """
-    try:
-        refresh = RefreshToken(raw_refresh)  # type: ignore[arg-type]
-    except TokenError as exc:
-        raise AuthenticationFailed(str(exc), code="token_invalid") from exc
-    if session_revoked(refresh):
-        raise AuthenticationFailed(_("This session has been logged out."), code="token_revoked")
-    membership = load_membership(user_id=refresh.get(jwt_settings.USER_ID_CLAIM), tenant_id=refresh.get(TENANT_CLAIM))
-    if membership is None or not membership.user.is_active:
-        raise AuthenticationFailed(_("The membership behind this session has ended."), code="token_revoked")
+    membership, refresh = _live_session(raw_refresh)
     return membership, refresh.access_token
 
 

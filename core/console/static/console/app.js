@@ -9,8 +9,6 @@ const LOCALE = { uz: "uz-Latn-UZ", ru: "ru-RU", en: "en-GB" }[lang] || lang;
 
 export const gettext = (text) => (globalThis.django ? globalThis.django.gettext(text) : text);
 export const tf = (text, values) => text.replace(/%\((\w+)\)s/g, (_, key) => String(values[key] ?? ""));
-export const tn = (singular, plural, count) =>
-  globalThis.django ? globalThis.django.ngettext(singular, plural, count) : count === 1 ? singular : plural;
 
 // -- session: the access token lives only in this tab's memory ---------------------------------
 
@@ -225,6 +223,15 @@ export function perFrame(render) {
       queued = false;
       render();
     });
+  };
+}
+
+// Run fn once, ms after the last of a burst of calls; its failure is shown, not thrown.
+export function debounce(fn, ms) {
+  let timer;
+  return () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => fn().catch((error) => notify(explain(error), "error")), ms);
   };
 }
 

@@ -1,6 +1,6 @@
 // Kitchen: portions possible per meal (live), serving for cooks, stock, deliveries and
 // adjustments for managers, the month's served-vs-possible report and the charts.
-import { $, api, apiAll, boot, can, el, explain, integer, isoDate, live, newKey, notify, perFrame, quantity, gettext, tf } from "../app.js";
+import { $, api, apiAll, boot, can, debounce, el, explain, integer, isoDate, live, newKey, notify, perFrame, quantity, gettext, tf } from "../app.js";
 import { drawDaily } from "../charts.js";
 
 const meals = new Map(); // meal id -> {id, name, portions, version, node}
@@ -238,14 +238,6 @@ async function loadCharts() {
   drawDaily("chart-consumption", byProduct(consumption));
   drawDaily("chart-deliveries", byProduct(deliveries), { type: "bar", stacked: true });
   drawDaily("chart-servings", servings.series.map((s) => ({ label: s.name, points: s.points.map((p) => ({ date: p.date, value: p.portions })) })), { type: "bar", stacked: true });
-}
-
-function debounce(fn, ms) {
-  let timer;
-  return () => {
-    clearTimeout(timer);
-    timer = setTimeout(() => fn().catch((error) => notify(explain(error), "error")), ms);
-  };
 }
 
 boot(async () => {

@@ -1,5 +1,5 @@
 // Shop reports over a date range: revenue and expenses per day, top products, expenses.
-import { $, api, apiAll, boot, el, explain, isoDate, live, money, newKey, notify, quantity, gettext } from "../app.js";
+import { $, api, apiAll, boot, debounce, el, explain, isoDate, live, money, newKey, notify, quantity, gettext } from "../app.js";
 import { drawDaily } from "../charts.js";
 import { branchPicker } from "../shops.js";
 
@@ -56,13 +56,5 @@ boot(async () => {
   $("#categories").replaceChildren(...categories.map((c) => el("option", { value: c.id }, c.name)));
   form.addEventListener("submit", (event) => (event.preventDefault(), load().catch((e) => notify(explain(e), "error"))));
   $("#expense").addEventListener("submit", addExpense);
-  live.subscribe("sales", { load, apply: debounced() });
+  live.subscribe("sales", { load, apply: debounce(load, 2000) });
 });
-
-function debounced() {
-  let timer;
-  return () => {
-    clearTimeout(timer);
-    timer = setTimeout(() => load().catch(() => {}), 2000);
-  };
-}
