@@ -237,6 +237,9 @@ WEB_THREADS = env.int("WEB_THREADS", default=8)
 # Dramatiq: the worker's graceful shutdown; compose's stop_grace_period must exceed it.
 WORKER_SHUTDOWN_TIMEOUT_MS = env.int("WORKER_SHUTDOWN_TIMEOUT_MS", default=20_000)
 WORKER_THREADS = env.int("WORKER_THREADS", default=4)
+# An idle queue is polled this often (Dramatiq's default is 1 s, which a delayed live job such
+# as the portions refresh waits up to three times: delay queue, hand-over, live queue).
+WORKER_IDLE_POLL_MS = env.int("WORKER_IDLE_POLL_MS", default=100)
 SCHEDULER_LOCK_TTL_SECONDS = env.int("SCHEDULER_LOCK_TTL_SECONDS", default=30)
 
 # Kitchen: portions possible are recomputed this long after a stock change, once for all the

@@ -16,7 +16,9 @@ logger = logging.getLogger(__name__)
 
 class EmbeddedBackground:
     def __init__(self) -> None:
-        self.worker = dramatiq.Worker(broker, worker_threads=settings.WORKER_THREADS, worker_timeout=100)
+        self.worker = dramatiq.Worker(
+            broker, worker_threads=settings.WORKER_THREADS, worker_timeout=settings.WORKER_IDLE_POLL_MS
+        )
         self.scheduler = build_scheduler()
         self.stop_event = threading.Event()
         self.thread = threading.Thread(

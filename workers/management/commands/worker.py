@@ -31,7 +31,12 @@ class Command(BaseCommand):
             )
         discover_actors()
         stop = StopSignal()
-        worker = dramatiq.Worker(broker, queues=set(queues) if queues else None, worker_threads=threads)
+        worker = dramatiq.Worker(
+            broker,
+            queues=set(queues) if queues else None,
+            worker_threads=threads,
+            worker_timeout=settings.WORKER_IDLE_POLL_MS,
+        )
         worker.start()
         logger.info("worker ready", extra={"threads": threads, "queues": sorted(broker.get_declared_queues())})
         self.stdout.write(f"Oqim worker ready ({threads} threads). Stop with SIGTERM or Ctrl-C.\n")

@@ -145,12 +145,14 @@ live.addEventListener("state", ({ detail }) => {
 
 // -- formatting for the page's language ----------------------------------------------------
 
-const numberFormats = new Map();
-function numberFormat(options) {
-  const key = JSON.stringify(options);
-  if (!numberFormats.has(key)) numberFormats.set(key, new Intl.NumberFormat(LOCALE, options));
-  return numberFormats.get(key);
+const formats = new Map();
+// A formatter is costly to build (a map of 1,000 agents formats thousands of times a second).
+function cachedFormat(Format, options) {
+  const key = `${Format.name}${JSON.stringify(options)}`;
+  if (!formats.has(key)) formats.set(key, new Format(LOCALE, options));
+  return formats.get(key);
 }
+const numberFormat = (options) => cachedFormat(Intl.NumberFormat, options);
 
 // UZS has no minor unit in use: always whole sums.
 export function money(amount, currency = "UZS") {
@@ -168,7 +170,7 @@ export function quantity(value, unit) {
 export const integer = (value) => numberFormat({ maximumFractionDigits: 0 }).format(Number(value));
 
 export function dateTime(value, options = { dateStyle: "short", timeStyle: "short" }) {
-  return value ? new Intl.DateTimeFormat(LOCALE, options).format(new Date(value)) : "—";
+  return value ? cachedFormat(Intl.DateTimeFormat, options).format(new Date(value)) : "—";
 }
 
 export const time = (value) => dateTime(value, { timeStyle: "medium" });
@@ -213,16 +215,24 @@ export function explain(error) {
   return [error.message, ...fields].join(" ");
 }
 
-// Batch DOM work into one change per animation frame, however many events arrive.
-export function perFrame(render) {
+// Batch DOM work into one change per animation frame, however many events arrive; with
+// ``every`` (ms), at most one per that interval, for views whose redraw itself is costly.
+export function perFrame(render, { every = 0 } = {}) {
   let queued = false;
+  let last = 0;
+  const run = (now) => {
+    if (now - last < every) {
+      requestAnimationFrame(run);
+      return;
+    }
+    queued = false;
+    last = now;
+    render();
+  };
   return () => {
     if (queued) return;
     queued = true;
-    requestAnimationFrame(() => {
-      queued = false;
-      render();
-    });
+    requestAnimationFrame(run);
   };
 }
 

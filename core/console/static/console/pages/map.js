@@ -1,6 +1,7 @@
 // The field manager's live map: every agent's presence, last fix and growing trail; today's
 // visits with their check-in verification; one agent-day replayed with a time slider.
-// Events are queued and drawn once per animation frame, however fast fixes arrive.
+// Events are queued and drawn at most four times a second, however fast fixes arrive: a redraw
+// repaints every agent's trail, and a person reads positions no faster.
 import { $, api, apiAll, boot, el, isoDate, live, perFrame, gettext, time } from "../app.js";
 import { VERIFICATION, makeMap, todayBounds, verificationTag } from "../field.js";
 
@@ -24,6 +25,8 @@ function agentFor(id, name = `#${id}`) {
   return agent;
 }
 
+const REDRAW_MS = 250;
+
 const draw = perFrame(() => {
   for (const id of dirty) drawAgent(agents.get(id));
   dirty.clear();
@@ -34,7 +37,7 @@ const draw = perFrame(() => {
       fitted = true;
     }
   }
-});
+}, { every: REDRAW_MS });
 
 function drawAgent(agent) {
   const { data } = agent;
@@ -53,13 +56,20 @@ function drawAgent(agent) {
   }
   if (!agent.row) {
     agent.row = el("tr", { dataset: { agent: data.id } }, el("td"), el("td"), el("td"));
+    agent.shown = {};
     $("#agents").append(agent.row);
     $("#replay-agent").append(el("option", { value: data.id }, data.name));
   }
+  // Only what changed is written: each write to a 1,000-row table costs a layout.
   const [name, presence, last] = agent.row.children;
-  name.textContent = data.name;
-  presence.replaceChildren(el("span", { class: `tag ${data.presence === "online" ? "good" : ""}` }, PRESENCE[data.presence]?.() ?? data.presence));
-  last.textContent = data.position ? time(data.position.recorded_at) : "—";
+  const shown = agent.shown;
+  if (shown.name !== data.name) name.textContent = shown.name = data.name;
+  if (shown.presence !== data.presence) {
+    shown.presence = data.presence;
+    presence.replaceChildren(el("span", { class: `tag ${data.presence === "online" ? "good" : ""}` }, PRESENCE[data.presence]?.() ?? data.presence));
+  }
+  const fix = data.position ? time(data.position.recorded_at) : "—";
+  if (shown.fix !== fix) last.textContent = shown.fix = fix;
   if (data.position) Object.assign(agent.row.dataset, { lat: data.position.lat, lon: data.position.lon });
 }
 
