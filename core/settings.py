@@ -68,6 +68,8 @@ INSTALLED_APPS = [
     "domains.clients",
     "domains.locations",
     "domains.visits",
+    "domains.catalog",
+    "domains.onec",
 ]
 
 MIDDLEWARE = [
@@ -245,6 +247,10 @@ SCHEDULER_LOCK_TTL_SECONDS = env.int("SCHEDULER_LOCK_TTL_SECONDS", default=30)
 # Kitchen: portions possible are recomputed this long after a stock change, once for all the
 # changes made meanwhile (a burst of servings).
 PORTIONS_REFRESH_DELAY_MS = env.int("PORTIONS_REFRESH_DELAY_MS", default=200)
+# 1C: after a call fell over to the failover URL, the primary is skipped this long; an exchange
+# still "running" after ONEC_EXCHANGE_STALE_SECONDS died with its worker and may be replaced.
+ONEC_PRIMARY_COOLDOWN_SECONDS = env.int("ONEC_PRIMARY_COOLDOWN_SECONDS", default=300)
+ONEC_EXCHANGE_STALE_SECONDS = env.int("ONEC_EXCHANGE_STALE_SECONDS", default=3600)
 
 # Realtime (docs/realtime.md): event retention, and the limits each WebSocket lives within.
 REALTIME_RETENTION_SECONDS = env.int("REALTIME_RETENTION_SECONDS", default=24 * 3600)

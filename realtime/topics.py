@@ -32,6 +32,9 @@ TOPICS: dict[str, Topic] = {
         Topic("visits", ("visits.view_all", "visits.own"), "Agents' visits; agents see only their own"),
         Topic("alarms", ("alarms.view",), "Variance and operational alarms"),
         Topic("sales", ("sales.view", "expenses.manage"), "Shop sales, returns and expenses, per branch"),
+        Topic("catalog", ("catalog.view",), "E-catalog changes from 1C: products, prices, stock levels"),
+        Topic("onec", ("onec.manage",), "1C exchanges' progress and results"),
+        Topic("field_orders", ("visits.view_all", "field_orders.place"), "Agents' orders; agents see only their own"),
     )
 }
 

@@ -38,9 +38,11 @@ PAGES: tuple[Page, ...] = (
     Page("order", _("Order"), "orders.place"),
     Page("operator", _("Orders desk"), "orders.manage"),
     Page("agent", _("My route"), "locations.report"),
+    Page("catalog", _("Catalog"), "catalog.view"),
     Page("map", _("Field map"), "locations.view"),
     Page("alarms", _("Alarms"), "alarms.view"),
     Page("operations", _("Operations"), "realtime.monitor"),
+    Page("onec", _("1C exchange"), "onec.manage"),
 )
 BY_SLUG = {page.slug: page for page in PAGES}
 

@@ -3,6 +3,6 @@
 from __future__ import annotations
 
 from domains.alarms.models import AlarmKind
-from domains.alarms.services import raise_alarm
+from domains.alarms.services import clear_alarms, raise_alarm
 
-__all__ = ["AlarmKind", "raise_alarm"]
+__all__ = ["AlarmKind", "clear_alarms", "raise_alarm"]

@@ -27,6 +27,18 @@ class ProviderErrorsAlarm(TypedDict):
     last_error: str
 
 
+class OnecFailingAlarm(TypedDict):
+    alarm_id: int
+    failing_since: str
+    error: str  # the failed exchange's error (never a password)
+
+
+class AlarmCleared(TypedDict):
+    alarm_id: int
+    kind: str
+    subject: str
+
+
 class AlarmAcknowledged(TypedDict):
     alarm_id: int
     kind: str
@@ -47,6 +59,19 @@ PROVIDER_ERRORS = event_type(
     payload=ProviderErrorsAlarm,
     description="An order provider failed this many calls in a row (its error_alarm_threshold). "
     "Sent once per outage; polling goes on until each order's deadline.",
+)
+ONEC_FAILING = event_type(
+    "alarm.onec_failing",
+    topic="alarms",
+    payload=OnecFailingAlarm,
+    description="The organization's 1C exchange failed. Sent once per outage; cleared (alarm.cleared) when an "
+    "exchange succeeds again.",
+)
+CLEARED = event_type(
+    "alarm.cleared",
+    topic="alarms",
+    payload=AlarmCleared,
+    description="What the alarm was about is over (the 1C exchange works again).",
 )
 ACKNOWLEDGED = event_type(
     "alarm.acknowledged", topic="alarms", payload=AlarmAcknowledged, description="A manager acknowledged an alarm."

@@ -11,6 +11,7 @@ from core.tenancy import TenantOwned
 class AlarmKind(models.TextChoices):
     VARIANCE = "variance", "monthly kitchen variance over the threshold"
     PROVIDER_ERRORS = "provider_errors", "an order provider failing call after call"
+    ONEC_FAILING = "onec_failing", "the 1C exchange failing"
 
 
 class Alarm(TenantOwned):
@@ -27,6 +28,8 @@ class Alarm(TenantOwned):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     acknowledge_note = models.CharField(max_length=500, blank=True, default="")
+    # Set when what it is about is over (the 1C exchange works again); acknowledging is separate.
+    cleared_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["tenant", "kind", "subject"], name="alarms_one_per_subject")]

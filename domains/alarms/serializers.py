@@ -26,6 +26,7 @@ class AlarmOutput(serializers.ModelSerializer):
             "acknowledged_by",
             "acknowledged_by_username",
             "acknowledge_note",
+            "cleared_at",
         ]
 
     def get_acknowledged(self, alarm: Alarm) -> bool:

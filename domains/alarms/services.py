@@ -37,6 +37,22 @@ def raise_alarm(
 
 
 @transaction.atomic
+def clear_alarms(*, tenant_id: int, kind: AlarmKind) -> int:
+    """Mark every open alarm of ``kind`` cleared (its cause is over), once; returns how many."""
+    cleared = 0
+    for alarm in Alarm.objects.select_for_update().filter(tenant_id=tenant_id, kind=kind, cleared_at__isnull=True):
+        alarm.cleared_at = timezone.now()
+        alarm.save(update_fields=["cleared_at", "updated_at"])
+        emit(
+            tenant_id=tenant_id,
+            type=events.CLEARED.name,
+            data={"alarm_id": alarm.pk, "kind": kind, "subject": alarm.subject},
+        )
+        cleared += 1
+    return cleared
+
+
+@transaction.atomic
 def acknowledge(*, alarm: Alarm, actor: User, note: str = "") -> Alarm:
     alarm = Alarm.objects.select_for_update().get(pk=alarm.pk)
     if alarm.acknowledged_at:

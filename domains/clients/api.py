@@ -1,12 +1,12 @@
-"""Clients' door: the client rows visits point at, who may see which client, and the photo
-helpers (the abstract photo row, its wire formats and its checked save) that visits reuse."""
+"""Clients' door: the client rows visits point at, who may see which client, the sync from
+1C, and the photo helpers (the abstract photo row, its wire formats, its checked save)."""
 
 from __future__ import annotations
 
 from domains.clients.models import Client, Photo, Reference, ReferenceKind
 from domains.clients.selectors import visible_clients
 from domains.clients.serializers import PHOTO_TYPES, AgentField, PhotoInput, PhotoOutput, ReferenceField
-from domains.clients.services import photo_save
+from domains.clients.services import client_update, clients_sync, photo_save
 
 __all__ = [
     "PHOTO_TYPES",
@@ -18,6 +18,8 @@ __all__ = [
     "Reference",
     "ReferenceField",
     "ReferenceKind",
+    "client_update",
+    "clients_sync",
     "photo_save",
     "visible_clients",
 ]

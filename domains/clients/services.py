@@ -7,11 +7,12 @@ from typing import Any
 
 from django.core.files import File
 from django.db import transaction
+from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 
 from core.errors import Conflict
 from core.models import Organization, User
-from domains.clients.models import Client, ClientAssignment, ClientPhoto, Reference
+from domains.clients.models import Client, ClientAssignment, ClientPhoto, Reference, digits
 
 # References
 
@@ -124,3 +125,66 @@ def photo_delete(*, photo: Any) -> None:
     """Soft delete: the file stays for the audit until an operator purges it."""
     photo.mark_deleted()
     photo.save(update_fields=["deleted_at"])
+
+
+# From 1C
+
+SYNCED_FIELDS = {"name": 200, "phone": 40, "address": 300}
+
+
+def _synced_client(index: int, row: Any) -> dict[str, Any]:
+    """One client row of a 1C exchange, checked; ``ValueError("clients[i]: …")`` if malformed."""
+
+    def fail(problem: str) -> ValueError:
+        return ValueError(f"clients[{index}]: {problem}")
+
+    if not isinstance(row, dict):
+        raise fail("a row must be an object")
+    code = row.get("code")
+    if not isinstance(code, str) or not code.strip() or len(code) > 50:
+        raise fail("code must be text of 1 to 50 characters")
+    values: dict[str, Any] = {"code": code.strip()}
+    for name, limit in SYNCED_FIELDS.items():
+        value = row.get(name, "")
+        if not isinstance(value, str) or len(value) > limit or (name == "name" and not value.strip()):
+            raise fail(f"{name} must be text of {'1' if name == 'name' else '0'} to {limit} characters")
+        values[name] = value.strip()
+    lat, lon = row.get("lat"), row.get("lon")
+    if (lat is None) != (lon is None):
+        raise fail("lat and lon come together")
+    if lat is not None:
+        if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in (lat, lon)):
+            raise fail("lat and lon must be numbers")
+        if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+            raise fail("lat/lon out of range")
+    values.update(lat=lat, lon=lon)
+    return values
+
+
+def clients_sync(*, tenant: Organization, rows: list[Any]) -> int:
+    """Upsert clients by their 1C code (in the caller's transaction); returns how many were
+    created or changed. Any malformed row raises ``ValueError`` naming it, before any write."""
+    wanted = {}
+    for index, row in enumerate(rows):
+        values = _synced_client(index, row)
+        wanted[values["code"]] = values
+    existing = {c.code: c for c in Client.objects.filter(tenant=tenant, code__in=wanted)}
+    new, changed = [], []
+    for code, values in wanted.items():
+        client = existing.get(code)
+        if client is None:
+            client = Client(tenant=tenant, **values)
+            client.phone_digits = digits(client.phone)
+            new.append(client)
+        elif any(getattr(client, k) != v for k, v in values.items()):
+            for k, v in values.items():
+                setattr(client, k, v)
+            client.phone_digits = digits(client.phone)
+            changed.append(client)
+    Client.objects.bulk_create(new)
+    if changed:
+        now = timezone.now()
+        for client in changed:
+            client.updated_at = now  # bulk_update does not run auto_now
+        Client.objects.bulk_update(changed, [*SYNCED_FIELDS, "lat", "lon", "phone_digits", "updated_at"])
+    return len(new) + len(changed)

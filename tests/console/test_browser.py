@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import time
 import urllib.request
 
 from playwright.sync_api import expect
 
 from core.console.pages import PAGES
-from tests.console.conftest import PASSWORD, Oqim
+from tests.console.conftest import PASSWORD, ROOT, Oqim
+from tests.net import free_port
 
 SLUGS = [page.slug for page in PAGES]
 
@@ -182,6 +185,7 @@ def test_every_page_loads_in_each_language_without_policy_violations(tab):  # ty
         admin.open(slug)
         assert time.monotonic() - started < 30
         admin.shot(f"page-{slug}")
+    admin.open("operations")
     admin.page.select_option(".lang select", "ru")
     admin.page.wait_for_url("**/console/operations/")
     expect(admin.page.get_by_role("heading", level=1)).to_have_text("Эксплуатация")
@@ -244,3 +248,63 @@ def test_signing_out_in_one_tab_ends_the_others(tab):  # type: ignore[no-untyped
     # 15 s) and the cookie is gone, so no new token: the tab goes back to sign-in.
     manager.page.wait_for_url("**/console/login/**", timeout=25000)
     assert all(cookie["name"] != "oqim_session" for cookie in manager.context.cookies())
+
+
+def test_an_admin_connects_1c_and_an_agent_orders_with_1cs_number_back(tab, oqim):  # type: ignore[no-untyped-def]
+    primary, failover = free_port(), free_port()
+    simulator = subprocess.Popen(
+        [
+            sys.executable,
+            "manage.py",
+            "simulate_1c",
+            "--port",
+            str(primary),
+            "--failover-port",
+            str(failover),
+            "--clients",
+            "50",
+        ],
+        cwd=ROOT,
+        env=oqim.env,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert "primary" in simulator.stdout.readline()
+        admin = tab("demo-admin")
+        admin.open("onec")
+        form = admin.page.locator("#connection")
+        form.get_by_label("WSDL URL").fill(f"http://127.0.0.1:{primary}/exchange?wsdl")
+        form.get_by_label("Failover URL").fill(f"http://127.0.0.1:{failover}/exchange?wsdl")
+        form.get_by_label("Exchange on schedule").check()
+        form.get_by_role("button", name="Save").click()
+        expect(admin.page.locator("#notice")).to_have_text("Connection saved.")
+        admin.page.get_by_role("button", name="Exchange now").click()
+        # The progress and the journal follow the worker live.
+        expect(admin.page.locator("#progress")).to_contain_text("Exchange done", timeout=30000)
+        expect(admin.page.locator("#journal tr[data-status=succeeded]")).to_have_count(2)
+        admin.shot("onec-admin")
+
+        # The primary stops: the agent notices nothing.
+        urllib.request.urlopen(
+            urllib.request.Request(f"http://127.0.0.1:{primary}/control", data=b'{"down": true}', method="POST"),
+            timeout=5,
+        )
+        agent = tab("demo-agent")
+        agent.open("catalog")
+        client = agent.page.locator("select[name=client] option", has_text="(K-000000)").get_attribute("value")
+        agent.page.get_by_label("Client").select_option(value=client)
+        agent.page.get_by_label("Search").fill("4780000000005")  # a barcode, as a scanner types it
+        rows = agent.page.locator("#products tr[data-product]")
+        expect(rows).to_have_count(1)
+        expect(rows.first.locator("td").nth(3)).to_contain_text("UZS")  # the client's price
+        rows.first.get_by_role("button").click()
+        agent.page.get_by_role("button", name="Place order").click()
+        expect(agent.page.locator("#notice")).to_contain_text("placed")
+        newest = agent.page.locator("#orders li").first
+        expect(newest).to_have_attribute("data-status", "sent", timeout=30000)
+        expect(newest).to_contain_text("SIM-")
+        agent.shot("catalog-agent")
+    finally:
+        simulator.terminate()
+        simulator.wait(10)

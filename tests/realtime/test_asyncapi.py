@@ -15,12 +15,16 @@ from django.utils import timezone
 from core.roles import Role
 from core.secrets import unseal
 from domains.alarms import services as alarms
+from domains.catalog import api as catalog
+from domains.catalog.models import Product
 from domains.clients import services as clients
+from domains.clients.models import Client
 from domains.kitchen import services as kitchen
 from domains.kitchen.tasks import refresh_portions
 from domains.locations import services as locations
 from domains.locations.ingest import Fix
 from domains.members import services
+from domains.onec import services as onec_services
 from domains.orders import services as orders
 from domains.shops import services as shops
 from domains.shops.models import ExpenseCategory
@@ -31,7 +35,9 @@ from realtime.frames import Close
 from realtime.models import OutboxEvent
 from realtime.streams import envelope
 from realtime.topics import TOPICS
+from tests.catalog.test_exchange import batch as catalog_batch
 from tests.factories import branch_factory, member_factory, order_catalog, shop_product, stock_up
+from tests.onec.sim import connect, simulated_1c
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = yaml.safe_load((ROOT / "docs/asyncapi.yaml").read_text())
@@ -110,6 +116,18 @@ def test_emitted_events_validate_against_the_document(tenant, admin, django_capt
     visits.check_out(visit=visit, actor=agent, lat=None, lon=None, accuracy=None)
     other = visits.visit_create(tenant=tenant, actor=admin.user, agent=agent, client=client, planned_at=planned)
     visits.cancel(visit=other, actor=admin.user)
+    catalog.apply_changes(tenant=tenant, changes=catalog_batch())
+    with simulated_1c(clients=5, products=5) as onec:
+        connect(tenant, onec)
+        onec.primary.down = onec.failover.down = True
+        assert onec_services.run_exchange(tenant=tenant).status == "failed"  # the alarm
+        onec.primary.down = onec.failover.down = False
+        assert onec_services.run_exchange(tenant=tenant).status == "succeeded"  # cleared
+    catalog.place_order(
+        membership=member_factory(tenant=tenant, role=Role.MANAGER),
+        client_id=Client.objects.get(tenant=tenant, code="K-000000").pk,
+        lines=[{"product": Product.objects.filter(code__startswith="P-", in_stock__gt=0).first().pk, "quantity": "1"}],
+    )
     # then every event is an envelope whose data matches its type's schema
     rows = list(OutboxEvent.objects.order_by("pk"))
     assert {r.type for r in rows} == set(EVENT_TYPES)

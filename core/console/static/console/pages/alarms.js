@@ -17,7 +17,7 @@ const render = perFrame(() => {
         " ",
         el("strong", {}, `${alarm.kind} · ${alarm.subject}`),
         el("div", {}, alarm.message),
-        el("div", { class: "muted" }, dateTime(alarm.raised_at), open ? "" : ` · ${gettext("acknowledged")} ${dateTime(alarm.acknowledged_at)}`),
+        el("div", { class: "muted" }, dateTime(alarm.raised_at), open ? "" : ` · ${gettext("acknowledged")} ${dateTime(alarm.acknowledged_at)}`, alarm.cleared_at ? ` · ${gettext("over since")} ${dateTime(alarm.cleared_at)}` : ""),
         ack,
       );
     }),
@@ -46,7 +46,7 @@ function apply(event) {
   const id = event.data.alarm_id ?? event.data.id;
   if (!id) return load();
   api(`/api/alarms/${id}/`).then((row) => {
-    if (!alarms.has(row.id) && !row.acknowledged_at) notify(`${gettext("New alarm")}: ${row.message}`, "error");
+    if (!alarms.has(row.id) && !row.acknowledged_at && !row.cleared_at) notify(`${gettext("New alarm")}: ${row.message}`, "error");
     alarms.set(row.id, row);
     render();
   }, () => {});

@@ -1,0 +1,129 @@
+"""Reads of the e-catalog. The product list keeps a constant number of queries at any size:
+groups joined, barcodes in one prefetch, the client's price as a subquery column."""
+
+from __future__ import annotations
+
+from django.db.models import DecimalField, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+
+from core.models import Membership, Organization
+from core.pagination import page_by_matches
+from core.roles import has_capability
+from domains.catalog.models import (
+    Barcode,
+    ClientTerms,
+    FieldOrder,
+    FieldOrderLine,
+    Group,
+    Price,
+    PriceType,
+    Product,
+    StockLevel,
+    Warehouse,
+)
+from domains.clients.api import visible_clients
+
+
+def group_and_descendants(*, tenant_id: int, group_id: int) -> set[int]:
+    """The group and every group below it (one query: a tenant's tree is small)."""
+    children: dict[int | None, list[int]] = {}
+    for pk, parent in Group.objects.filter(tenant_id=tenant_id).values_list("pk", "parent_id"):
+        children.setdefault(parent, []).append(pk)
+    found, todo = {group_id}, [group_id]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            if child not in found:
+                found.add(child)
+                todo.append(child)
+    return found
+
+
+def client_price_type(*, membership: Membership, client_id: int) -> PriceType | None:
+    """The price type of a client this member may see; ``LookupError`` for any other client."""
+    if not visible_clients(membership=membership).filter(pk=client_id).exists():
+        raise LookupError(client_id)
+    terms = ClientTerms.objects.filter(tenant_id=membership.tenant_id, client_id=client_id).select_related("price_type")
+    found = terms.first()
+    return found.price_type if found and not found.price_type.is_deleted else None
+
+
+def product_list(
+    *,
+    tenant: Organization,
+    search: str = "",
+    group_id: int | None = None,
+    in_stock: bool | None = None,
+    price_type: PriceType | None = None,
+) -> QuerySet[Product]:
+    """Active products; ``search`` matches name (contains), code (prefix) and barcode (exact)."""
+    products = (
+        Product.objects.filter(tenant=tenant, active=True)
+        .select_related("group")
+        .prefetch_related(Prefetch("barcodes", queryset=Barcode.objects.order_by("value")))
+    )
+    if group_id is not None:
+        products = products.filter(group_id__in=group_and_descendants(tenant_id=tenant.pk, group_id=group_id))
+    if in_stock is not None:
+        products = products.filter(in_stock__gt=0) if in_stock else products.filter(in_stock__lte=0)
+    if price_type is not None:
+        price = Price.objects.filter(product=OuterRef("pk"), price_type=price_type).values("amount")[:1]
+        products = products.annotate(price_amount=Subquery(price))
+    else:
+        products = products.annotate(
+            price_amount=Value(None, output_field=DecimalField(max_digits=16, decimal_places=2))
+        )
+    search = search.strip()
+    if search:
+        barcode = Barcode.objects.filter(tenant=tenant, value=search, product=OuterRef("pk"))
+        products = products.filter(
+            Q(name__icontains=search) | Q(code__iexact=search) | Q(code__istartswith=search) | Exists(barcode)
+        )
+        if len(search) >= 3:  # see page_by_matches: the matches come through their own indexes
+            products = page_by_matches(products)
+    return products
+
+
+def product_detail(*, tenant: Organization) -> QuerySet[Product]:
+    """Products with every price and the stock per warehouse (for one product's page)."""
+    return (
+        Product.objects.filter(tenant=tenant)
+        .select_related("group")
+        .prefetch_related(
+            Prefetch("barcodes", queryset=Barcode.objects.order_by("value")),
+            Prefetch(
+                "prices",
+                queryset=Price.objects.filter(price_type__deleted_at__isnull=True)
+                .select_related("price_type")
+                .order_by("price_type__name"),
+            ),
+            Prefetch(
+                "stock_levels",
+                queryset=StockLevel.objects.filter(warehouse__deleted_at__isnull=True)
+                .select_related("warehouse")
+                .order_by("warehouse__name"),
+            ),
+        )
+    )
+
+
+def group_list(*, tenant: Organization) -> QuerySet[Group]:
+    return Group.objects.filter(tenant=tenant)
+
+
+def price_type_list(*, tenant: Organization) -> QuerySet[PriceType]:
+    return PriceType.objects.filter(tenant=tenant)
+
+
+def warehouse_list(*, tenant: Organization) -> QuerySet[Warehouse]:
+    return Warehouse.objects.filter(tenant=tenant)
+
+
+def field_order_list(*, membership: Membership) -> QuerySet[FieldOrder]:
+    """Every order for those who see all visits; an agent's own otherwise."""
+    orders = (
+        FieldOrder.objects.filter(tenant_id=membership.tenant_id)
+        .select_related("client")
+        .prefetch_related(Prefetch("lines", queryset=FieldOrderLine.objects.select_related("product")))
+    )
+    if has_capability(membership.role, "visits.view_all"):
+        return orders
+    return orders.filter(agent_id=membership.user_id)

@@ -1,0 +1,21 @@
+"""Writes of the e-catalog: applying 1C's changes (``exchange``) and agents' orders
+(``field_orders``)."""
+
+from domains.catalog.services.exchange import KINDS, Applied, MalformedChange, apply_changes
+from domains.catalog.services.field_orders import (
+    field_order_failed,
+    field_order_send_attempt,
+    field_order_sent,
+    place_order,
+)
+
+__all__ = [
+    "KINDS",
+    "Applied",
+    "MalformedChange",
+    "apply_changes",
+    "field_order_failed",
+    "field_order_send_attempt",
+    "field_order_sent",
+    "place_order",
+]

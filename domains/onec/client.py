@@ -1,0 +1,143 @@
+"""Calls to an organization's 1C web service through zeep, with the failover URL.
+
+zeep is the maintained Python SOAP client (docs/decisions.md): it reads the published WSDL and
+validates every answer against it, so a malformed envelope is an error, never half-read data.
+
+The primary is tried first. A connection error, a timeout or an HTTP 5xx that is not a SOAP
+fault switches to the failover URL, counted and logged, and the primary is skipped for
+``ONEC_PRIMARY_COOLDOWN_SECONDS``. A SOAP fault is 1C's own answer ("no such message"): the
+other server would say the same, so it is raised as is.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+import zeep
+import zeep.exceptions
+from lxml.etree import XMLSyntaxError
+from zeep.transports import Transport
+
+from domains.onec.contract import BINDING
+
+logger = logging.getLogger(__name__)
+
+
+class Unreachable(Exception):
+    """Neither URL answered (connection errors, timeouts, 5xx); ``attempts`` says each one's."""
+
+    def __init__(self, attempts: list[tuple[str, str]]) -> None:
+        super().__init__("; ".join(f"{url}: {problem}" for url, problem in attempts))
+        self.attempts = attempts
+
+
+class BadAnswer(Exception):
+    """1C answered, but not what the contract says: a SOAP fault or a malformed envelope."""
+
+
+@dataclass
+class Endpoint:
+    url: str  # the WSDL URL, as the admin entered it
+    service: Any = None
+
+
+@dataclass
+class OnecClient:
+    """One exchange's connection; ``skip_primary`` is decided by the caller (the cool-down)."""
+
+    primary: str
+    failover: str = ""
+    username: str = ""
+    password: str = ""
+    timeout: float = 30.0
+    skip_primary: bool = False
+    used: str = ""  # the URL that answered the last call
+    switches: int = 0  # calls that fell over to the failover
+    _endpoints: dict[str, Endpoint] = field(default_factory=dict)
+
+    def _session(self) -> requests.Session:
+        session = requests.Session()
+        if self.username:
+            session.auth = (self.username, self.password)
+        return session
+
+    def _service(self, url: str) -> Any:
+        endpoint = self._endpoints.get(url)
+        if endpoint is None:
+            transport = Transport(session=self._session(), timeout=self.timeout, operation_timeout=self.timeout)
+            client = zeep.Client(url, transport=transport)
+            # Bound to the URL entered, not the address the WSDL names (1C often publishes its
+            # internal host name there).
+            address = url.split("?", 1)[0]
+            endpoint = self._endpoints[url] = Endpoint(url, client.create_service(BINDING, address))
+        return endpoint.service
+
+    def urls(self) -> list[str]:
+        order = [self.primary, self.failover] if self.failover else [self.primary]
+        if self.skip_primary and self.failover:
+            order = [self.failover, self.primary]
+        return order
+
+    def call(self, operation: str, **arguments: Any) -> Any:
+        attempts: list[tuple[str, str]] = []
+        for n, url in enumerate(self.urls()):
+            try:
+                answer = getattr(self._service(url), operation)(**arguments)
+            except CALL_ERRORS as error:
+                retry, problem = classify(error)
+                if not retry:
+                    raise BadAnswer(f"{url}: {problem} ({operation})") from error
+                attempts.append((url, problem))
+                self._endpoints.pop(url, None)  # a server that failed is read afresh next time
+                continue
+            self.used = url
+            if n > 0:
+                self.switches += 1
+                # The server that failed is tried last from now on (the cool-down's start).
+                self.skip_primary = url == self.failover
+                logger.warning("1C failover", extra={"operation": operation, "failed": attempts[-1][0], "used": url})
+            return answer
+        raise Unreachable(attempts)
+
+    def each_url(self, check: Callable[[Any], Any]) -> dict[str, str]:
+        """``check(service)`` against every URL on its own (the admin's "test connection")."""
+        found = {}
+        for url in filter(None, [self.primary, self.failover]):
+            try:
+                found[url] = f"ok: {check(self._service(url))}"
+            except CALL_ERRORS as error:
+                found[url] = classify(error)[1]
+        return found
+
+
+CALL_ERRORS = (zeep.exceptions.Error, requests.RequestException, XMLSyntaxError)
+
+
+def classify(error: Exception) -> tuple[bool, str]:
+    """(whether the other URL may answer instead, what went wrong in a few words).
+
+    Connection errors, timeouts and 5xx are the server's: the other may answer. A SOAP fault is
+    1C's own answer and an unreadable envelope a broken service: the other would say the same.
+    """
+    if isinstance(error, zeep.exceptions.Fault):
+        return False, f"1C refused: {error.message}"
+    status = 0
+    if isinstance(error, zeep.exceptions.TransportError):
+        status = error.status_code or 0
+        if 200 <= status < 300:  # zeep's word for a 200 it could not read
+            return False, "malformed answer"
+    elif isinstance(error, requests.HTTPError):  # reading the WSDL
+        status = error.response.status_code if error.response is not None else 0
+    elif isinstance(error, requests.Timeout):
+        return True, "no answer in time"
+    elif isinstance(error, requests.RequestException):
+        return True, f"connection failed ({type(error).__name__})"
+    else:  # XMLSyntaxError, XMLParseError, ValidationError, ...
+        return False, f"malformed answer ({error})"
+    if status >= 500 or not status:
+        return True, f"HTTP {status}"
+    return False, f"HTTP {status}" + (": check the user and password" if status in (401, 403) else "")

@@ -1,0 +1,108 @@
+"""Wire formats of the 1C connection and its journal. The password is write-only."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from core.serializers import StrictInput
+from domains.onec.models import Connection, Exchange
+
+
+class ConnectionInput(StrictInput):
+    wsdl_url = serializers.URLField(
+        max_length=500, help_text="The published WSDL, e.g. https://1c.example.uz/base/ws/exchange.1cws?wsdl"
+    )
+    failover_url = serializers.URLField(
+        max_length=500,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Used when the primary fails (connection error, timeout, 5xx).",
+    )
+    username = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
+    password = serializers.CharField(
+        max_length=500,
+        required=False,
+        allow_blank=True,
+        write_only=True,
+        trim_whitespace=False,
+        help_text="Omit to keep the stored one; empty to clear it.",
+    )
+    node = serializers.RegexField(
+        r"^[\w.-]{1,50}$", required=False, default="oqim", help_text="This node's code in 1C's exchange plan."
+    )
+    timeout_seconds = serializers.IntegerField(min_value=1, max_value=300, required=False, default=30)
+    interval_minutes = serializers.IntegerField(min_value=1, max_value=1440, required=False, default=15)
+    page_size = serializers.IntegerField(min_value=10, max_value=10000, required=False, default=1000)
+    enabled = serializers.BooleanField(required=False, default=True)
+
+    def validate(self, attrs: dict) -> dict:
+        if attrs.get("failover_url") and attrs["failover_url"] == attrs["wsdl_url"]:
+            raise serializers.ValidationError({"failover_url": ["The failover must be another URL."]}, code="invalid")
+        return attrs
+
+
+class ConnectionOutput(serializers.ModelSerializer):
+    # Plain strings: the failover may be empty, which is no URI.
+    wsdl_url = serializers.CharField(read_only=True)
+    failover_url = serializers.CharField(read_only=True)
+    has_password = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Connection
+        fields = [
+            "wsdl_url",
+            "failover_url",
+            "username",
+            "has_password",
+            "node",
+            "timeout_seconds",
+            "interval_minutes",
+            "page_size",
+            "enabled",
+            "applied_message",
+            "confirmed_message",
+            "full_requested",
+            "primary_skipped_until",
+            "failovers",
+            "failing_since",
+            "updated_at",
+        ]
+        read_only_fields = fields  # an output: no input bounds (they vary with the database)
+
+    def get_has_password(self, connection: Connection) -> bool:
+        return bool(connection.password_sealed)
+
+
+class ExchangeRequestInput(StrictInput):
+    full = serializers.BooleanField(
+        required=False, default=False, help_text="Ask 1C for everything again (a full resync)."
+    )
+
+
+class ConnectionTestOutput(serializers.Serializer):
+    results = serializers.DictField(
+        child=serializers.CharField(), help_text="Per URL: 'ok: <who answered>' or what failed."
+    )
+
+
+class ExchangeOutput(serializers.ModelSerializer):
+    class Meta:
+        model = Exchange
+        fields = [
+            "id",
+            "trigger",
+            "status",
+            "started_at",
+            "finished_at",
+            "url_used",
+            "failovers",
+            "first_message",
+            "last_message",
+            "messages",
+            "counts",
+            "deferred",
+            "error",
+            "error_record",
+        ]
+        read_only_fields = fields

@@ -1,0 +1,285 @@
+"""Writes of the 1C integration: the connection, and running an exchange.
+
+An exchange works like 1C's exchange plans. Oqim asks for the message after the last one it
+applied. It applies that message's changes (clients, then the catalog) and records the message
+number, all in one transaction. Then it confirms the number to 1C. A crash anywhere repeats a
+message and never skips one, and applying a message twice changes nothing. A message that fails
+(malformed, or 1C refuses) is journaled with the offending row, and nothing of it is applied.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from core.models import Organization
+from core.secrets import SecretUnreadable, seal, unseal
+from core.timezones import iso_z
+from domains.alarms import api as alarms
+from domains.catalog import api as catalog
+from domains.clients import api as clients
+from domains.onec import events
+from domains.onec.client import BadAnswer, OnecClient, Unreachable
+from domains.onec.models import Connection, Exchange, ExchangeStatus
+from realtime.events import emit
+
+logger = logging.getLogger(__name__)
+CATALOG_KINDS = set(catalog.KINDS)
+
+
+def connection_save(*, tenant: Organization, password: str | None = None, **values: Any) -> Connection:
+    """Create or change the organization's connection; ``password`` None keeps the stored one."""
+    connection = Connection.objects.filter(tenant=tenant).first() or Connection(tenant=tenant)
+    urls_changed = any(
+        values.get(k, getattr(connection, k)) != getattr(connection, k) for k in ("wsdl_url", "failover_url")
+    )
+    for name, value in values.items():
+        setattr(connection, name, value)
+    if password is not None:
+        connection.password_sealed = seal(password) if password else ""
+    if urls_changed:
+        connection.primary_skipped_until = None
+    connection.save()
+    return connection
+
+
+def client_for(connection: Connection, *, now: Any = None) -> OnecClient:
+    now = now or timezone.now()
+    return OnecClient(
+        primary=connection.wsdl_url,
+        failover=connection.failover_url,
+        username=connection.username,
+        password=unseal(connection.password_sealed) if connection.password_sealed else "",
+        timeout=float(connection.timeout_seconds),
+        skip_primary=bool(connection.primary_skipped_until and connection.primary_skipped_until > now),
+    )
+
+
+def test_connection(*, connection: Connection) -> dict[str, str]:
+    """Ask each URL on its own who answers (nothing is exchanged)."""
+    return client_for(connection).each_url(lambda service: service.Ping())
+
+
+def request_full(*, connection: Connection) -> None:
+    Connection.objects.filter(pk=connection.pk).update(full_requested=True)
+
+
+def _start(tenant: Organization, trigger: str) -> Exchange | None:
+    """The journal row of a new exchange, or None while another runs (a dead one is replaced)."""
+    now = timezone.now()
+    stale = now - timedelta(seconds=settings.ONEC_EXCHANGE_STALE_SECONDS)
+    Exchange.objects.filter(tenant=tenant, status=ExchangeStatus.RUNNING, started_at__lt=stale).update(
+        status=ExchangeStatus.FAILED, finished_at=now, error="abandoned: its worker stopped mid-exchange"
+    )
+    try:
+        with transaction.atomic():
+            return Exchange.objects.create(tenant=tenant, trigger=trigger, started_at=now)
+    except IntegrityError:
+        return None
+
+
+def _apply(tenant: Organization, changes: dict[str, Any]) -> tuple[dict[str, int], int]:
+    counts: dict[str, int] = {}
+    rows = changes.pop("clients", [])
+    if not isinstance(rows, list):
+        raise ValueError("clients[0]: must be a list of rows")
+    if rows and (changed := clients.clients_sync(tenant=tenant, rows=rows)):
+        counts["clients"] = changed
+    applied = catalog.apply_changes(tenant=tenant, changes=changes)
+    for kind, count in applied.counts.items():
+        counts[kind] = counts.get(kind, 0) + count
+    return counts, applied.deferred
+
+
+def _merge(total: dict[str, int], more: dict[str, int]) -> None:
+    for kind, count in more.items():
+        total[kind] = total.get(kind, 0) + count
+
+
+def _message(exchange: Exchange, client: OnecClient, *, full: bool) -> bool:
+    """Fetch, apply and record one message; returns whether 1C has more."""
+    connection = Connection.objects.get(tenant_id=exchange.tenant_id)
+    after = connection.applied_message
+    answer = client.call(
+        "GetChanges", Node=connection.node, AfterMessage=after, PageSize=connection.page_size, Full=full
+    )
+    number, more = int(answer.MessageNo), bool(answer.More)
+    if number != after + 1:
+        raise BadAnswer(f"1C handed message {number} after {after}: a message would be skipped")
+    try:
+        changes = json.loads(answer.Changes or "{}")
+    except ValueError as error:
+        raise BadAnswer(f"message {number}: its changes are not JSON ({error})") from None
+    if not isinstance(changes, dict):
+        raise BadAnswer(f"message {number}: its changes must be a JSON object of kinds")
+    with transaction.atomic():
+        locked = Connection.objects.select_for_update().get(pk=connection.pk)
+        if locked.applied_message != after:  # another process applied it meanwhile
+            return True
+        counts, deferred = _apply(exchange.tenant, changes)
+        locked.applied_message = number
+        locked.full_requested = locked.full_requested and not full
+        locked.save(update_fields=["applied_message", "full_requested", "updated_at"])
+        _merge(exchange.counts, counts)
+        exchange.first_message = exchange.first_message or number
+        exchange.last_message = number
+        exchange.messages += 1
+        exchange.deferred = deferred
+        exchange.save(update_fields=["counts", "first_message", "last_message", "messages", "deferred"])
+        emit(
+            tenant_id=exchange.tenant_id,
+            type=events.PROGRESS.name,
+            data={"exchange_id": exchange.pk, "message": number, "more": more, "counts": exchange.counts},
+        )
+    _confirm(connection.pk, client, number)
+    return more
+
+
+def _confirm(connection_id: int, client: OnecClient, number: int) -> None:
+    connection = Connection.objects.get(pk=connection_id)
+    client.call("Confirm", Node=connection.node, MessageNo=number)
+    Connection.objects.filter(pk=connection_id, confirmed_message__lt=number).update(confirmed_message=number)
+
+
+def run_exchange(*, tenant: Organization, trigger: str = "schedule") -> Exchange | None:
+    """Run one exchange to the end (every message 1C has); None when one is running already."""
+    connection = Connection.objects.filter(tenant=tenant).first()
+    if connection is None or not connection.enabled:
+        return None
+    exchange = _start(tenant, trigger)
+    if exchange is None:
+        return None
+    client = OnecClient(primary=connection.wsdl_url)  # until the real one is built
+    error, record = "", None
+    try:
+        client = client_for(connection)
+        if connection.confirmed_message < connection.applied_message:  # a confirm lost last time
+            _confirm(connection.pk, client, connection.applied_message)
+        full = connection.full_requested or trigger == "full"
+        while _message(exchange, client, full=full):
+            full = False
+    except catalog.MalformedChange as failure:
+        error = f"malformed change: {failure}"
+        record = {"kind": failure.kind, "index": failure.index, "row": failure.row}
+    except ValueError as failure:  # a client row (clients' own check)
+        error = f"malformed change: {failure}"
+    except (BadAnswer, Unreachable) as failure:
+        error = str(failure)
+    except SecretUnreadable:
+        error = "the stored 1C password cannot be opened: enter it again (were FIELD_ENCRYPTION_KEYS changed?)"
+    except Exception as failure:  # a bug or a database outage: journaled, then raised for the worker
+        _finish(exchange, connection, client, f"internal error ({type(failure).__name__})", None)
+        raise
+    _finish(exchange, connection, client, error, record)
+    return exchange
+
+
+def _finish(exchange: Exchange, connection: Connection, client: OnecClient, error: str, record: Any) -> None:
+    now = timezone.now()
+    exchange.status = ExchangeStatus.FAILED if error else ExchangeStatus.SUCCEEDED
+    exchange.finished_at, exchange.error, exchange.error_record = now, error, record
+    exchange.url_used, exchange.failovers = client.used, client.switches
+    with transaction.atomic():
+        exchange.save()
+        updates: dict[str, Any] = {"failovers": F("failovers") + client.switches}
+        if client.switches:
+            updates["primary_skipped_until"] = now + timedelta(seconds=settings.ONEC_PRIMARY_COOLDOWN_SECONDS)
+        elif client.used == connection.wsdl_url:
+            updates["primary_skipped_until"] = None
+        updates["failing_since"] = failing_since = (connection.failing_since or now) if error else None
+        Connection.objects.filter(pk=connection.pk).update(**updates)
+        emit(
+            tenant_id=exchange.tenant_id,
+            type=events.FINISHED.name,
+            data={
+                "exchange_id": exchange.pk,
+                "status": exchange.status,
+                "messages": exchange.messages,
+                "counts": exchange.counts,
+                "url_used": exchange.url_used,
+                "failovers": exchange.failovers,
+                "error": error,
+            },
+        )
+        _alarm(exchange, since=failing_since, error=error)
+    if error:
+        logger.warning(
+            "1C exchange failed", extra={"tenant_id": exchange.tenant_id, "exchange_id": exchange.pk, "error": error}
+        )
+
+
+def _alarm(exchange: Exchange, *, since: Any, error: str) -> None:
+    """One alarm per outage (its first failure names it); the first success clears it."""
+    if since is None:
+        alarms.clear_alarms(tenant_id=exchange.tenant_id, kind=alarms.AlarmKind.ONEC_FAILING)
+        return
+    alarms.raise_alarm(
+        tenant_id=exchange.tenant_id,
+        kind=alarms.AlarmKind.ONEC_FAILING,
+        subject=f"onec-{since:%Y%m%dT%H%M%S}",
+        message=f"1C exchange failing since {since:%Y-%m-%d %H:%M} UTC: {error}"[:500],
+        details={"exchange_id": exchange.pk, "error": error},
+        event={"failing_since": iso_z(since), "error": error},
+    )
+
+
+class NotSent(Exception):
+    """The order did not reach 1C this time (no answer); the job is retried with backoff."""
+
+
+def send_field_order(*, order_id: int) -> None:
+    """Send one agent's order to 1C as a customer order (``PutDocument``, deduplicated by the
+    order's uid on 1C's side, so a repeat after a lost answer creates nothing twice)."""
+    order = (
+        catalog.FieldOrder.objects.filter(pk=order_id)
+        .select_related("client", "agent", "price_type")
+        .prefetch_related("lines__product")
+        .first()
+    )
+    if order is None or order.status != catalog.FieldOrderStatus.PENDING:
+        return
+    connection = Connection.objects.filter(tenant_id=order.tenant_id, enabled=True).first()
+    if connection is None:
+        catalog.field_order_send_attempt(order_id=order.pk, error="no 1C connection is enabled: sent once one is")
+        raise NotSent("no enabled 1C connection")
+    body = {
+        "id": str(order.uid),
+        "client": order.client.code,
+        "agent": order.agent.username,
+        "visit": order.visit_id,
+        "price_type": str(order.price_type.guid),
+        "currency": order.currency,
+        "total": str(order.total),
+        "comment": order.comment,
+        "created_at": order.created_at.isoformat(),
+        "lines": [
+            {
+                "product": str(line.product.guid),
+                "quantity": str(line.quantity),
+                "price": str(line.price),
+                "amount": str(line.amount),
+            }
+            for line in order.lines.all()
+        ],
+    }
+    client = client_for(connection)
+    try:
+        answer = client.call(
+            "PutDocument", Node=connection.node, Kind="customer_order", Id=str(order.uid), Body=json.dumps(body)
+        )
+    except Unreachable as failure:
+        catalog.field_order_send_attempt(order_id=order.pk, error=str(failure))
+        raise NotSent(str(failure)) from failure
+    except (BadAnswer, SecretUnreadable) as failure:
+        catalog.field_order_send_attempt(order_id=order.pk, error=str(failure))
+        catalog.field_order_failed(order_id=order.pk, error=str(failure))
+        return
+    catalog.field_order_send_attempt(order_id=order.pk)
+    catalog.field_order_sent(order_id=order.pk, number=str(answer.Number), status=str(answer.Status))

@@ -1,0 +1,81 @@
+"""REST endpoints of the 1C integration (admins)."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status
+from rest_framework.exceptions import NotFound
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core.viewsets import TenantScopedViewSet
+from domains.onec import selectors, services, tasks
+from domains.onec.models import Connection
+from domains.onec.serializers import (
+    ConnectionInput,
+    ConnectionOutput,
+    ConnectionTestOutput,
+    ExchangeOutput,
+    ExchangeRequestInput,
+)
+
+TAGS = ["1c"]
+
+
+def _connection(request: Request) -> Connection:
+    found = selectors.connection_of(tenant=request.tenant)
+    if found is None:
+        raise NotFound("No 1C connection yet: PUT one first.", code="not_configured")
+    return found
+
+
+class ConnectionView(APIView):
+    capabilities = {"get": "onec.manage", "put": "onec.manage"}
+
+    @extend_schema(responses={200: ConnectionOutput}, tags=TAGS)
+    def get(self, request: Request) -> Response:
+        return Response(ConnectionOutput(_connection(request)).data)
+
+    @extend_schema(request=ConnectionInput, responses={200: ConnectionOutput}, tags=TAGS)
+    def put(self, request: Request) -> Response:
+        """Set the organization's 1C connection (the password is sealed and never shown again)."""
+        data = ConnectionInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        return Response(ConnectionOutput(services.connection_save(tenant=request.tenant, **data.validated_data)).data)
+
+
+class ConnectionTestView(APIView):
+    capabilities = {"post": "onec.manage"}
+
+    @extend_schema(request=None, responses={200: ConnectionTestOutput}, tags=TAGS)
+    def post(self, request: Request) -> Response:
+        """Ask the primary and the failover, each on its own, who answers; nothing is exchanged."""
+        return Response({"results": services.test_connection(connection=_connection(request))})
+
+
+class ExchangeRunView(APIView):
+    capabilities = {"post": "onec.manage"}
+
+    @extend_schema(request=ExchangeRequestInput, responses={202: None}, tags=TAGS)
+    def post(self, request: Request) -> Response:
+        """Queue an exchange now (it waits for one that is running); ``full`` asks for everything."""
+        data = ExchangeRequestInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        connection = _connection(request)
+        if data.validated_data["full"]:
+            services.request_full(connection=connection)
+        tasks.exchange.send(request.tenant.pk, "full" if data.validated_data["full"] else "manual")
+        return Response(status=status.HTTP_202_ACCEPTED)
+
+
+@extend_schema(tags=TAGS)
+class ExchangeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantScopedViewSet):
+    """The exchange journal, newest first: what each run fetched, applied, and why it failed."""
+
+    serializer_class = ExchangeOutput
+    filterset_fields = ["status"]
+    capabilities = {"list": "onec.manage", "retrieve": "onec.manage"}
+
+    def get_tenant_queryset(self):  # type: ignore[no-untyped-def]
+        return selectors.exchange_list(tenant=self.request.tenant)

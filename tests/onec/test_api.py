@@ -1,0 +1,82 @@
+"""The 1C connection over REST: admins only, the password never comes back, a test per URL,
+an exchange on demand through the worker, the journal."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from core.roles import Role
+from domains.catalog.models import Product
+from domains.onec.models import Connection, Exchange
+from tests.factories import bearer, member_factory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def put(api, admin, **values):  # type: ignore[no-untyped-def]
+    return api.put("/api/onec/connection/", values, format="json", **bearer(admin))
+
+
+def test_an_admin_connects_1c_and_the_password_is_never_shown(api, admin, onec):
+    assert api.get("/api/onec/connection/", **bearer(admin)).json()["error"]["code"] == "not_configured"
+    response = put(
+        api, admin, wsdl_url=onec.primary_url, failover_url=onec.failover_url, username="exchange", password="s3cret-1c"
+    )
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["has_password"] is True and "password" not in body and "s3cret-1c" not in response.content.decode()
+    assert body["applied_message"] == 0 and body["enabled"] is True
+    # Leaving the password out keeps it; an empty one clears it.
+    assert put(api, admin, wsdl_url=onec.primary_url, username="exchange").json()["has_password"] is True
+    assert put(api, admin, wsdl_url=onec.primary_url, password="").json()["has_password"] is False
+
+
+@pytest.mark.parametrize(
+    ("values", "field"),
+    [
+        ({"wsdl_url": "not a url"}, "wsdl_url"),
+        ({}, "wsdl_url"),
+        ({"wsdl_url": "http://1c.test/ws?wsdl", "timeout_seconds": 0}, "timeout_seconds"),
+        ({"wsdl_url": "http://1c.test/ws?wsdl", "page_size": 100000}, "page_size"),
+        ({"wsdl_url": "http://1c.test/ws?wsdl", "failover_url": "http://1c.test/ws?wsdl"}, "failover_url"),
+        ({"wsdl_url": "http://1c.test/ws?wsdl", "node": "no spaces please"}, "node"),
+        ({"wsdl_url": "http://1c.test/ws?wsdl", "applied_message": 99}, "applied_message"),
+    ],
+)
+def test_bad_settings_get_a_400_naming_the_field(api, admin, values, field):
+    response = put(api, admin, **values)
+    assert response.status_code == 400
+    assert field in response.json()["error"]["fields"]
+    assert not Connection.objects.exists()
+
+
+def test_only_admins(api, tenant, connection):
+    manager = member_factory(tenant=tenant, role=Role.MANAGER)
+    for method, url in (
+        ("get", "/api/onec/connection/"),
+        ("post", "/api/onec/connection/test/"),
+        ("post", "/api/onec/connection/exchange/"),
+        ("get", "/api/onec/exchanges/"),
+    ):
+        assert getattr(api, method)(url, **bearer(manager)).status_code == 403
+
+
+def test_the_connection_test_reports_each_url(api, admin, onec, connection):
+    onec.failover.down = True
+    results = api.post("/api/onec/connection/test/", **bearer(admin)).json()["results"]
+    assert results == {onec.primary_url: "ok: Oqim 1C simulator", onec.failover_url: "HTTP 503"}
+    assert onec.base.state()["messages"] == 0  # nothing was exchanged
+
+
+def test_an_exchange_on_demand_runs_in_the_worker_and_lands_in_the_journal(api, admin, onec, connection, worker):
+    assert api.post("/api/onec/connection/exchange/", {"full": True}, format="json", **bearer(admin)).status_code == 202
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not Exchange.objects.exclude(status="running").exists():
+        time.sleep(0.1)
+    journal = api.get("/api/onec/exchanges/", **bearer(admin)).json()["results"]
+    assert [(row["trigger"], row["status"]) for row in journal] == [("full", "succeeded")]
+    assert Product.objects.count() == 40
+    one = api.get(f"/api/onec/exchanges/{journal[0]['id']}/", **bearer(admin)).json()
+    assert one["messages"] == journal[0]["messages"] > 0 and one["url_used"] == onec.primary_url
