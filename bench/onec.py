@@ -105,7 +105,7 @@ def full_phase(tenant, worker: subprocess.Popen) -> dict:  # type: ignore[no-unt
     from domains.onec import tasks
 
     began = time.monotonic()
-    tasks.exchange.send(tenant.pk, "full")
+    tasks.exchange.send(tenant.pk, "manual")  # a new node: 1C has everything registered for it
     exchange = wait_for_exchange(tenant, 0, 600)
     seconds = time.monotonic() - began
     rows = sum(exchange.counts.values())
