@@ -27,9 +27,14 @@ def derived_key(secret_key: str) -> bytes:
 
 
 @cache
-def _fernet() -> MultiFernet:
+def _keys() -> tuple[Fernet, ...]:
     keys = [k.encode() for k in settings.FIELD_ENCRYPTION_KEYS] or [derived_key(settings.SECRET_KEY)]
-    return MultiFernet([Fernet(k) for k in keys])
+    return tuple(Fernet(k) for k in keys)
+
+
+@cache
+def _fernet() -> MultiFernet:
+    return MultiFernet(list(_keys()))
 
 
 class Sealed(str):
@@ -52,7 +57,12 @@ def unseal(sealed: str) -> str:
 
 def reseal(sealed: str) -> str:
     """The same secret sealed with the current first key (for key rotation)."""
-    return PREFIX + _fernet().rotate(sealed[len(PREFIX) :].encode()).decode()
+    if not sealed.startswith(PREFIX):
+        raise SecretUnreadable("not a sealed value")
+    try:
+        return PREFIX + _fernet().rotate(sealed[len(PREFIX) :].encode()).decode()
+    except InvalidToken as exc:
+        raise SecretUnreadable("no configured key opens this value") from exc
 
 
 def valid_key(value: str) -> bool:
@@ -65,4 +75,14 @@ def valid_key(value: str) -> bool:
 
 def reset_keys() -> None:
     """Forget the cached keys (tests that change ``FIELD_ENCRYPTION_KEYS``)."""
+    _keys.cache_clear()
     _fernet.cache_clear()
+
+
+def sealed_with_current_key(sealed: str) -> bool:
+    """Whether the first key of ``FIELD_ENCRYPTION_KEYS`` opens it (no reseal needed)."""
+    try:
+        _keys()[0].decrypt(sealed[len(PREFIX) :].encode())
+    except InvalidToken:
+        return False
+    return True
