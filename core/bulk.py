@@ -10,13 +10,14 @@ per model and columns. SQLite gets plain statements.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
 from operator import itemgetter
 from typing import Any, TypeVar, cast
 
 from django.db import DEFAULT_DB_ALIAS, connections, models
+from django.utils import timezone
 
 M = TypeVar("M", bound=models.Model)
 Plan = tuple[tuple[str, str, Callable[[Any], Any] | None], ...]  # (column, attname, to JSON)
@@ -176,3 +177,33 @@ def pipelined() -> Iterator[None]:
     db.ensure_connection()
     with db.connection.pipeline():
         yield
+
+
+K = TypeVar("K")
+
+
+def save_differing(
+    model: type[M], existing: Mapping[K, M], values: Mapping[K, dict[str, Any]], make: Callable[[K, dict[str, Any]], M]
+) -> tuple[list[M], list[M]]:
+    """Sync rows to ``values`` (key -> field values, the same fields for every key): create with
+    ``make`` what ``existing`` lacks, update only the rows whose fields differ. Returns the
+    (created, changed) rows. ``updated_at`` is stamped by hand: bulk_update runs no auto_now."""
+    new, changed = [], []
+    for key, fields in values.items():
+        row = existing.get(key)
+        if row is None:
+            new.append(make(key, fields))
+        elif any(getattr(row, f) != v for f, v in fields.items()):
+            for f, v in fields.items():
+                setattr(row, f, v)
+            changed.append(row)
+    model._default_manager.bulk_create(new)
+    if changed:
+        names = list(next(iter(values.values())))
+        if any(f.name == "updated_at" for f in model._meta.concrete_fields):
+            now = timezone.now()
+            for row in changed:
+                row.updated_at = now  # type: ignore[attr-defined]
+            names.append("updated_at")
+        model._default_manager.bulk_update(changed, names)
+    return new, changed

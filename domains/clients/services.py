@@ -7,9 +7,9 @@ from typing import Any
 
 from django.core.files import File
 from django.db import transaction
-from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 
+from core.bulk import save_differing
 from core.errors import Conflict
 from core.models import Organization, User
 from domains.clients.models import Client, ClientAssignment, ClientPhoto, Reference, digits
@@ -157,7 +157,7 @@ def _synced_client(index: int, row: Any) -> dict[str, Any]:
             raise fail("lat and lon must be numbers")
         if not (-90 <= lat <= 90 and -180 <= lon <= 180):
             raise fail("lat/lon out of range")
-    values.update(lat=lat, lon=lon)
+    values.update(lat=lat, lon=lon, phone_digits=digits(values["phone"]))  # bulk writes skip save()
     return values
 
 
@@ -169,22 +169,5 @@ def clients_sync(*, tenant: Organization, rows: list[Any]) -> int:
         values = _synced_client(index, row)
         wanted[values["code"]] = values
     existing = {c.code: c for c in Client.objects.filter(tenant=tenant, code__in=wanted)}
-    new, changed = [], []
-    for code, values in wanted.items():
-        client = existing.get(code)
-        if client is None:
-            client = Client(tenant=tenant, **values)
-            client.phone_digits = digits(client.phone)
-            new.append(client)
-        elif any(getattr(client, k) != v for k, v in values.items()):
-            for k, v in values.items():
-                setattr(client, k, v)
-            client.phone_digits = digits(client.phone)
-            changed.append(client)
-    Client.objects.bulk_create(new)
-    if changed:
-        now = timezone.now()
-        for client in changed:
-            client.updated_at = now  # bulk_update does not run auto_now
-        Client.objects.bulk_update(changed, [*SYNCED_FIELDS, "lat", "lon", "phone_digits", "updated_at"])
+    new, changed = save_differing(Client, existing, wanted, lambda code, values: Client(tenant=tenant, **values))
     return len(new) + len(changed)

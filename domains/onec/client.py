@@ -40,12 +40,6 @@ class BadAnswer(Exception):
 
 
 @dataclass
-class Endpoint:
-    url: str  # the WSDL URL, as the admin entered it
-    service: Any = None
-
-
-@dataclass
 class OnecClient:
     """One exchange's connection; ``skip_primary`` is decided by the caller (the cool-down)."""
 
@@ -57,7 +51,7 @@ class OnecClient:
     skip_primary: bool = False
     used: str = ""  # the URL that answered the last call
     switches: int = 0  # calls that fell over to the failover
-    _endpoints: dict[str, Endpoint] = field(default_factory=dict)
+    _services: dict[str, Any] = field(default_factory=dict)  # by WSDL URL, as the admin entered it
 
     def _session(self) -> requests.Session:
         session = requests.Session()
@@ -66,15 +60,12 @@ class OnecClient:
         return session
 
     def _service(self, url: str) -> Any:
-        endpoint = self._endpoints.get(url)
-        if endpoint is None:
+        if url not in self._services:
             transport = Transport(session=self._session(), timeout=self.timeout, operation_timeout=self.timeout)
-            client = zeep.Client(url, transport=transport)
             # Bound to the URL entered, not the address the WSDL names (1C often publishes its
             # internal host name there).
-            address = url.split("?", 1)[0]
-            endpoint = self._endpoints[url] = Endpoint(url, client.create_service(BINDING, address))
-        return endpoint.service
+            self._services[url] = zeep.Client(url, transport=transport).create_service(BINDING, url.split("?", 1)[0])
+        return self._services[url]
 
     def urls(self) -> list[str]:
         order = [self.primary, self.failover] if self.failover else [self.primary]
@@ -92,7 +83,7 @@ class OnecClient:
                 if not retry:
                     raise BadAnswer(f"{url}: {problem} ({operation})") from error
                 attempts.append((url, problem))
-                self._endpoints.pop(url, None)  # a server that failed is read afresh next time
+                self._services.pop(url, None)  # a server that failed is read afresh next time
                 continue
             self.used = url
             if n > 0:

@@ -50,15 +50,14 @@ def connection_save(*, tenant: Organization, password: str | None = None, **valu
     return connection
 
 
-def client_for(connection: Connection, *, now: Any = None) -> OnecClient:
-    now = now or timezone.now()
+def client_for(connection: Connection) -> OnecClient:
     return OnecClient(
         primary=connection.wsdl_url,
         failover=connection.failover_url,
         username=connection.username,
         password=unseal(connection.password_sealed) if connection.password_sealed else "",
         timeout=float(connection.timeout_seconds),
-        skip_primary=bool(connection.primary_skipped_until and connection.primary_skipped_until > now),
+        skip_primary=bool(connection.primary_skipped_until and connection.primary_skipped_until > timezone.now()),
     )
 
 
@@ -138,14 +137,13 @@ def _message(exchange: Exchange, client: OnecClient, *, full: bool) -> bool:
             type=events.PROGRESS.name,
             data={"exchange_id": exchange.pk, "message": number, "more": more, "counts": exchange.counts},
         )
-    _confirm(connection.pk, client, number)
+    _confirm(connection, client, number)
     return more
 
 
-def _confirm(connection_id: int, client: OnecClient, number: int) -> None:
-    connection = Connection.objects.get(pk=connection_id)
+def _confirm(connection: Connection, client: OnecClient, number: int) -> None:
     client.call("Confirm", Node=connection.node, MessageNo=number)
-    Connection.objects.filter(pk=connection_id, confirmed_message__lt=number).update(confirmed_message=number)
+    Connection.objects.filter(pk=connection.pk, confirmed_message__lt=number).update(confirmed_message=number)
 
 
 def run_exchange(*, tenant: Organization, trigger: str = "schedule") -> Exchange | None:
@@ -161,7 +159,7 @@ def run_exchange(*, tenant: Organization, trigger: str = "schedule") -> Exchange
     try:
         client = client_for(connection)
         if connection.confirmed_message < connection.applied_message:  # a confirm lost last time
-            _confirm(connection.pk, client, connection.applied_message)
+            _confirm(connection, client, connection.applied_message)
         full = connection.full_requested or trigger == "full"
         while _message(exchange, client, full=full):
             full = False
@@ -278,8 +276,6 @@ def send_field_order(*, order_id: int) -> None:
         catalog.field_order_send_attempt(order_id=order.pk, error=str(failure))
         raise NotSent(str(failure)) from failure
     except (BadAnswer, SecretUnreadable) as failure:
-        catalog.field_order_send_attempt(order_id=order.pk, error=str(failure))
         catalog.field_order_failed(order_id=order.pk, error=str(failure))
         return
-    catalog.field_order_send_attempt(order_id=order.pk)
     catalog.field_order_sent(order_id=order.pk, number=str(answer.Number), status=str(answer.Status))

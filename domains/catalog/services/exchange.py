@@ -10,7 +10,7 @@ failing this one. A malformed row fails the whole batch, with nothing applied, a
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -20,6 +20,7 @@ from django.db.models import DecimalField, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from core.bulk import save_differing
 from core.models import Organization
 from domains.catalog import events
 from domains.catalog.models import (
@@ -59,6 +60,11 @@ class Applied:
     def count(self, kind: str, changed: int) -> None:
         if changed:
             self.counts[kind] = self.counts.get(kind, 0) + changed
+
+    def record(self, kind: str, given: int, new: list, changed: list) -> None:
+        """``given`` rows of ``kind`` were synced: ``new`` created, ``changed`` updated."""
+        self.count(kind, len(new) + len(changed))
+        self.unchanged += given - len(new) - len(changed)
 
 
 # -- parsing one row: a malformed one stops the batch -----------------------------------------
@@ -106,35 +112,6 @@ def _by_guid(model: type, tenant_id: int, guids: Iterable[uuid.UUID | None]) -> 
     return {row.guid: row for row in model.objects.filter(tenant_id=tenant_id, guid__in=wanted)} if wanted else {}
 
 
-def _save(
-    model: type,
-    tenant_id: int,
-    keyed: Mapping[Any, Any],
-    values: Mapping[Any, dict[str, Any]],
-    **key_fields: Callable[[Any], Any],
-) -> tuple[list, list]:
-    """Create what ``keyed`` lacks and update what differs; returns (created, changed) rows."""
-    new, changed = [], []
-    now = timezone.now()
-    for key, fields in values.items():
-        row = keyed.get(key)
-        if row is None:
-            new.append(model(tenant_id=tenant_id, **{f: get(key) for f, get in key_fields.items()}, **fields))
-        elif any(getattr(row, f) != v for f, v in fields.items()):
-            for f, v in fields.items():
-                setattr(row, f, v)
-            changed.append(row)
-    model.objects.bulk_create(new)
-    if changed:
-        names = list(next(iter(values.values())).keys())
-        if any(f.name == "updated_at" for f in model._meta.fields):
-            for row in changed:
-                row.updated_at = now  # bulk_update does not run auto_now
-            names.append("updated_at")
-        model.objects.bulk_update(changed, names)
-    return new, changed
-
-
 class _Batch:
     """One batch being applied: rows by kind, what it changed, what must wait."""
 
@@ -153,9 +130,10 @@ class _Batch:
 
     def upsert(self, model: type, kind: str, values: dict[uuid.UUID, dict[str, Any]]) -> dict[uuid.UUID, Any]:
         existing = _by_guid(model, self.tenant_id, values)
-        new, changed = _save(model, self.tenant_id, existing, values, guid=lambda guid: guid)
-        self.applied.count(kind, len(new) + len(changed))
-        self.applied.unchanged += len(values) - len(new) - len(changed)
+        new, changed = save_differing(
+            model, existing, values, lambda guid, fields: model(tenant_id=self.tenant_id, guid=guid, **fields)
+        )
+        self.applied.record(kind, len(values), new, changed)
         if model is Product:
             self.applied.product_ids.update(row.pk for row in [*new, *changed])
         return {**existing, **{row.guid: row for row in new}}
@@ -251,65 +229,50 @@ class _Batch:
         self.applied.count("barcodes", len(moved))
         self.applied.product_ids.update(moved)
 
-    def _pairs(
-        self, kind: str, rows: list[tuple[_Row, int]], other: type, other_key: str, amount_key: str, places: int
-    ) -> dict[tuple[int, int], tuple[int, int, Decimal]]:
+    def _amounts(
+        self, kind: str, rows: list[tuple[_Row, int]], model: type, other: type, other_key: str, field: str, places: int
+    ) -> list:
+        """Prices and stock levels: one decimal per (product, price type or warehouse)."""
         parsed = [
             (
                 entry,
                 entry[0].guid("product"),
                 entry[0].guid(other_key),
-                entry[0].number(amount_key, places=places, minimum=Decimal(0)),
+                entry[0].number(field, places=places, minimum=Decimal(0)),
             )
             for entry in rows
         ]
         products = _by_guid(Product, self.tenant_id, [p[1] for p in parsed])
         others = _by_guid(other, self.tenant_id, [p[2] for p in parsed])
-        found = {}
+        values: dict[tuple[int, int], dict[str, Decimal]] = {}
         for entry, product, second, amount in parsed:
             if product not in products:
                 self.wait(kind, entry, f"product {product}")
             elif second not in others:
                 self.wait(kind, entry, f"{other_key} {second}")
             else:
-                found[(products[product].pk, others[second].pk)] = (products[product].pk, others[second].pk, amount)
-        return found
-
-    def prices(self, rows: list[tuple[_Row, int]]) -> None:
-        found = self._pairs("prices", rows, PriceType, "price_type", "amount", 2)
+                values[(products[product].pk, others[second].pk)] = {field: amount}
+        other_id = f"{other_key}_id"
         existing = {
-            (p.product_id, p.price_type_id): p for p in Price.objects.filter(product_id__in={k[0] for k in found})
+            (row.product_id, getattr(row, other_id)): row
+            for row in model.objects.filter(product_id__in={k[0] for k in values})
         }
-        new, changed = _save(
-            Price,
-            self.tenant_id,
+        new, changed = save_differing(
+            model,
             existing,
-            {k: {"amount": v[2]} for k, v in found.items()},
-            product_id=lambda k: k[0],
-            price_type_id=lambda k: k[1],
+            values,
+            lambda key, fields: model(tenant_id=self.tenant_id, product_id=key[0], **{other_id: key[1]}, **fields),
         )
-        self.applied.count("prices", len(new) + len(changed))
-        self.applied.unchanged += len(found) - len(new) - len(changed)
-        self.applied.product_ids.update(row.product_id for row in [*new, *changed])
-
-    def stock(self, rows: list[tuple[_Row, int]]) -> None:
-        found = self._pairs("stock", rows, Warehouse, "warehouse", "quantity", 3)
-        existing = {
-            (s.product_id, s.warehouse_id): s for s in StockLevel.objects.filter(product_id__in={k[0] for k in found})
-        }
-        new, changed = _save(
-            StockLevel,
-            self.tenant_id,
-            existing,
-            {k: {"quantity": v[2]} for k, v in found.items()},
-            product_id=lambda k: k[0],
-            warehouse_id=lambda k: k[1],
-        )
-        self.applied.count("stock", len(new) + len(changed))
-        self.applied.unchanged += len(found) - len(new) - len(changed)
+        self.applied.record(kind, len(values), new, changed)
         touched = {row.product_id for row in [*new, *changed]}
         self.applied.product_ids.update(touched)
-        _recount_stock(touched)
+        return touched
+
+    def prices(self, rows: list[tuple[_Row, int]]) -> None:
+        self._amounts("prices", rows, Price, PriceType, "price_type", "amount", 2)
+
+    def stock(self, rows: list[tuple[_Row, int]]) -> None:
+        _recount_stock(self._amounts("stock", rows, StockLevel, Warehouse, "warehouse", "quantity", 3))
 
     def client_terms(self, rows: list[tuple[_Row, int]]) -> None:
         parsed = [(entry, entry[0].text("client", limit=50), entry[0].guid("price_type")) for entry in rows]
@@ -326,9 +289,13 @@ class _Batch:
             else:
                 values[clients[code]] = {"price_type_id": types[price_type].pk}
         existing = {t.client_id: t for t in ClientTerms.objects.filter(client_id__in=values)}
-        new, changed = _save(ClientTerms, self.tenant_id, existing, values, client_id=lambda pk: pk)
-        self.applied.count("client_terms", len(new) + len(changed))
-        self.applied.unchanged += len(values) - len(new) - len(changed)
+        new, changed = save_differing(
+            ClientTerms,
+            existing,
+            values,
+            lambda pk, fields: ClientTerms(tenant_id=self.tenant_id, client_id=pk, **fields),
+        )
+        self.applied.record("client_terms", len(values), new, changed)
 
     def deleted(self, rows: list[tuple[_Row, int]]) -> None:
         by_kind: dict[str, set[uuid.UUID]] = {}

@@ -71,13 +71,8 @@ def _place(
     if terms is None or terms.price_type.is_deleted:
         raise Conflict("This client has no price type in 1C yet: no order can be priced.", code="no_price_type")
     wanted = {line["product"]: Decimal(line["quantity"]) for line in lines}
-    # Locked in id order: two agents ordering the last units settle one after the other.
-    products = {
-        p.pk: p
-        for p in Product.objects.select_for_update()
-        .filter(tenant_id=tenant_id, active=True, pk__in=wanted)
-        .order_by("pk")
-    }
+    # Stock is 1C's: checked against what it last reported, never lowered here (docs/catalog.md).
+    products = {p.pk: p for p in Product.objects.filter(tenant_id=tenant_id, active=True, pk__in=wanted)}
     if missing := sorted(set(wanted) - set(products)):
         raise ValidationError({"lines": [f"No such product: {', '.join(map(str, missing))}."]}, code="does_not_exist")
     prices = dict(
@@ -152,11 +147,14 @@ def _announce(order: FieldOrder) -> None:
 def field_order_sent(*, order_id: int, number: str, status: str) -> FieldOrder:
     """1C took the order: its document number and status. Repeating it changes nothing."""
     order = FieldOrder.objects.select_for_update().get(pk=order_id)
+    order.send_attempts += 1
+    fields = ["send_attempts"]
     if (order.status, order.onec_number, order.onec_status) != (FieldOrderStatus.SENT, number, status):
         order.status, order.onec_number, order.onec_status = FieldOrderStatus.SENT, number[:50], status[:50]
         order.sent_at, order.last_error = timezone.now(), ""
-        order.save(update_fields=["status", "onec_number", "onec_status", "sent_at", "last_error"])
+        fields += ["status", "onec_number", "onec_status", "sent_at", "last_error"]
         _announce(order)
+    order.save(update_fields=fields)
     return order
 
 
@@ -164,13 +162,16 @@ def field_order_sent(*, order_id: int, number: str, status: str) -> FieldOrder:
 def field_order_failed(*, order_id: int, error: str) -> FieldOrder:
     """1C refused the order for good (a SOAP fault): it is not sent again."""
     order = FieldOrder.objects.select_for_update().get(pk=order_id)
+    order.send_attempts += 1
+    order.last_error = error[:500]
     if order.status == FieldOrderStatus.PENDING:
-        order.status, order.last_error = FieldOrderStatus.FAILED, error[:500]
-        order.save(update_fields=["status", "last_error"])
+        order.status = FieldOrderStatus.FAILED
         _announce(order)
+    order.save(update_fields=["send_attempts", "last_error", "status"])
     return order
 
 
-def field_order_send_attempt(*, order_id: int, error: str = "") -> None:
-    """Count one attempt to send (and why it did not go through, if it did not)."""
+def field_order_send_attempt(*, order_id: int, error: str) -> None:
+    """Count one attempt that did not reach 1C, and why (``field_order_sent``/``_failed`` count
+    the ones that did)."""
     FieldOrder.objects.filter(pk=order_id).update(send_attempts=F("send_attempts") + 1, last_error=error[:500])
