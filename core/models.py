@@ -38,6 +38,8 @@ class Membership(SoftDeletable):
     tenant = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="memberships")
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=20, choices=Role.choices)
+    # The member's code in the organization's 1C (agents): how 1C's rows name them.
+    onec_code = models.CharField(max_length=50, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -45,7 +47,12 @@ class Membership(SoftDeletable):
         constraints = [
             models.UniqueConstraint(
                 fields=["tenant", "user"], condition=Q(deleted_at__isnull=True), name="one_live_membership_per_tenant"
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["tenant", "onec_code"],
+                condition=Q(deleted_at__isnull=True) & ~Q(onec_code=""),
+                name="one_live_membership_per_onec_code",
+            ),
         ]
         indexes = [
             models.Index(fields=["tenant", "-created_at", "-id"]),

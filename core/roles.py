@@ -63,6 +63,7 @@ CAPABILITIES: dict[str, tuple[frozenset[Role], str]] = {
     "locations.view": (frozenset({A, M, V}), "See agents' live positions and tracks"),
     "references.manage": (frozenset({A}), "Edit reference dictionaries"),
     "catalog.view": (frozenset({A, M, AG, V}), "Browse the e-catalog: products, prices and stock levels"),
+    "catalog.manage": (frozenset({A, M}), "Add and remove products' pictures (the rest comes from 1C)"),
     "onec.manage": (frozenset({A}), "Connect 1C, run and watch its exchanges"),
     "field_orders.place": (frozenset({A, M, AG}), "Take clients' orders from the e-catalog (sent to 1C)"),
     "realtime.connect": (STAFF | {CU}, "Open the live WebSocket"),

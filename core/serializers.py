@@ -118,7 +118,19 @@ class MemberOutput(serializers.ModelSerializer):
 
     class Meta:
         model = Membership
-        fields = ["id", "user_id", "username", "email", "first_name", "last_name", "role", "is_active", "created_at"]
+        fields = [
+            "id",
+            "user_id",
+            "username",
+            "email",
+            "first_name",
+            "last_name",
+            "role",
+            "onec_code",
+            "is_active",
+            "created_at",
+        ]
+        read_only_fields = fields
 
     def get_is_active(self, membership: Membership) -> bool:
         return membership.deleted_at is None
@@ -134,7 +146,22 @@ class MemberCreateInput(StrictInput):
 
 
 class MemberUpdateInput(StrictInput):
-    role = serializers.ChoiceField(choices=Role.choices)
+    role = serializers.ChoiceField(choices=Role.choices, required=False)
+    onec_code = serializers.CharField(max_length=50, required=False, allow_blank=True, help_text="Empty clears it.")
+    password = serializers.CharField(
+        max_length=128,
+        trim_whitespace=False,
+        write_only=True,
+        required=False,
+        help_text="Set by an administrator, for a person who belongs to this organization alone.",
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if not attrs:
+            raise serializers.ValidationError(
+                {"role": ["Give a role, a 1C code or a password to change."]}, code="required"
+            )
+        return attrs
 
 
 class CapabilityOutput(serializers.Serializer):

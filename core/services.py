@@ -33,6 +33,13 @@ def user_create(*, username: str, password: str, email: str = "", first_name: st
     return user
 
 
+def set_password(user: User, password: str) -> None:
+    """A new password that passes Django's validators (sessions signed in before keep their tokens
+    until these expire)."""
+    user.set_password(_validated_password(password, user=user))
+    user.save(update_fields=["password"])
+
+
 @transaction.atomic
 def tenant_create(
     *, name: str, slug: str = "", admin_username: str, admin_password: str, admin_email: str = ""

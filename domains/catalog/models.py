@@ -13,7 +13,7 @@ from django.db import models
 from django.db.models import Q
 
 from core.tenancy import SoftDeletable, TenantOwned
-from domains.clients.api import Client
+from domains.clients.api import Client, Photo
 
 
 def _unique_live_guid(model: str) -> models.UniqueConstraint:
@@ -57,6 +57,23 @@ class Product(TenantOwned, SoftDeletable):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ProductImage(Photo):
+    """A picture of a product, under the rules of client photos; uploaded here by a manager, or
+    handed over by 1C (then ``guid`` is 1C's and ``digest`` tells a changed picture)."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="images")
+    guid = models.UUIDField(null=True, blank=True)
+    digest = models.CharField(max_length=64, blank=True, default="", help_text="SHA-256 of the picture.")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [_unique_live_guid("product_image")]
+        indexes = [models.Index(fields=["product", "id"], name="catalog_image_product")]
 
 
 class Barcode(TenantOwned):

@@ -9,7 +9,18 @@ from rest_framework import serializers
 
 from core.filters import BIGINT_MAX
 from core.serializers import StrictInput, TenantPrimaryKeyField
-from domains.catalog.models import FieldOrder, FieldOrderLine, Group, Price, PriceType, Product, StockLevel, Warehouse
+from domains.catalog.models import (
+    FieldOrder,
+    FieldOrderLine,
+    Group,
+    Price,
+    PriceType,
+    Product,
+    ProductImage,
+    StockLevel,
+    Warehouse,
+)
+from domains.clients.api import PhotoOutput
 
 
 class CatalogGroupOutput(serializers.ModelSerializer):
@@ -61,17 +72,50 @@ class CatalogProductQuery(serializers.Serializer):
         return attrs
 
 
+class ProductImageOutput(PhotoOutput):
+    class Meta(PhotoOutput.Meta):
+        model = ProductImage
+        fields = [*PhotoOutput.Meta.fields, "product", "guid"]
+        read_only_fields = fields
+
+    def get_url(self, image: ProductImage) -> str:  # type: ignore[override]
+        """Where to download the picture (authenticated)."""
+        return image_url(image)
+
+
+def image_url(image: ProductImage) -> str:
+    """The download URL; ``v`` changes with the picture, so a cached copy is never stale."""
+    return f"/api/catalog/images/{image.pk}/file/?v={image.digest[:12]}"
+
+
 class CatalogProductOutput(serializers.ModelSerializer):
     group = CatalogGroupOutput(allow_null=True)
     barcodes = serializers.SerializerMethodField()
+    images = serializers.SerializerMethodField()
     price = serializers.SerializerMethodField()
 
     class Meta:
         model = Product
-        fields = ["id", "guid", "code", "name", "group", "unit", "in_stock", "barcodes", "price", "updated_at"]
+        fields = [
+            "id",
+            "guid",
+            "code",
+            "name",
+            "group",
+            "unit",
+            "in_stock",
+            "barcodes",
+            "images",
+            "price",
+            "updated_at",
+        ]
 
     def get_barcodes(self, product: Product) -> list[str]:
         return [b.value for b in product.barcodes.all()]
+
+    def get_images(self, product: Product) -> list[str]:
+        """Download URLs of the product's pictures (authenticated), first the main one."""
+        return [image_url(image) for image in product.images.all()]
 
     def get_price(self, product: Product) -> dict[str, Any] | None:
         """The amount at the price type asked for (``client`` or ``price_type``), else null."""

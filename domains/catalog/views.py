@@ -1,18 +1,26 @@
-"""REST endpoints of the e-catalog (read-only: 1C writes it) and of agents' orders from it."""
+"""REST endpoints of the e-catalog (1C writes it; managers may add pictures) and of agents'
+orders from it."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.http import FileResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status
+from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from core.files import stored_response
 from core.idempotency import idempotency_key, idempotency_parameter
+from core.parsers import JSONParser
+from core.schema import binary_responses
 from core.viewsets import TenantScopedViewSet
 from domains.catalog import selectors, services
+from domains.catalog.models import ProductImage
 from domains.catalog.serializers import (
     CatalogGroupOutput,
     CatalogPriceTypeOutput,
@@ -22,7 +30,9 @@ from domains.catalog.serializers import (
     CatalogWarehouseOutput,
     FieldOrderInput,
     FieldOrderOutput,
+    ProductImageOutput,
 )
+from domains.clients.api import PHOTO_TYPES, PhotoInput
 
 TAGS = ["catalog"]
 SEE = {"list": "catalog.view", "retrieve": "catalog.view"}
@@ -34,7 +44,8 @@ class ProductViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantSco
 
     serializer_class = CatalogProductOutput
     ordering_fields = ["id"]
-    capabilities = SEE
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    capabilities = {**SEE, "images": "catalog.view", "add_image": "catalog.manage"}
 
     def _query(self) -> dict[str, Any]:
         if not hasattr(self, "_validated_query"):
@@ -75,6 +86,59 @@ class ProductViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantSco
     @extend_schema(parameters=[CatalogProductQuery])
     def list(self, request: Request) -> Response:
         return super().list(request)
+
+    @extend_schema(operation_id="catalog_product_images", responses={200: ProductImageOutput(many=True)})
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    def images(self, request: Request, pk: str | None = None) -> Response:
+        """The product's pictures, the main one first (multipart POST here adds one)."""
+        product = self.get_object()
+        return Response(ProductImageOutput(selectors.product_images(product=product), many=True).data)
+
+    @extend_schema(
+        operation_id="catalog_product_images_add",
+        request={"multipart/form-data": PhotoInput},
+        responses={201: ProductImageOutput},
+    )
+    @images.mapping.post
+    def add_image(self, request: Request, pk: str | None = None) -> Response:
+        """Upload a picture: JPEG, PNG, WebP or HEIC (judged by content), at most PHOTO_MAX_BYTES."""
+        product = self.get_object()
+        data = PhotoInput(data=request.data, context={"tenant": request.tenant})
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        upload = values.pop("file")
+        image = services.image_add(
+            product=product, actor=request.user, upload=upload, content_type=upload.sniffed_type, **values
+        )
+        return Response(ProductImageOutput(image).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(tags=TAGS)
+class ProductImageViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, TenantScopedViewSet
+):
+    """Products' pictures, each downloadable at ``file``."""
+
+    serializer_class = ProductImageOutput
+    filterset_fields = ["product"]
+    capabilities = {
+        "list": "catalog.view",
+        "retrieve": "catalog.view",
+        "file": "catalog.view",
+        "destroy": "catalog.manage",
+    }
+
+    def get_tenant_queryset(self):  # type: ignore[no-untyped-def]
+        return selectors.image_list(tenant=self.request.tenant)
+
+    def perform_destroy(self, instance: ProductImage) -> None:
+        services.image_delete(image=instance)
+
+    @extend_schema(responses=binary_responses(PHOTO_TYPES))
+    @action(detail=True, methods=["get"])
+    def file(self, request: Request, pk: str | None = None) -> FileResponse:
+        image = self.get_object()
+        return stored_response(image.file, image.content_type)
 
 
 class _Dictionary(mixins.ListModelMixin, TenantScopedViewSet):

@@ -11,7 +11,8 @@ from rest_framework.exceptions import ValidationError
 
 from core.bulk import save_differing
 from core.errors import Conflict
-from core.models import Organization, User
+from core.models import Membership, Organization, User
+from core.roles import Role
 from domains.clients.models import Client, ClientAssignment, ClientPhoto, Reference, digits
 
 # References
@@ -158,16 +159,59 @@ def _synced_client(index: int, row: Any) -> dict[str, Any]:
         if not (-90 <= lat <= 90 and -180 <= lon <= 180):
             raise fail("lat/lon out of range")
     values.update(lat=lat, lon=lon, phone_digits=digits(values["phone"]))  # bulk writes skip save()
+    agents = row.get("agents")
+    if agents is not None and (
+        not isinstance(agents, list)
+        or len(agents) > 50
+        or not all(isinstance(a, str) and 0 < len(a.strip()) <= 50 for a in agents)
+    ):
+        raise fail("agents must be a list of at most 50 agents' 1C codes")
     return values
+
+
+def _synced_agents(row: Any) -> list[str] | None:
+    agents = row.get("agents")
+    return None if agents is None else [a.strip() for a in agents]
 
 
 def clients_sync(*, tenant: Organization, rows: list[Any]) -> int:
     """Upsert clients by their 1C code (in the caller's transaction); returns how many were
     created or changed. Any malformed row raises ``ValueError`` naming it, before any write."""
-    wanted = {}
+    wanted, agents = {}, {}
     for index, row in enumerate(rows):
         values = _synced_client(index, row)
         wanted[values["code"]] = values
+        if (codes := _synced_agents(row)) is not None:
+            agents[values["code"]] = codes
     existing = {c.code: c for c in Client.objects.filter(tenant=tenant, code__in=wanted)}
     new, changed = save_differing(Client, existing, wanted, lambda code, values: Client(tenant=tenant, **values))
-    return len(new) + len(changed)
+    touched = {c.pk for c in changed}
+    if agents:
+        by_code = {**existing, **{c.code: c for c in new}}
+        touched |= _assign_from_1c(tenant, {by_code[code].pk: codes for code, codes in agents.items()})
+    return len(new) + len(touched - {c.pk for c in new})
+
+
+def _assign_from_1c(tenant: Organization, wanted: dict[int, list[str]]) -> set[int]:
+    """A client row that names its agents (by 1C code) makes them its assignments, exactly; a
+    code no agent carries yet is skipped until the row comes again. Returns the clients changed."""
+    codes = {code for codes in wanted.values() for code in codes}
+    users = dict(
+        Membership.objects.alive()
+        .filter(tenant=tenant, role=Role.AGENT, onec_code__in=codes)
+        .values_list("onec_code", "user_id")
+    )
+    have: dict[tuple[int, int], int] = {
+        (client_id, agent_id): pk
+        for pk, client_id, agent_id in ClientAssignment.objects.filter(client_id__in=wanted).values_list(
+            "pk", "client_id", "agent_id"
+        )
+    }
+    want = {(client_id, users[code]) for client_id, codes in wanted.items() for code in codes if code in users}
+    gone = {pair: pk for pair, pk in have.items() if pair not in want}
+    added = [pair for pair in want if pair not in have]
+    ClientAssignment.objects.filter(pk__in=gone.values()).delete()
+    ClientAssignment.objects.bulk_create(
+        ClientAssignment(tenant=tenant, client_id=client_id, agent_id=agent_id) for client_id, agent_id in added
+    )
+    return {client_id for client_id, _ in [*added, *gone]}

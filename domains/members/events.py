@@ -17,6 +17,7 @@ class MemberPayload(TypedDict):
     user_id: int
     username: str
     role: str
+    onec_code: str
 
 
 ORGANIZATION_UPDATED = event_type(
@@ -33,4 +34,10 @@ MEMBER_ROLE_CHANGED = event_type(
 )
 MEMBER_DEACTIVATED = event_type(
     "member.deactivated", topic="members", payload=MemberPayload, description="A member lost access."
+)
+MEMBER_UPDATED = event_type(
+    "member.updated",
+    topic="members",
+    payload=MemberPayload,
+    description="A member's 1C code or password changed (a password never travels).",
 )

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 from django.db import transaction
 from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 
 from core.models import Membership, Organization, User
 from core.roles import Role
-from core.services import user_create
+from core.services import set_password, user_create
 from domains.members import events
 from realtime.events import emit
 
@@ -23,6 +26,7 @@ def _member_event(kind: events.EventType, membership: Membership, *, actor: User
             "user_id": membership.user_id,
             "username": membership.user.username,
             "role": membership.role,
+            "onec_code": membership.onec_code,
         },
     )
 
@@ -96,3 +100,119 @@ def member_deactivate(*, membership: Membership, actor: User | None = None) -> N
     membership.deleted_at = timezone.now()
     membership.save(update_fields=["deleted_at", "updated_at"])
     _member_event(events.MEMBER_DEACTIVATED, membership, actor=actor)
+
+
+@transaction.atomic
+def member_update(
+    *,
+    membership: Membership,
+    onec_code: str | None = None,
+    password: str | None = None,
+    actor: User | None = None,
+) -> Membership:
+    """The member's 1C code, or a new password set by an administrator. Only for people who
+    belong to this organization alone: another organization's member keeps their own password."""
+    membership = Membership.objects.select_for_update(of=("self",)).select_related("user").get(pk=membership.pk)
+    changed = False
+    if onec_code is not None and onec_code != membership.onec_code:
+        if onec_code and _live(membership.tenant_id).filter(onec_code=onec_code).exclude(pk=membership.pk).exists():
+            raise ValidationError({"onec_code": ["Another member has this 1C code."]}, code="unique")
+        membership.onec_code = onec_code
+        membership.save(update_fields=["onec_code", "updated_at"])
+        changed = True
+    if password is not None:
+        if Membership.objects.alive().filter(user_id=membership.user_id).exclude(tenant_id=membership.tenant_id):
+            raise ValidationError(
+                {"password": ["This person belongs to another organization too: only they change their password."]},
+                code="shared_user",
+            )
+        set_password(membership.user, password)
+        changed = True
+    if changed:
+        _member_event(events.MEMBER_UPDATED, membership, actor=actor)
+    return membership
+
+
+@transaction.atomic
+def member_edit(
+    *, membership: Membership, role: str | None = None, actor: User | None = None, **changes: Any
+) -> Membership:
+    """A member's role and other details in one go: nothing changes if any part is refused."""
+    if role is not None:
+        membership = member_change_role(membership=membership, role=Role(role), actor=actor)
+    if changes:
+        membership = member_update(membership=membership, actor=actor, **changes)
+    return membership
+
+
+def _live(tenant_id: int) -> Any:
+    return Membership.objects.alive().filter(tenant_id=tenant_id)
+
+
+# From 1C: agents by their 1C code
+
+
+def _synced_agent(index: int, row: Any) -> tuple[str, str, bool]:
+    def fail(problem: str) -> ValueError:
+        return ValueError(f"agents[{index}]: {problem}")
+
+    if not isinstance(row, dict):
+        raise fail("a row must be an object")
+    code, name, active = row.get("code"), row.get("name", ""), row.get("active", True)
+    if not isinstance(code, str) or not code.strip() or len(code) > 50:
+        raise fail("code must be text of 1 to 50 characters")
+    if not isinstance(name, str) or not name.strip() or len(name) > 150:
+        raise fail("name must be text of 1 to 150 characters")
+    if not isinstance(active, bool):
+        raise fail("active must be true or false")
+    return code.strip(), name.strip(), active
+
+
+def _free_username(tenant: Organization, code: str) -> str:
+    """A login for an agent 1C created: the organization's slug and the agent's code."""
+    base = re.sub(r"[^\w.@+-]+", "-", f"{tenant.slug}.{code}".lower()).strip("-")[:140] or "agent"
+    name, n = base, 1
+    while User.objects.filter(username__iexact=name).exists():
+        n += 1
+        name = f"{base}-{n}"
+    return name
+
+
+def agents_sync(*, tenant: Organization, rows: list[Any]) -> int:
+    """Agents as 1C lists them, matched by the 1C code on their membership (in the caller's
+    transaction); returns how many were created or changed. An unknown code becomes an agent
+    with a login and no password (an administrator sets one); ``active: false`` takes an agent's
+    access away, and ``true`` gives it back. Raises ``ValueError`` naming a malformed row, before
+    any write."""
+    wanted = {code: (name, active) for code, name, active in (_synced_agent(n, r) for n, r in enumerate(rows))}
+    live = {m.onec_code: m for m in _live(tenant.pk).filter(onec_code__in=wanted).select_related("user")}
+    changed = 0
+    for code, (name, active) in wanted.items():
+        membership = live.get(code)
+        if membership is None and active:
+            _agent_join(tenant, code, name)
+        elif membership is not None and not active and membership.role != Role.ADMIN:
+            membership.mark_deleted()
+            membership.save(update_fields=["deleted_at", "updated_at"])
+            _member_event(events.MEMBER_DEACTIVATED, membership, actor=None)
+        elif membership is not None and active and membership.user.first_name != name:
+            membership.user.first_name = name
+            membership.user.save(update_fields=["first_name"])
+            _member_event(events.MEMBER_UPDATED, membership, actor=None)
+        else:
+            continue
+        changed += 1
+    return changed
+
+
+def _agent_join(tenant: Organization, code: str, name: str) -> None:
+    # An agent 1C switched off and on again is the same person: the same login comes back.
+    before = Membership.all_objects.filter(tenant=tenant, onec_code=code).order_by("-id").select_related("user").first()
+    if before is not None:
+        user = before.user
+    else:
+        user = User(username=_free_username(tenant, code), first_name=name)
+        user.set_unusable_password()
+        user.save()
+    membership = Membership.objects.create(tenant=tenant, user=user, role=Role.AGENT, onec_code=code)
+    _member_event(events.MEMBER_JOINED, membership, actor=None)

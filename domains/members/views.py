@@ -102,12 +102,11 @@ class MemberViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantScop
 
     @extend_schema(request=MemberUpdateInput, responses={200: MemberOutput})
     def partial_update(self, request: Request, pk: str | None = None) -> Response:
+        """Change a member's role, 1C code or password (all or nothing)."""
         membership = self.get_object()  # another tenant's id is a 404 before any validation
         data = MemberUpdateInput(data=request.data)
         data.is_valid(raise_exception=True)
-        membership = services.member_change_role(
-            membership=membership, role=Role(data.validated_data["role"]), actor=request.user
-        )
+        membership = services.member_edit(membership=membership, actor=request.user, **data.validated_data)
         return Response(MemberOutput(membership).data)
 
     @extend_schema(responses={204: None})

@@ -22,7 +22,9 @@ SIMULATOR_FAILOVER = "http://127.0.0.1:8102/exchange?wsdl"
 def seed(tenant: Organization) -> None:
     if Connection.objects.filter(tenant=tenant).exists():
         return
-    (server,) = serve(Base(clients=60, products=80, price_types=3, warehouses=2), [Faults()])
+    # The demo agent is 1C's agent A-001: the clients 1C gives A-001 become theirs.
+    Membership.objects.filter(tenant=tenant, role=Role.AGENT, user__username="demo-agent").update(onec_code="A-001")
+    (server,) = serve(Base(clients=60, products=80, price_types=3, warehouses=2, agents=3), [Faults()])
     try:
         services.connection_save(
             tenant=tenant, wsdl_url=f"http://127.0.0.1:{server.server_address[1]}/exchange?wsdl", page_size=500
@@ -43,11 +45,13 @@ def seed(tenant: Organization) -> None:
 
 
 def _first_order(tenant: Organization) -> None:
-    """The demo agent's first 1C clients, and one order for them, sent while the 1C is up."""
+    """One order for the demo agent's first 1C client, sent while the 1C is up."""
     agent = Membership.objects.get(tenant=tenant, role=Role.AGENT, user__username="demo-agent")
-    shops = list(clients.Client.objects.filter(tenant=tenant, code__startswith="K-").order_by("code")[:3])
-    for shop in shops:
-        clients.client_update(client=shop, agents=[agent.user])
+    shops = list(
+        clients.Client.objects.filter(tenant=tenant, code__startswith="K-", assignments__agent=agent.user).order_by(
+            "code"
+        )[:1]
+    )
     products = catalog.Product.objects.filter(tenant=tenant, in_stock__gte=5).order_by("code")[:2]
     order, _ = catalog.place_order(
         membership=agent,

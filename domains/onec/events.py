@@ -24,6 +24,16 @@ class ExchangeFinished(TypedDict):
     error: str
 
 
+class DocumentChanged(TypedDict):
+    document_id: int
+    kind: str  # customer_order, visit
+    ident: str
+    status: str  # pending, sent, failed
+    attempts: int
+    number: str
+    last_error: str
+
+
 PROGRESS = event_type(
     "onec.exchange_progress",
     topic="onec",
@@ -35,4 +45,10 @@ FINISHED = event_type(
     topic="onec",
     payload=ExchangeFinished,
     description="A 1C exchange ended; `error` says why when it failed (its journal row has the details).",
+)
+DOCUMENT_CHANGED = event_type(
+    "onec.document_changed",
+    topic="onec",
+    payload=DocumentChanged,
+    description="A document sent to 1C (an order, a finished visit) was tried, sent, failed or given up on.",
 )

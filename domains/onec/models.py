@@ -63,3 +63,31 @@ class Exchange(TenantOwned):
             # Never two at once per organization.
             models.UniqueConstraint(fields=["tenant"], condition=Q(status="running"), name="onec_one_running_exchange")
         ]
+
+
+class DocumentStatus(models.TextChoices):
+    PENDING = "pending"  # not accepted by 1C yet: retried with backoff
+    SENT = "sent"
+    FAILED = "failed"  # refused by 1C, or given up on after the last retry
+
+
+class Document(TenantOwned):
+    """The journal of what Oqim sends to 1C (agents' orders, finished visits): one row per
+    document, whatever the number of attempts; 1C deduplicates by ``ident``."""
+
+    kind = models.CharField(max_length=20)  # customer_order, visit
+    ident = models.CharField(max_length=64, help_text="Oqim's id of the document, which 1C deduplicates by.")
+    object_id = models.PositiveBigIntegerField(help_text="The order's or visit's id in Oqim.")
+    status = models.CharField(max_length=10, choices=DocumentStatus.choices, default=DocumentStatus.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True, default="")
+    number = models.CharField(max_length=50, blank=True, default="", help_text="1C's document number.")
+    onec_status = models.CharField(max_length=50, blank=True, default="")
+    url_used = models.CharField(max_length=500, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [models.UniqueConstraint(fields=["tenant", "kind", "ident"], name="onec_document_once")]
+        indexes = [models.Index(fields=["tenant", "status", "-id"], name="onec_document_status")]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from core.serializers import StrictInput
-from domains.onec.models import Connection, Exchange
+from domains.onec.models import Connection, Document, Exchange
 
 
 class ConnectionInput(StrictInput):
@@ -104,5 +104,25 @@ class ExchangeOutput(serializers.ModelSerializer):
             "deferred",
             "error",
             "error_record",
+        ]
+        read_only_fields = fields
+
+
+class DocumentOutput(serializers.ModelSerializer):
+    class Meta:
+        model = Document
+        fields = [
+            "id",
+            "kind",
+            "ident",
+            "object_id",
+            "status",
+            "attempts",
+            "last_error",
+            "number",
+            "onec_status",
+            "url_used",
+            "created_at",
+            "sent_at",
         ]
         read_only_fields = fields

@@ -19,19 +19,21 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from core.models import Organization
+from core.models import Membership, Organization
 from core.secrets import SecretUnreadable, seal, unseal
 from core.timezones import iso_z
 from domains.alarms import api as alarms
 from domains.catalog import api as catalog
 from domains.clients import api as clients
+from domains.members import api as members
 from domains.onec import events
 from domains.onec.client import BadAnswer, OnecClient, Unreachable
-from domains.onec.models import Connection, Exchange, ExchangeStatus
+from domains.onec.models import Connection, Document, DocumentStatus, Exchange, ExchangeStatus
+from domains.visits import api as visits
 from realtime.events import emit
 
 logger = logging.getLogger(__name__)
-CATALOG_KINDS = set(catalog.KINDS)
+ORDER_KIND, VISIT_KIND = "customer_order", "visit"
 
 
 def connection_save(*, tenant: Organization, password: str | None = None, **values: Any) -> Connection:
@@ -86,11 +88,13 @@ def _start(tenant: Organization, trigger: str) -> Exchange | None:
 
 def _apply(tenant: Organization, changes: dict[str, Any]) -> tuple[dict[str, int], int]:
     counts: dict[str, int] = {}
-    rows = changes.pop("clients", [])
-    if not isinstance(rows, list):
-        raise ValueError("clients[0]: must be a list of rows")
-    if rows and (changed := clients.clients_sync(tenant=tenant, rows=rows)):
-        counts["clients"] = changed
+    # Agents before the clients that name them; both before the catalog (terms name clients).
+    for kind, sync in (("agents", members.agents_sync), ("clients", clients.clients_sync)):
+        rows = changes.pop(kind, [])
+        if not isinstance(rows, list):
+            raise ValueError(f"{kind}[0]: must be a list of rows")
+        if rows and (changed := sync(tenant=tenant, rows=rows)):
+            counts[kind] = changed
     applied = catalog.apply_changes(tenant=tenant, changes=changes)
     for kind, count in applied.counts.items():
         counts[kind] = counts.get(kind, 0) + count
@@ -229,12 +233,74 @@ def _alarm(exchange: Exchange, *, since: Any, error: str) -> None:
 
 
 class NotSent(Exception):
-    """The order did not reach 1C this time (no answer); the job is retried with backoff."""
+    """The document did not reach 1C this time (no answer, or no enabled connection); the job is
+    retried with backoff."""
+
+
+class Refused(Exception):
+    """1C refused the document, or its answer made no sense: journaled as failed, not retried."""
+
+
+def _agent_code(tenant_id: int, user_id: int) -> str:
+    code = (
+        Membership.all_objects.filter(tenant_id=tenant_id, user_id=user_id)
+        .order_by("deleted_at", "-id")
+        .values_list("onec_code", flat=True)
+        .first()
+    )
+    return code or ""
+
+
+def _put(*, tenant_id: int, kind: str, ident: str, object_id: int, body: dict[str, Any]) -> Document:
+    """Send one document with ``PutDocument``, once: its journal row says when it was. A repeat
+    after a lost answer is harmless, 1C deduplicates by ``ident``. Raises ``NotSent`` (retry)
+    or ``Refused`` (final), both journaled."""
+    document, _ = Document.objects.get_or_create(
+        tenant_id=tenant_id, kind=kind, ident=ident, defaults={"object_id": object_id}
+    )
+    if document.status == DocumentStatus.SENT:
+        return document
+    connection = Connection.objects.filter(tenant_id=tenant_id, enabled=True).first()
+    if connection is None:
+        _journal(document, error="no 1C connection is enabled: sent once one is")
+        raise NotSent(document.last_error)
+    try:
+        client = client_for(connection)
+        answer = client.call("PutDocument", Node=connection.node, Kind=kind, Id=ident, Body=json.dumps(body))
+    except Unreachable as failure:
+        _journal(document, error=str(failure))
+        raise NotSent(str(failure)) from failure
+    except (BadAnswer, SecretUnreadable) as failure:
+        _journal(document, error=str(failure), status=DocumentStatus.FAILED)
+        raise Refused(str(failure)) from failure
+    document.number, document.onec_status = str(answer.Number or "")[:50], str(answer.Status or "")[:50]
+    document.url_used, document.sent_at = client.used, timezone.now()
+    _journal(document, error="", status=DocumentStatus.SENT)
+    return document
+
+
+def _journal(document: Document, *, error: str, status: str = DocumentStatus.PENDING, tried: bool = True) -> None:
+    document.attempts += int(tried)
+    document.status, document.last_error = status, error[:2000]
+    with transaction.atomic():
+        document.save()
+        emit(
+            tenant_id=document.tenant_id,
+            type=events.DOCUMENT_CHANGED.name,
+            data={
+                "document_id": document.pk,
+                "kind": document.kind,
+                "ident": document.ident,
+                "status": document.status,
+                "attempts": document.attempts,
+                "number": document.number,
+                "last_error": document.last_error,
+            },
+        )
 
 
 def send_field_order(*, order_id: int) -> None:
-    """Send one agent's order to 1C as a customer order (``PutDocument``, deduplicated by the
-    order's uid on 1C's side, so a repeat after a lost answer creates nothing twice)."""
+    """Send one agent's order to 1C as a customer order, named by the order's uid."""
     order = (
         catalog.FieldOrder.objects.filter(pk=order_id)
         .select_related("client", "agent", "price_type")
@@ -243,14 +309,11 @@ def send_field_order(*, order_id: int) -> None:
     )
     if order is None or order.status != catalog.FieldOrderStatus.PENDING:
         return
-    connection = Connection.objects.filter(tenant_id=order.tenant_id, enabled=True).first()
-    if connection is None:
-        catalog.field_order_send_attempt(order_id=order.pk, error="no 1C connection is enabled: sent once one is")
-        raise NotSent("no enabled 1C connection")
     body = {
         "id": str(order.uid),
         "client": order.client.code,
-        "agent": order.agent.username,
+        "agent": _agent_code(order.tenant_id, order.agent_id),
+        "agent_login": order.agent.username,
         "visit": order.visit_id,
         "price_type": str(order.price_type.guid),
         "currency": order.currency,
@@ -267,15 +330,57 @@ def send_field_order(*, order_id: int) -> None:
             for line in order.lines.all()
         ],
     }
-    client = client_for(connection)
     try:
-        answer = client.call(
-            "PutDocument", Node=connection.node, Kind="customer_order", Id=str(order.uid), Body=json.dumps(body)
-        )
-    except Unreachable as failure:
+        document = _put(tenant_id=order.tenant_id, kind=ORDER_KIND, ident=str(order.uid), object_id=order.pk, body=body)
+    except NotSent as failure:
         catalog.field_order_send_attempt(order_id=order.pk, error=str(failure))
-        raise NotSent(str(failure)) from failure
-    except (BadAnswer, SecretUnreadable) as failure:
+        raise
+    except Refused as failure:
         catalog.field_order_failed(order_id=order.pk, error=str(failure))
         return
-    catalog.field_order_sent(order_id=order.pk, number=str(answer.Number), status=str(answer.Status))
+    catalog.field_order_sent(order_id=order.pk, number=document.number, status=document.onec_status)
+
+
+def send_visit(*, visit_id: int) -> None:
+    """Send a finished visit with its checklist results to 1C, named ``visit-<id>``. An
+    organization without a 1C connection has nothing to send."""
+    visit = visits.finished_visit(visit_id=visit_id)
+    if visit is None or not Connection.objects.filter(tenant_id=visit.tenant_id).exists():
+        return
+    body = {
+        "id": f"visit-{visit.pk}",
+        "client": visit.client.code,
+        "agent": _agent_code(visit.tenant_id, visit.agent_id),
+        "agent_login": visit.agent.username,
+        "planned_at": visit.planned_at.isoformat(),
+        "checkin_at": visit.checkin_at.isoformat() if visit.checkin_at else None,
+        "checkout_at": visit.checkout_at.isoformat() if visit.checkout_at else None,
+        "checkin_verification": visit.checkin_verification,
+        "checkout_verification": visit.checkout_verification,
+        "checkin_distance_m": visit.checkin_distance_m,
+        "checkout_distance_m": visit.checkout_distance_m,
+        "type": visit.type.name if visit.type else None,
+        "status": visit.status.name if visit.status else None,
+        "note": visit.note,
+        "photos": visit.photo_count,
+        "results": [{"step": r.step.name, "kind": r.step.kind, "value": r.value} for r in visit.results.all()],
+    }
+    try:
+        _put(tenant_id=visit.tenant_id, kind=VISIT_KIND, ident=body["id"], object_id=visit.pk, body=body)
+    except Refused:
+        return  # journaled; a retry would be refused the same way
+
+
+def give_up(*, actor_name: str, args: list[Any], attempts: int) -> None:
+    """The last retry failed: the document is journaled as failed (an order shows it too)."""
+    error = f"gave up after {attempts} attempts"
+    if actor_name == "onec.send_field_order":
+        order = catalog.FieldOrder.objects.filter(pk=args[0]).first()
+        if order is not None and order.status == catalog.FieldOrderStatus.PENDING:
+            catalog.field_order_failed(order_id=order.pk, error=f"{error}: {order.last_error}"[:2000])
+        kind, ident = ORDER_KIND, str(order.uid) if order else ""
+    else:
+        kind, ident = VISIT_KIND, f"visit-{args[0]}"
+    document = Document.objects.filter(kind=kind, ident=ident, status=DocumentStatus.PENDING).first()
+    if document is not None:
+        _journal(document, error=f"{error}: {document.last_error}", status=DocumentStatus.FAILED, tried=False)

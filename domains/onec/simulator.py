@@ -25,10 +25,24 @@ from typing import Any
 
 from lxml import etree
 
+from core.demo import png
 from domains.onec.contract import NAMESPACE, wsdl
 
 SOAP = "http://schemas.xmlsoap.org/soap/envelope/"
-ORDER = ("groups", "price_types", "warehouses", "products", "prices", "stock", "clients", "client_terms", "deleted")
+ORDER = (
+    "agents",
+    "groups",
+    "price_types",
+    "warehouses",
+    "products",
+    "images",
+    "prices",
+    "stock",
+    "clients",
+    "client_terms",
+    "deleted",
+)
+PREFIX = {"customer_order": "SIM", "visit": "VIS"}
 
 
 def guid(kind: str, n: int) -> str:
@@ -54,6 +68,8 @@ class Base:
     products: int = 500
     price_types: int = 3
     warehouses: int = 5
+    agents: int = 5
+    images: int = 20  # products with a picture
     seed: int = 1
     username: str = ""
     password: str = ""
@@ -86,8 +102,20 @@ class Base:
         ]
         houses = [{"guid": guid("warehouse", n), "name": f"Warehouse {n + 1}"} for n in range(self.warehouses)]
         rows: dict[str, list[dict[str, Any]]] = {"groups": tops + subs, "price_types": types, "warehouses": houses}
+        rows["agents"] = [
+            {"code": f"A-{n + 1:03d}", "name": f"Agent {n + 1}", "active": True} for n in range(self.agents)
+        ]
         rows.update(self._products(subs, types, houses))
-        rows.update(self._clients(types))
+        rows["images"] = [
+            {
+                "guid": guid("image", n),
+                "product": guid("product", n),
+                "data": base64.b64encode(png(8, 8, ((n * 67) % 256, (n * 131) % 256, (n * 29) % 256))).decode(),
+                "caption": f"Picture {n}",
+            }
+            for n in range(min(self.images, self.products))
+        ]
+        rows.update(self._clients(types, rows["agents"]))
         return rows
 
     def _products(self, groups: list, types: list, houses: list) -> dict[str, list[dict[str, Any]]]:
@@ -119,10 +147,12 @@ class Base:
             ]
         return {"products": products, "prices": prices, "stock": stock}
 
-    def _clients(self, types: list) -> dict[str, list[dict[str, Any]]]:
+    def _clients(self, types: list, agents: list) -> dict[str, list[dict[str, Any]]]:
         r = self.random
         clients = [
             {
+                # Each agent has a route: every client is one agent's.
+                **({"agents": [agents[n % len(agents)]["code"]]} if agents else {}),
                 "code": f"K-{n:06d}",
                 "name": f"{r.choice(['Baraka', 'Oila', 'Korzinka', 'Makro', 'Havas'])} market {n}",
                 "phone": f"+998 9{r.randint(0, 9)} {r.randint(100, 999)} {r.randint(10, 99)} {r.randint(10, 99)}",
@@ -190,10 +220,11 @@ class Base:
     def put_document(self, kind: str, ident: str, body: str) -> tuple[str, str]:
         with self.lock:
             if ident not in self.documents:  # deduplicated by Oqim's id
+                same = sum(1 for d in self.documents.values() if d["kind"] == kind)
                 self.documents[ident] = {
                     "kind": kind,
                     "body": json.loads(body),
-                    "number": f"SIM-{len(self.documents) + 1:06d}",
+                    "number": f"{PREFIX.get(kind, 'DOC')}-{same + 1:06d}",
                 }
             return self.documents[ident]["number"], "accepted"
 

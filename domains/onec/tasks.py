@@ -1,9 +1,10 @@
 """The 1C exchange as Dramatiq actors (on each connection's schedule, and on demand), and
-sending agents' orders to 1C."""
+sending agents' orders and finished visits to 1C."""
 
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import dramatiq
 from django.db.models import OuterRef, Subquery
@@ -43,14 +44,32 @@ def schedule() -> None:
             exchange.send(connection.tenant_id, "schedule")
 
 
-@dramatiq.actor(
-    broker=broker,
-    actor_name="onec.send_field_order",
-    queue_name="integrations",
-    max_retries=40,  # backoff doubling from 5 s to 10 min: about six hours of trying
-    min_backoff=5_000,
-    max_backoff=600_000,
-    time_limit=5 * 60 * 1000,
-)
+# Documents to 1C: backoff doubling from 5 s to 10 min, about six hours of trying; then the
+# journal says it was given up on.
+SENDING = {
+    "queue_name": "integrations",
+    "max_retries": 40,
+    "min_backoff": 5_000,
+    "max_backoff": 600_000,
+    "time_limit": 5 * 60 * 1000,
+    "on_retry_exhausted": "onec.gave_up",
+}
+
+
+@dramatiq.actor(broker=broker, actor_name="onec.send_field_order", **SENDING)
 def send_field_order(order_id: int) -> None:
     services.send_field_order(order_id=order_id)
+
+
+@dramatiq.actor(broker=broker, actor_name="onec.send_visit", **SENDING)
+def send_visit(visit_id: int) -> None:
+    services.send_visit(visit_id=visit_id)
+
+
+@dramatiq.actor(
+    broker=broker, actor_name="onec.gave_up", queue_name="integrations", max_retries=3, time_limit=60 * 1000
+)
+def gave_up(message: dict[str, Any], retries: dict[str, Any]) -> None:
+    services.give_up(
+        actor_name=message["actor_name"], args=list(message["args"]), attempts=int(retries.get("retries", 0))
+    )

@@ -5,10 +5,11 @@ from __future__ import annotations
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from domains.onec.views import ConnectionTestView, ConnectionView, ExchangeRunView, ExchangeViewSet
+from domains.onec.views import ConnectionTestView, ConnectionView, DocumentViewSet, ExchangeRunView, ExchangeViewSet
 
 router = SimpleRouter(trailing_slash=True)
 router.register("onec/exchanges", ExchangeViewSet, basename="onec-exchange")
+router.register("onec/documents", DocumentViewSet, basename="onec-document")
 
 urlpatterns = [
     path("onec/connection/", ConnectionView.as_view(), name="onec-connection"),

@@ -16,6 +16,7 @@ from domains.onec.serializers import (
     ConnectionInput,
     ConnectionOutput,
     ConnectionTestOutput,
+    DocumentOutput,
     ExchangeOutput,
     ExchangeRequestInput,
 )
@@ -79,3 +80,16 @@ class ExchangeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantSc
 
     def get_tenant_queryset(self):  # type: ignore[no-untyped-def]
         return selectors.exchange_list(tenant=self.request.tenant)
+
+
+@extend_schema(tags=TAGS)
+class DocumentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantScopedViewSet):
+    """The journal of documents sent to 1C (agents' orders, finished visits), newest first: each
+    sent once, with 1C's number, or why it is still waiting or failed."""
+
+    serializer_class = DocumentOutput
+    filterset_fields = ["status", "kind"]
+    capabilities = {"list": "onec.manage", "retrieve": "onec.manage"}
+
+    def get_tenant_queryset(self):  # type: ignore[no-untyped-def]
+        return selectors.document_list(tenant=self.request.tenant)

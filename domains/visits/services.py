@@ -24,8 +24,12 @@ from domains.locations.api import FieldSettings, distance_m, field_settings
 from domains.visits import events
 from domains.visits.models import StepKind, Verification, Visit, VisitPhoto, VisitResult, VisitState, VisitStep
 from realtime.events import emit
+from workers.outbox import enqueue
 
 OPEN = (VisitState.PLANNED, VisitState.IN_PROGRESS)
+# A finished visit goes to the organization's 1C, if it has one (by name: the 1C integration
+# builds on visits, not the other way round).
+REPORT_ACTOR = "onec.send_visit"
 
 
 def _announce(visit: Visit, type: str, actor: User) -> None:
@@ -152,6 +156,7 @@ def check_out(
         setattr(visit, name, value)
     visit.save()
     _announce(visit, "visit.checked_out", actor)
+    enqueue(REPORT_ACTOR, visit.pk)
     return visit
 
 

@@ -175,7 +175,7 @@ def test_a_row_still_waiting_counts_its_attempts(tenant):
         ),
         (
             {"deleted": [{"kind": "client", "guid": G["drinks"]}]},
-            "deleted[0]: kind must be one of group, price_type, product, warehouse",
+            "deleted[0]: kind must be one of group, image, price_type, product, warehouse",
         ),
         ({"products": ["just text"]}, "products[0]: a row must be an object"),
         ({"products": {"guid": G["apple"]}}, "products[0]: must be a list of rows"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import time
@@ -298,6 +299,7 @@ def test_an_admin_connects_1c_and_an_agent_orders_with_1cs_number_back(tab, oqim
         rows = agent.page.locator("#products tr[data-product]")
         expect(rows).to_have_count(1)
         expect(rows.first.locator("td").nth(3)).to_contain_text("UZS")  # the client's price
+        expect(rows.first.locator("img.thumb")).to_have_attribute("src", re.compile(r"^blob:"))  # from 1C, behind auth
         rows.first.get_by_role("button").click()
         agent.page.get_by_role("button", name="Place order").click()
         expect(agent.page.locator("#notice")).to_contain_text("placed")
@@ -305,6 +307,9 @@ def test_an_admin_connects_1c_and_an_agent_orders_with_1cs_number_back(tab, oqim
         expect(newest).to_have_attribute("data-status", "sent", timeout=30000)
         expect(newest).to_contain_text("SIM-")
         agent.shot("catalog-agent")
+        # and the admin's page, open all along, lists it live next to the demo's first order
+        expect(admin.page.locator("#documents tr[data-status=sent]")).to_have_count(2)
+        expect(admin.page.locator("#documents tr[data-status=sent]").first).to_contain_text("SIM-")
     finally:
         simulator.terminate()
         simulator.wait(10)

@@ -37,8 +37,17 @@ def test_seed_demo_is_idempotent_with_one_login_per_role(capsys):
     call_command("seed_demo")
     call_command("seed_demo")
     tenant = Organization.objects.get(slug="demo")
-    roles = sorted(Membership.objects.filter(tenant=tenant).values_list("role", flat=True))
-    assert roles == sorted(r.value for r in Role)
+    typed_in = Membership.objects.filter(tenant=tenant, user__username__startswith="demo-")
+    assert sorted(typed_in.values_list("role", flat=True)) == sorted(r.value for r in Role)
+    # and the agents 1C lists are there once each, the demo agent matched by its 1C code
+    from_1c = Membership.objects.filter(tenant=tenant).exclude(onec_code="")
+    assert sorted(from_1c.values_list("onec_code", "role")) == [
+        ("A-001", "agent"),
+        ("A-002", "agent"),
+        ("A-003", "agent"),
+    ]
+    assert from_1c.get(onec_code="A-001").user.username == "demo-agent"
+    assert Membership.objects.filter(tenant=tenant).count() == len(Role) + 2
     assert Organization.objects.filter(slug="demo").count() == 1
     assert "0 logins created now" in capsys.readouterr().out.splitlines()[-9]
 

@@ -69,6 +69,7 @@ def test_emitted_events_validate_against_the_document(tenant, admin, django_capt
     services.tenant_update(tenant=tenant, name="Documented", actor=admin.user)
     member = services.member_create(tenant=tenant, username="new-cook", password="a-Long-pass-123", role=Role.COOK)
     services.member_change_role(membership=member, role=Role.MANAGER, actor=admin.user)
+    services.member_update(membership=member, onec_code="M-7", actor=admin.user)
     services.member_deactivate(membership=member_factory(tenant=tenant, role=Role.VIEWER))
     rice = stock.product_create(tenant=tenant, name="Rice", unit="g", minimum=Decimal(500), actor=admin.user)
     with django_capture_on_commit_callbacks(execute=True):  # portions follow stock after commit
@@ -123,11 +124,14 @@ def test_emitted_events_validate_against_the_document(tenant, admin, django_capt
         assert onec_services.run_exchange(tenant=tenant).status == "failed"  # the alarm
         onec.primary.down = onec.failover.down = False
         assert onec_services.run_exchange(tenant=tenant).status == "succeeded"  # cleared
-    catalog.place_order(
-        membership=member_factory(tenant=tenant, role=Role.MANAGER),
-        client_id=Client.objects.get(tenant=tenant, code="K-000000").pk,
-        lines=[{"product": Product.objects.filter(code__startswith="P-", in_stock__gt=0).first().pk, "quantity": "1"}],
-    )
+        order, _ = catalog.place_order(
+            membership=member_factory(tenant=tenant, role=Role.MANAGER),
+            client_id=Client.objects.get(tenant=tenant, code="K-000000").pk,
+            lines=[
+                {"product": Product.objects.filter(code__startswith="P-", in_stock__gt=0).first().pk, "quantity": "1"}
+            ],
+        )
+        onec_services.send_field_order(order_id=order.pk)  # the journal's event
     # then every event is an envelope whose data matches its type's schema
     rows = list(OutboxEvent.objects.order_by("pk"))
     assert {r.type for r in rows} == set(EVENT_TYPES)

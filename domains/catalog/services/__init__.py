@@ -1,5 +1,5 @@
-"""Writes of the e-catalog: applying 1C's changes (``exchange``) and agents' orders
-(``field_orders``)."""
+"""Writes of the e-catalog: applying 1C's changes (``exchange``), agents' orders
+(``field_orders``) and products' pictures (``images``)."""
 
 from domains.catalog.services.exchange import KINDS, Applied, MalformedChange, apply_changes
 from domains.catalog.services.field_orders import (
@@ -8,6 +8,7 @@ from domains.catalog.services.field_orders import (
     field_order_sent,
     place_order,
 )
+from domains.catalog.services.images import image_add, image_delete
 
 __all__ = [
     "KINDS",
@@ -17,5 +18,7 @@ __all__ = [
     "field_order_failed",
     "field_order_send_attempt",
     "field_order_sent",
+    "image_add",
+    "image_delete",
     "place_order",
 ]

@@ -9,12 +9,17 @@ failing this one. A malformed row fails the whole batch, with nothing applied, a
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hashlib
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.conf import settings
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import DecimalField, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
@@ -31,14 +36,23 @@ from domains.catalog.models import (
     Price,
     PriceType,
     Product,
+    ProductImage,
     StockLevel,
     Warehouse,
 )
-from domains.clients.api import Client
+from domains.catalog.services.images import image_store
+from domains.clients.api import Client, sniff_image
 from realtime.events import emit
 
-KINDS = ("groups", "price_types", "warehouses", "products", "prices", "stock", "client_terms", "deleted")
-DELETABLE = {"group": Group, "product": Product, "price_type": PriceType, "warehouse": Warehouse}
+KINDS = ("groups", "price_types", "warehouses", "products", "images", "prices", "stock", "client_terms", "deleted")
+DELETABLE = {
+    "group": Group,
+    "product": Product,
+    "price_type": PriceType,
+    "warehouse": Warehouse,
+    "image": ProductImage,
+}
+EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "image/heic": "heic"}
 EVENT_PRODUCTS = 500
 
 
@@ -228,6 +242,38 @@ class _Batch:
         )
         self.applied.count("barcodes", len(moved))
         self.applied.product_ids.update(moved)
+
+    def images(self, rows: list[tuple[_Row, int]]) -> None:
+        """Pictures as base64 ``data``, checked like an upload; one that did not change is left be."""
+        parsed = []
+        for entry in rows:
+            row = entry[0]
+            try:
+                raw = base64.b64decode(row.row.get("data") or "", validate=True)
+            except (binascii.Error, TypeError, ValueError):
+                raise row.fail("data must be the picture in base64") from None
+            if len(raw) > settings.PHOTO_MAX_BYTES:
+                raise row.fail(f"the picture is over {settings.PHOTO_MAX_BYTES} bytes")
+            if (content_type := sniff_image(raw[:16])) is None:
+                raise row.fail("data must be a JPEG, PNG, WebP or HEIC picture")
+            caption = row.text("caption", limit=200, required=False)
+            parsed.append((entry, row.guid(), row.guid("product"), raw, content_type, caption))
+        products = _by_guid(Product, self.tenant_id, [p[2] for p in parsed])
+        existing = _by_guid(ProductImage, self.tenant_id, [p[1] for p in parsed])
+        for entry, guid, product, raw, content_type, caption in parsed:
+            if product not in products:
+                self.wait("images", entry, f"product {product}")
+                continue
+            upload = ContentFile(raw, name=f"{guid}.{EXTENSIONS[content_type]}")
+            image = existing.get(guid) or ProductImage(tenant_id=self.tenant_id, guid=guid)
+            same = (image.product_id, image.caption, image.digest)
+            image.product_id, image.caption = products[product].pk, caption
+            if image.pk and same == (image.product_id, caption, hashlib.sha256(raw).hexdigest()):
+                self.applied.unchanged += 1
+                continue
+            image_store(image, upload, content_type=content_type)
+            self.applied.count("images", 1)
+            self.applied.product_ids.add(image.product_id)
 
     def _amounts(
         self, kind: str, rows: list[tuple[_Row, int]], model: type, other: type, other_key: str, field: str, places: int

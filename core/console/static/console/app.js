@@ -98,6 +98,23 @@ export async function api(path, { method = "GET", body, params, idempotencyKey, 
   return data;
 }
 
+// A picture the API serves behind auth, as a blob: URL for an <img> (its URL names its
+// version, so one fetch per picture and session).
+const pictures = new Map();
+export function picture(path) {
+  if (!pictures.has(path)) {
+    pictures.set(
+      path,
+      accessToken()
+        .then((token) => fetch(new URL(path, location.origin), { headers: { Authorization: `Bearer ${token}` } }))
+        .then((response) => (response.ok ? response.blob() : Promise.reject(new Error(response.statusText))))
+        .then((blob) => URL.createObjectURL(blob))
+        .catch((error) => (pictures.delete(path), Promise.reject(error))),
+    );
+  }
+  return pictures.get(path);
+}
+
 // Every page of a list endpoint (cursor pagination: {results, next}).
 export async function apiAll(path, params = {}, limit = 2000) {
   const rows = [];

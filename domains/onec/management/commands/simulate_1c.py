@@ -23,6 +23,8 @@ class Command(BaseCommand):
         parser.add_argument("--products", type=int, default=500)
         parser.add_argument("--price-types", type=int, default=3, choices=range(1, 6))
         parser.add_argument("--warehouses", type=int, default=5)
+        parser.add_argument("--agents", type=int, default=5, help="agents A-001…; each client is one agent's")
+        parser.add_argument("--images", type=int, default=20, help="products with a picture")
         parser.add_argument("--seed", type=int, default=1)
         parser.add_argument("--user", default="", help="Basic auth user the service requires (none by default)")
         parser.add_argument("--password", default="")
@@ -40,6 +42,8 @@ class Command(BaseCommand):
             products=options["products"],
             price_types=options["price_types"],
             warehouses=options["warehouses"],
+            agents=options["agents"],
+            images=options["images"],
             seed=options["seed"],
             username=options["user"],
             password=options["password"],

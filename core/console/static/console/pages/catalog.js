@@ -1,7 +1,7 @@
 // The agent's e-catalog: find a product by name, code or barcode, see the client's price and
 // the stock 1C reported, build an order and place it; its 1C number arrives live. Catalog
 // changes from a 1C exchange refresh the products shown.
-import { $, api, apiAll, boot, can, debounce, el, explain, live, money, newKey, notify, perFrame, quantity, gettext, tf, time } from "../app.js";
+import { $, api, apiAll, boot, can, debounce, el, explain, live, money, newKey, notify, perFrame, picture, quantity, gettext, tf, time } from "../app.js";
 
 const products = new Map(); // id -> row, as shown
 const lines = new Map(); // product id -> {product, quantity}
@@ -13,9 +13,16 @@ const STATUS = { pending: () => gettext("waiting for 1C"), sent: () => gettext("
 const form = () => $("#find");
 const priceOf = (row) => (row.price ? money(row.price.amount, row.price.currency) : "—");
 
+function thumbnail(row) {
+  if (!row.images.length) return null;
+  const img = el("img", { class: "thumb", alt: "", width: 32, height: 32, loading: "lazy" }); // the name says what it is
+  picture(row.images[0]).then((src) => (img.src = src), () => img.remove());
+  return img;
+}
+
 function productRow(row) {
   const cells = [
-    el("td", {}, row.name, row.barcodes.length ? el("small", { class: "muted" }, ` ${row.barcodes.join(", ")}`) : null),
+    el("td", {}, thumbnail(row), row.name, row.barcodes.length ? el("small", { class: "muted" }, ` ${row.barcodes.join(", ")}`) : null),
     el("td", {}, row.code),
     el("td", { class: "num" }, quantity(row.in_stock, row.unit)),
     el("td", { class: "num" }, priceOf(row)),

@@ -1,8 +1,12 @@
 // The admin's 1C page: the connection (two URLs, sealed password), a test per URL, exchanges
-// now or in full, the live progress of the running one, and the journal.
+// now or in full, the live progress of the running one, the journal, and the documents sent
+// to 1C (agents' orders, finished visits).
 import { $, api, apiAll, boot, dateTime, el, explain, formData, integer, live, notify, perFrame, gettext, tf } from "../app.js";
 
 const journal = new Map();
+const documents = new Map();
+const KIND = { customer_order: () => gettext("Order"), visit: () => gettext("Visit") };
+const DOCUMENT_STATUS = { pending: () => gettext("waiting for 1C"), sent: () => gettext("in 1C"), failed: () => gettext("failed") };
 let connection = null;
 const STATUS = { running: () => gettext("running"), succeeded: () => gettext("succeeded"), failed: () => gettext("failed") };
 const fact = (label, value) => [el("dt", {}, label), el("dd", {}, value)];
@@ -21,6 +25,23 @@ const renderJournal = perFrame(() => {
         el("td", {}, changed(x.counts)),
         el("td", {}, x.url_used ? new URL(x.url_used).host + (x.failovers ? ` (${tf(gettext("%(n)s failovers"), { n: x.failovers })})` : "") : "—"),
         el("td", {}, x.error || ""),
+      ),
+    ),
+  );
+});
+
+const renderDocuments = perFrame(() => {
+  $("#documents").replaceChildren(
+    ...[...documents.values()].sort((a, b) => b.id - a.id).slice(0, 100).map((x) =>
+      el(
+        "tr",
+        { dataset: { document: x.id, status: x.status } },
+        el("td", {}, dateTime(x.created_at)),
+        el("td", {}, `${KIND[x.kind]?.() ?? x.kind} ${x.ident}`),
+        el("td", {}, el("span", { class: `tag ${x.status === "sent" ? "good" : x.status === "failed" ? "bad" : "warn"}` }, DOCUMENT_STATUS[x.status]?.() ?? x.status)),
+        el("td", { class: "num" }, integer(x.attempts)),
+        el("td", {}, x.number || "—"),
+        el("td", {}, x.last_error || ""),
       ),
     ),
   );
@@ -52,6 +73,9 @@ async function load() {
   journal.clear();
   for (const row of await apiAll("/api/onec/exchanges/", {}, 50)) journal.set(row.id, row);
   renderJournal();
+  documents.clear();
+  for (const row of await apiAll("/api/onec/documents/", {}, 100)) documents.set(row.id, row);
+  renderDocuments();
 }
 
 async function save(event) {
@@ -89,6 +113,10 @@ async function run(full) {
 
 function apply(event) {
   const data = event.data;
+  if (event.type === "onec.document_changed") {
+    api(`/api/onec/documents/${data.document_id}/`).then((row) => (documents.set(row.id, row), renderDocuments()), () => {});
+    return;
+  }
   if (event.type === "onec.exchange_progress") {
     $("#progress").textContent = tf(gettext("Message %(message)s applied: %(changed)s"), { message: integer(data.message), changed: changed(data.counts) }) + (data.more ? " …" : "");
   } else if (event.type === "onec.exchange_finished") {
