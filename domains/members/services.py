@@ -121,7 +121,12 @@ def member_update(
         membership.save(update_fields=["onec_code", "updated_at"])
         changed = True
     if password is not None:
-        if Membership.objects.alive().filter(user_id=membership.user_id).exclude(tenant_id=membership.tenant_id):
+        if (
+            Membership.objects.alive()
+            .filter(user_id=membership.user_id)
+            .exclude(tenant_id=membership.tenant_id)
+            .exists()
+        ):
             raise ValidationError(
                 {"password": ["This person belongs to another organization too: only they change their password."]},
                 code="shared_user",
@@ -190,7 +195,8 @@ def agents_sync(*, tenant: Organization, rows: list[Any]) -> int:
     for code, (name, active) in wanted.items():
         membership = live.get(code)
         if membership is None and active:
-            _agent_join(tenant, code, name)
+            if not _agent_join(tenant, code, name):
+                continue
         elif membership is not None and not active and membership.role != Role.ADMIN:
             membership.mark_deleted()
             membership.save(update_fields=["deleted_at", "updated_at"])
@@ -205,14 +211,18 @@ def agents_sync(*, tenant: Organization, rows: list[Any]) -> int:
     return changed
 
 
-def _agent_join(tenant: Organization, code: str, name: str) -> None:
-    # An agent 1C switched off and on again is the same person: the same login comes back.
+def _agent_join(tenant: Organization, code: str, name: str) -> bool:
+    # An agent 1C switched off and on again is the same person: the same login comes back,
+    # unless an administrator gave that person another membership meanwhile (theirs stays).
     before = Membership.all_objects.filter(tenant=tenant, onec_code=code).order_by("-id").select_related("user").first()
     if before is not None:
         user = before.user
+        if Membership.objects.alive().filter(tenant=tenant, user=user).exists():
+            return False
     else:
         user = User(username=_free_username(tenant, code), first_name=name)
         user.set_unusable_password()
         user.save()
     membership = Membership.objects.create(tenant=tenant, user=user, role=Role.AGENT, onec_code=code)
     _member_event(events.MEMBER_JOINED, membership, actor=None)
+    return True

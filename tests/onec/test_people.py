@@ -62,6 +62,15 @@ def test_1c_switches_an_agent_off_and_on_and_moves_clients(tenant, onec, connect
     assert services.run_exchange(tenant=tenant).status == "succeeded"
     back = Membership.objects.get(tenant=tenant, onec_code="A-001")
     assert back.user_id == first.user_id and back.pk != first.pk  # the same person, a new membership
+    # off again, and an admin gives the person a membership by hand: 1C's "on" leaves it be
+    agent["active"] = False
+    onec.base.registered.append(("agents", agent))
+    services.run_exchange(tenant=tenant)
+    by_hand = member_factory(tenant=tenant, role=Role.VIEWER, user=first.user)
+    agent["active"] = True
+    onec.base.registered.append(("agents", agent))
+    assert services.run_exchange(tenant=tenant).status == "succeeded"
+    assert list(Membership.objects.filter(tenant=tenant, user=first.user)) == [by_hand]
 
 
 def test_a_malformed_agent_row_fails_its_message_with_nothing_applied(tenant, onec, connection):
