@@ -24,7 +24,9 @@ def seed(tenant: Organization) -> None:
         return
     # The demo agent is 1C's agent A-001: the clients 1C gives A-001 become theirs.
     Membership.objects.filter(tenant=tenant, role=Role.AGENT, user__username="demo-agent").update(onec_code="A-001")
-    (server,) = serve(Base(clients=60, products=80, price_types=3, warehouses=2, agents=3), [Faults()])
+    base = Base(clients=60, products=80, price_types=3, warehouses=2, agents=3)
+    base.rows["agents"][0]["name"] = "demo-agent"  # 1C names A-001 as the demo knows them
+    (server,) = serve(base, [Faults()])
     try:
         services.connection_save(
             tenant=tenant, wsdl_url=f"http://127.0.0.1:{server.server_address[1]}/exchange?wsdl", page_size=500
