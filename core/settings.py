@@ -288,6 +288,9 @@ LOCATIONS_QUEUE_BUDGET_MS = env.int("LOCATIONS_QUEUE_BUDGET_MS", default=500)
 LOCATIONS_QUEUE_MAX_FRAMES = env.int("LOCATIONS_QUEUE_MAX_FRAMES", default=4000)
 LOCATIONS_MAX_POINTS_PER_FRAME = env.int("LOCATIONS_MAX_POINTS_PER_FRAME", default=100)
 LOCATIONS_MAX_POINTS_PER_UPLOAD = env.int("LOCATIONS_MAX_POINTS_PER_UPLOAD", default=5000)
+# OwnTracks over MQTT (``manage.py mqtt_ingest``): the broker, and the topics it subscribes to.
+MQTT_URL = env.str("MQTT_URL", default="mqtt://127.0.0.1:1883")
+MQTT_TOPIC = env.str("MQTT_TOPIC", default="owntracks/+/+")
 PHOTO_MAX_BYTES = env.int("PHOTO_MAX_BYTES", default=8 * 1024 * 1024)
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 

@@ -35,6 +35,8 @@ def seed(tenant: Organization) -> None:
     agent = User.objects.get(username=demo_username(Role.AGENT))
     if AgentState.objects.filter(tenant=tenant, agent=agent).exists():
         return
+    # A tracker app's device (its token is not shown: make your own, docs/field.md).
+    services.device_create(tenant=tenant, agent_id=agent.pk, name="Demo phone (Traccar Client)", actor=agent)
     start = timezone.now() - timedelta(minutes=len(ROUTE) + 1)
     fixes = [
         Fix(

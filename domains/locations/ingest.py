@@ -26,6 +26,9 @@ class Fix:
     heading: float | None = None
     battery: int | None = None
     client_id: str = ""
+    altitude: float | None = None
+    valid: bool = True  # a tracker app's own verdict on its fix (OsmAnd's ``valid``)
+    attributes: dict | None = None  # what a tracker app sent besides the fix
 
     @property
     def key(self) -> tuple[datetime, str]:
@@ -91,7 +94,7 @@ def judge(
 
 def _filter_reason(fix: Fix, previous: Anchor | None, rules: FieldSettings, now: datetime) -> str:
     """The first Traccar-style filter the fix trips, or "" to keep it in the track."""
-    if rules.filter_invalid and not (-90 <= fix.lat <= 90 and -180 <= fix.lon <= 180):
+    if rules.filter_invalid and not (fix.valid and -90 <= fix.lat <= 90 and -180 <= fix.lon <= 180):
         return FilterReason.INVALID
     if rules.filter_zero and fix.lat == 0 and fix.lon == 0:
         return FilterReason.ZERO

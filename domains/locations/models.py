@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from core.tenancy import TenantOwned
 from core.timezones import iso_z
 
 
@@ -82,6 +83,8 @@ class FilterReason(models.TextChoices):
 class Source(models.TextChoices):
     LIVE = "live", "WebSocket"
     UPLOAD = "upload", "REST batch upload"
+    OSMAND = "osmand", "OsmAnd / Traccar Client"
+    OWNTRACKS = "owntracks", "OwnTracks"
 
 
 class LocationPoint(models.Model):
@@ -103,9 +106,11 @@ class LocationPoint(models.Model):
     speed = models.FloatField(null=True, blank=True, help_text="Metres per second, as reported.")
     heading = models.FloatField(null=True, blank=True, help_text="Degrees from north.")
     battery = models.SmallIntegerField(null=True, blank=True, help_text="Percent.")
+    altitude = models.FloatField(null=True, blank=True, help_text="Metres.")
     client_id = models.CharField(max_length=64, blank=True, default="", help_text="The phone's id for the point.")
     filtered = models.CharField(max_length=16, choices=FilterReason.choices, blank=True, default="")
-    source = models.CharField(max_length=8, choices=Source.choices)
+    source = models.CharField(max_length=12, choices=Source.choices)
+    attributes = models.JSONField(null=True, blank=True, help_text="What a tracker app sent besides the fix.")
 
     class Meta:
         # The dedupe key, and the index every track and per-day query walks.
@@ -176,3 +181,21 @@ class AgentState(models.Model):
             "heading": self.heading,
             "battery": self.battery,
         }
+
+
+class Device(TenantOwned):
+    """A tracker app on an agent's phone (Traccar Client, OsmAnd, OwnTracks). The app sends its
+    token with each point; only the token's SHA-256 is kept, so it is shown once, at creation."""
+
+    agent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(max_length=100)
+    token_hash = models.CharField(max_length=64, unique=True)
+    token_hint = models.CharField(max_length=8, help_text="The token's last characters, to tell devices apart.")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["tenant", "agent", "-id"], name="locations_device_agent")]

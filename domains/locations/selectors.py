@@ -7,14 +7,14 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db.models import CharField, Func, Q
+from django.db.models import CharField, Func, Q, QuerySet
 from django.utils import timezone
 
 from core.models import Membership, Organization
-from core.roles import Role
+from core.roles import Role, has_capability
 from core.timezones import iso_z
 from domains.locations.geo import path_length_m, simplify
-from domains.locations.models import FIX_FIELDS, AgentState, FieldSettings, LocationPoint
+from domains.locations.models import FIX_FIELDS, AgentState, Device, FieldSettings, LocationPoint
 from domains.locations.rules import field_settings, presence_of
 
 MAX_TRACK_DAYS = 7
@@ -179,3 +179,9 @@ def daily_distance(*, tenant: Organization, agent_id: int, first: date, last: da
         )
         day += timedelta(days=1)
     return out
+
+
+def device_list(*, membership: Membership) -> QuerySet[Device]:
+    """Every device of the organization for ``devices.manage``; one's own otherwise."""
+    devices = Device.objects.filter(tenant_id=membership.tenant_id)
+    return devices if has_capability(membership.role, "devices.manage") else devices.filter(agent_id=membership.user_id)

@@ -10,7 +10,7 @@ from rest_framework import serializers
 
 from core.serializers import DateRangeInput, StrictInput
 from core.timezones import local_today, start_of_day
-from domains.locations.models import FieldSettings
+from domains.locations.models import Device, FieldSettings
 
 
 class PointSchema(serializers.Serializer):
@@ -149,3 +149,60 @@ class FieldSettingsInput(StrictInput):
 
 class DistanceInput(DateRangeInput):
     MAX_DAYS = 31
+
+
+class DeviceInput(StrictInput):
+    name = serializers.CharField(max_length=100, help_text="What the agent calls the phone or app.")
+    agent = serializers.IntegerField(
+        required=False, min_value=1, max_value=2**63 - 1, help_text="The agent's user id; yourself when left out."
+    )
+
+
+class DeviceOutput(serializers.ModelSerializer):
+    agent_id = serializers.IntegerField()
+
+    class Meta:
+        model = Device
+        fields = ["id", "agent_id", "name", "token_hint", "created_at", "last_used_at", "revoked_at"]
+        read_only_fields = fields
+
+
+class DeviceCreatedOutput(DeviceOutput):
+    token = serializers.CharField(help_text="Shown this once: only its hash is kept.")
+
+    class Meta(DeviceOutput.Meta):
+        fields = [*DeviceOutput.Meta.fields, "token"]
+        read_only_fields = fields
+
+
+class OsmandSchema(serializers.Serializer):
+    """The OsmAnd protocol's parameters (query or form), as Traccar reads them."""
+
+    id = serializers.CharField(help_text="The device token (or ``deviceid``).")
+    timestamp = serializers.CharField(
+        required=False, help_text="Unix seconds or milliseconds, ISO 8601, or yyyy-MM-dd HH:mm:ss (UTC); now if absent."
+    )
+    lat = serializers.FloatField(required=False)
+    lon = serializers.FloatField(required=False)
+    location = serializers.CharField(required=False, help_text="lat,lon instead of lat and lon.")
+    speed = serializers.FloatField(required=False, help_text="Knots.")
+    bearing = serializers.FloatField(required=False, help_text="Degrees (or ``heading``).")
+    altitude = serializers.FloatField(required=False, help_text="Metres.")
+    accuracy = serializers.FloatField(required=False, help_text="Metres.")
+    batt = serializers.FloatField(required=False, help_text="Battery percent.")
+    valid = serializers.CharField(required=False, help_text="false: the app's own fix is invalid (filtered).")
+
+
+class OwntracksSchema(serializers.Serializer):
+    """An OwnTracks message; only ``_type: location`` is recorded, others are accepted and left."""
+
+    _type = serializers.CharField()
+    lat = serializers.FloatField(required=False)
+    lon = serializers.FloatField(required=False)
+    tst = serializers.IntegerField(required=False, help_text="Unix seconds.")
+    acc = serializers.FloatField(required=False)
+    batt = serializers.IntegerField(required=False)
+    vel = serializers.FloatField(required=False, help_text="km/h.")
+    cog = serializers.FloatField(required=False)
+    alt = serializers.FloatField(required=False)
+    tid = serializers.CharField(required=False)

@@ -5,13 +5,23 @@ from __future__ import annotations
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from domains.locations.views import AgentViewSet, FieldSettingsView, PointUploadView
+from domains.locations.views import (
+    AgentViewSet,
+    DeviceViewSet,
+    FieldSettingsView,
+    OsmandView,
+    OwntracksView,
+    PointUploadView,
+)
 
 router = SimpleRouter(trailing_slash=True)
 router.register("locations/agents", AgentViewSet, basename="agent")
+router.register("locations/devices", DeviceViewSet, basename="device")
 
 urlpatterns = [
     path("locations/points/", PointUploadView.as_view(), name="location-points"),
     path("field-settings/", FieldSettingsView.as_view(), name="field-settings"),
+    path("trackers/osmand/", OsmandView.as_view(), name="tracker-osmand"),
+    path("trackers/owntracks/", OwntracksView.as_view(), name="tracker-owntracks"),
     *router.urls,
 ]

@@ -1,32 +1,49 @@
-"""REST endpoints of the breadcrumbs: batch upload, agents' live list, tracks, distances, and
-the tenant's field settings."""
+"""REST endpoints of the breadcrumbs: batch upload, agents' live list, tracks, distances, the
+tenant's field settings, tracker apps' devices, and the tracker apps' own protocols."""
 
 from __future__ import annotations
 
+import base64
+import binascii
+from typing import Any
+
 from django.conf import settings
-from drf_spectacular.utils import extend_schema
-from rest_framework import mixins
+from drf_spectacular.plumbing import build_array_type, build_basic_type
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.models import Membership
+from core.parsers import JSONParser
+from core.roles import has_capability
 from core.viewsets import TenantScopedViewSet
 from domains.locations import rules, selectors, services
-from domains.locations.models import Source
+from domains.locations.models import Device, Source
 from domains.locations.points import parse_points
 from domains.locations.serializers import (
     AgentOutput,
+    DeviceCreatedOutput,
+    DeviceInput,
+    DeviceOutput,
     DistanceDayOutput,
     DistanceInput,
     FieldSettingsInput,
     FieldSettingsOutput,
+    OsmandSchema,
+    OwntracksSchema,
     ReceiptOutput,
     TrackInput,
     TrackOutput,
     UploadSchema,
 )
+from domains.locations.trackers import from_osmand, from_owntracks, from_traccar_json
 
 TAGS = ["locations"]
 
@@ -126,3 +143,108 @@ class FieldSettingsView(APIView):
         return Response(
             FieldSettingsOutput(services.settings_update(tenant=request.tenant, **data.validated_data)).data
         )
+
+
+@extend_schema(tags=TAGS)
+class DeviceViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, TenantScopedViewSet):
+    """Tracker apps' device tokens: an agent makes and revokes their own; ``devices.manage``
+    any agent's. The token is in the create answer only. Deleting revokes (the row stays)."""
+
+    serializer_class = DeviceOutput
+    filterset_fields = ["agent"]
+    capabilities = {
+        "list": ("locations.report", "devices.manage"),
+        "create": ("locations.report", "devices.manage"),
+        "destroy": ("locations.report", "devices.manage"),
+    }
+
+    def get_tenant_queryset(self):  # type: ignore[no-untyped-def]
+        return selectors.device_list(membership=self.request.membership)
+
+    @extend_schema(request=DeviceInput, responses={201: DeviceCreatedOutput})
+    def create(self, request: Request) -> Response:
+        data = DeviceInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        agent_id = data.validated_data.get("agent", request.user.pk)
+        if agent_id != request.user.pk and not has_capability(request.membership.role, "devices.manage"):
+            raise PermissionDenied("Only your own devices without devices.manage.", code="permission_denied")
+        device, token = services.device_create(
+            tenant=request.tenant, agent_id=agent_id, name=data.validated_data["name"], actor=request.user
+        )
+        return Response({**DeviceOutput(device).data, "token": token}, status=status.HTTP_201_CREATED)
+
+    def perform_destroy(self, instance: Device) -> None:
+        services.device_revoke(device=instance)
+
+
+class _TrackerView(APIView):
+    """A tracker app's endpoint: the device token authenticates, not a login."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes: list = []
+
+
+def _params(request: Request) -> dict[str, Any]:
+    """The OsmAnd parameters: the query, and a POST form's fields over it."""
+    values = {key: request.query_params.get(key) for key in request.query_params}
+    if hasattr(request.data, "getlist"):
+        values.update({key: request.data.get(key) for key in request.data})
+    return values
+
+
+class OsmandView(_TrackerView):
+    """Traccar Client, OsmAnd and other apps speaking the OsmAnd protocol: one point per
+    request, as a GET query or a POST form, or Traccar Client 9+'s JSON. 200 means committed."""
+
+    parser_classes = [JSONParser, FormParser, MultiPartParser]
+
+    @extend_schema(parameters=[OsmandSchema], responses={200: ReceiptOutput}, tags=TAGS, operation_id="osmand_get")
+    def get(self, request: Request) -> Response:
+        return self._record(*from_osmand(_params(request)))
+
+    @extend_schema(
+        request={"application/x-www-form-urlencoded": OsmandSchema, "application/json": dict},
+        responses={200: ReceiptOutput},
+        tags=TAGS,
+        operation_id="osmand_post",
+    )
+    def post(self, request: Request) -> Response:
+        if isinstance(request.data, dict) and "location" in request.data and "device_id" in request.data:
+            token, fix = from_traccar_json(request.data)
+            return self._record(token, fix, field="device_id")
+        return self._record(*from_osmand(_params(request)))
+
+    def _record(self, token: str, fix: Any, field: str = "id") -> Response:
+        device = services.device_for(token, field=field)
+        return Response(services.record_tracked(device=device, fix=fix, source=Source.OSMAND).as_dict())
+
+
+def _basic_password(request: Request) -> str:
+    kind, _, value = request.headers.get("Authorization", "").partition(" ")
+    if kind.lower() != "basic":
+        return ""
+    try:
+        return base64.b64decode(value, validate=True).decode().partition(":")[2]
+    except (binascii.Error, UnicodeDecodeError):
+        return ""
+
+
+class OwntracksView(_TrackerView):
+    """OwnTracks in HTTP mode: the device token as the Basic-auth password (or ``?token=``).
+    Answers ``[]`` (OwnTracks reads the answer as messages for the phone); 200 means committed."""
+
+    parser_classes = [JSONParser]
+
+    @extend_schema(
+        request=OwntracksSchema,
+        responses={200: build_array_type(build_basic_type(OpenApiTypes.OBJECT))},  # messages for the phone: none
+        parameters=[OpenApiParameter("token", str, required=False, description="The device token.")],
+        tags=TAGS,
+    )
+    def post(self, request: Request) -> Response:
+        device = services.device_for(request.query_params.get("token") or _basic_password(request), field="token")
+        fix = from_owntracks(request.data)
+        if fix is not None:
+            services.record_tracked(device=device, fix=fix, source=Source.OWNTRACKS)
+        return Response([])

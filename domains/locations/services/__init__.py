@@ -1,10 +1,11 @@
 """Locations' writes, one module per job: ingesting fixes, live announcements, presence, the
-tenant's field settings, and the points table's upkeep."""
+tenant's field settings, tracker apps' devices, and the points table's upkeep."""
 
 from __future__ import annotations
 
 from domains.locations.services.announce import ANNOUNCE_CHUNK, Gate, always, announce_held, interval_elapsed
 from domains.locations.services.configuration import settings_update
+from domains.locations.services.devices import device_create, device_for, device_revoke, record_tracked
 from domains.locations.services.ingest import (
     POINT_COLUMNS,
     STATE_FIELDS,
@@ -28,12 +29,16 @@ __all__ = [
     "Receipt",
     "always",
     "announce_held",
+    "device_create",
+    "device_for",
+    "device_revoke",
     "interval_elapsed",
     "mark_seen",
     "prepare_partitions",
     "prune",
     "record",
     "record_live",
+    "record_tracked",
     "settings_update",
     "sweep_presence",
     "window",

@@ -193,6 +193,8 @@ POINT_COLUMNS = (
     "client_id",
     "filtered",
     "source",
+    "altitude",
+    "attributes",
 )
 
 
@@ -211,6 +213,8 @@ def _point(batch: Batch, fix: Fix, reason: str, now: datetime) -> tuple:
         fix.client_id,
         str(reason),
         str(batch.source),
+        fix.altitude,
+        fix.attributes,
     )
 
 
