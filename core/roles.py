@@ -62,6 +62,7 @@ CAPABILITIES: dict[str, tuple[frozenset[Role], str]] = {
     "locations.report": (frozenset({A, M, AG}), "Send one's own GPS fixes"),
     "locations.view": (frozenset({A, M, V}), "See agents' live positions and tracks"),
     "devices.manage": (frozenset({A, M}), "Make and revoke tracker-app tokens for any agent"),
+    "geofences.manage": (frozenset({A, M}), "Draw territories and zones, and assign them to agents"),
     "references.manage": (frozenset({A}), "Edit reference dictionaries"),
     "catalog.view": (frozenset({A, M, AG, V}), "Browse the e-catalog: products, prices and stock levels"),
     "catalog.manage": (frozenset({A, M}), "Add and remove products' pictures (the rest comes from 1C)"),

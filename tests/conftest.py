@@ -23,7 +23,11 @@ def pytest_collection_modifyitems(config, items):  # type: ignore[no-untyped-def
 @pytest.fixture(autouse=True)
 def _clear_cache():
     # Throttle counters and revoked sessions live in the cache; tests must not see each other's.
+    # So do the geofence indexes each process keeps (test databases reuse tenant ids).
+    from domains.locations.services import geofences
+
     cache.clear()
+    geofences._indexes.clear()
     yield
     cache.clear()
 

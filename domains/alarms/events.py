@@ -33,6 +33,15 @@ class OnecFailingAlarm(TypedDict):
     error: str  # the failed exchange's error (never a password)
 
 
+class OutsideTerritoryAlarm(TypedDict):
+    alarm_id: int
+    agent_id: int
+    since: str  # the device time of the first fix outside
+    lat: float
+    lon: float
+    territories: list[str]  # the names of the agent's territories
+
+
 class AlarmCleared(TypedDict):
     alarm_id: int
     kind: str
@@ -67,11 +76,18 @@ ONEC_FAILING = event_type(
     description="The organization's 1C exchange failed. Sent once per outage; cleared (alarm.cleared) when an "
     "exchange succeeds again.",
 )
+OUTSIDE_TERRITORY = event_type(
+    "alarm.outside_territory",
+    topic="alarms",
+    payload=OutsideTerritoryAlarm,
+    description="An agent's fix in working hours lies outside every territory of theirs. Sent once per excursion; "
+    "cleared (alarm.cleared) by their first fix back inside.",
+)
 CLEARED = event_type(
     "alarm.cleared",
     topic="alarms",
     payload=AlarmCleared,
-    description="What the alarm was about is over (the 1C exchange works again).",
+    description="What the alarm was about is over (the 1C exchange works again, the agent is back in their territory).",
 )
 ACKNOWLEDGED = event_type(
     "alarm.acknowledged", topic="alarms", payload=AlarmAcknowledged, description="A manager acknowledged an alarm."

@@ -12,6 +12,7 @@ class AlarmKind(models.TextChoices):
     VARIANCE = "variance", "monthly kitchen variance over the threshold"
     PROVIDER_ERRORS = "provider_errors", "an order provider failing call after call"
     ONEC_FAILING = "onec_failing", "the 1C exchange failing"
+    OUTSIDE_TERRITORY = "outside_territory", "an agent outside their territory in working hours"
 
 
 class Alarm(TenantOwned):

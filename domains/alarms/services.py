@@ -37,10 +37,12 @@ def raise_alarm(
 
 
 @transaction.atomic
-def clear_alarms(*, tenant_id: int, kind: AlarmKind) -> int:
-    """Mark every open alarm of ``kind`` cleared (its cause is over), once; returns how many."""
+def clear_alarms(*, tenant_id: int, kind: AlarmKind, subject: str | None = None) -> int:
+    """Mark every open alarm of ``kind`` (about ``subject``, when given) cleared: its cause is
+    over. Once; returns how many."""
     cleared = 0
-    for alarm in Alarm.objects.select_for_update().filter(tenant_id=tenant_id, kind=kind, cleared_at__isnull=True):
+    found = Alarm.objects.select_for_update().filter(tenant_id=tenant_id, kind=kind, cleared_at__isnull=True)
+    for alarm in found.filter(subject=subject) if subject is not None else found:
         alarm.cleared_at = timezone.now()
         alarm.save(update_fields=["cleared_at", "updated_at"])
         emit(

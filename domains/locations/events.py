@@ -41,6 +41,19 @@ class PresenceChanged(TypedDict):
     changed_at: str
 
 
+class GeofenceCrossed(TypedDict):
+    agent_id: int
+    fence: str  # "f<id>" a geofence, "c<id>" a client's zone
+    geofence_id: int | None
+    client_id: int | None
+    name: str
+    kind: str  # territory, zone
+    recorded_at: str  # the device time of the fix that crossed
+    lat: float
+    lon: float
+    seconds_inside: float | None  # exited and dwell: since entering
+
+
 LOCATION_RECORDED = event_type(
     "agent.location_recorded",
     topic="agents.locations",
@@ -55,4 +68,22 @@ PRESENCE_CHANGED = event_type(
     topic="agents.locations",
     payload=PresenceChanged,
     description="An agent went online, idle or offline.",
+)
+GEOFENCE_ENTERED = event_type(
+    "geofence.entered",
+    topic="agents.locations",
+    payload=GeofenceCrossed,
+    description="An agent's fix is inside a geofence (or a client's zone) their previous fix was outside.",
+)
+GEOFENCE_EXITED = event_type(
+    "geofence.exited",
+    topic="agents.locations",
+    payload=GeofenceCrossed,
+    description="An agent's fix is outside a geofence (or a client's zone) their previous fix was inside.",
+)
+GEOFENCE_DWELL = event_type(
+    "geofence.dwell",
+    topic="agents.locations",
+    payload=GeofenceCrossed,
+    description="An agent has been inside a geofence for its dwell_minutes (once per stay).",
 )

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
-from core.tenancy import TenantOwned
+from core.tenancy import SoftDeletable, TenantOwned
 from core.timezones import iso_z
 
 
@@ -159,6 +159,10 @@ class AgentState(models.Model):
     # Live coalescing: accepted fixes not yet announced to dashboards, and when the last
     # announcement went out (``FieldSettings.live_interval_ms``).
     held_trail = models.JSONField(default=list)
+    # Geofences the agent is inside ({key: {"since", "dwelt"}}), as of the fix judged last:
+    # a fix from before ``fences_at`` (late, repeated, an offline batch's older part) is not judged.
+    fences = models.JSONField(default=dict)
+    fences_at = models.DateTimeField(null=True, blank=True)
     held_points = models.PositiveIntegerField(default=0)
     announced_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -199,3 +203,28 @@ class Device(TenantOwned):
     class Meta:
         ordering = ["-id"]
         indexes = [models.Index(fields=["tenant", "agent", "-id"], name="locations_device_agent")]
+
+
+class GeofenceKind(models.TextChoices):
+    TERRITORY = "territory", "Territory (an agent outside it in working hours raises an alarm)"
+    ZONE = "zone", "Zone (entering, leaving and dwelling are events)"
+
+
+class Geofence(TenantOwned, SoftDeletable):
+    """A territory or zone: a polygon, or a circle (a point with ``radius_m``), in GeoJSON."""
+
+    name = models.CharField(max_length=100)
+    kind = models.CharField(max_length=10, choices=GeofenceKind.choices, default=GeofenceKind.ZONE)
+    geometry = models.JSONField(help_text="GeoJSON Polygon, MultiPolygon, or Point (with radius_m), [lon, lat].")
+    radius_m = models.FloatField(null=True, blank=True)
+    agents = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+")
+    everyone = models.BooleanField(default=True, help_text="For every agent; else for ``agents`` only.")
+    days = models.JSONField(default=list, help_text="Working days, 0 = Monday; [] is every day.")
+    start_time = models.TimeField(null=True, blank=True, help_text="Working hours, in the organization's zone.")
+    end_time = models.TimeField(null=True, blank=True)
+    dwell_minutes = models.PositiveIntegerField(null=True, blank=True, help_text="geofence.dwell after this long.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "id"]

@@ -14,7 +14,7 @@ from core.models import Membership, Organization
 from core.roles import Role, has_capability
 from core.timezones import iso_z
 from domains.locations.geo import path_length_m, simplify
-from domains.locations.models import FIX_FIELDS, AgentState, Device, FieldSettings, LocationPoint
+from domains.locations.models import FIX_FIELDS, AgentState, Device, FieldSettings, Geofence, LocationPoint
 from domains.locations.rules import field_settings, presence_of
 
 MAX_TRACK_DAYS = 7
@@ -185,3 +185,13 @@ def device_list(*, membership: Membership) -> QuerySet[Device]:
     """Every device of the organization for ``devices.manage``; one's own otherwise."""
     devices = Device.objects.filter(tenant_id=membership.tenant_id)
     return devices if has_capability(membership.role, "devices.manage") else devices.filter(agent_id=membership.user_id)
+
+
+def geofence_list(*, tenant: Organization) -> QuerySet[Geofence]:
+    return Geofence.objects.filter(tenant=tenant).prefetch_related("agents")
+
+
+def agent_ids(*, tenant: Organization, user_ids: list[int]) -> set[int]:
+    """Which of ``user_ids`` are live members here who send fixes."""
+    members = Membership.objects.alive().filter(tenant=tenant, user_id__in=user_ids)
+    return {m.user_id for m in members if has_capability(m.role, "locations.report")}

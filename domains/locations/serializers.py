@@ -10,7 +10,8 @@ from rest_framework import serializers
 
 from core.serializers import DateRangeInput, StrictInput
 from core.timezones import local_today, start_of_day
-from domains.locations.models import Device, FieldSettings
+from domains.locations.fences import BadGeometry, read_geometry
+from domains.locations.models import Device, FieldSettings, Geofence, GeofenceKind
 
 
 class PointSchema(serializers.Serializer):
@@ -206,3 +207,67 @@ class OwntracksSchema(serializers.Serializer):
     cog = serializers.FloatField(required=False)
     alt = serializers.FloatField(required=False)
     tid = serializers.CharField(required=False)
+
+
+class GeofenceInput(StrictInput):
+    name = serializers.CharField(max_length=100)
+    kind = serializers.ChoiceField(choices=GeofenceKind.choices, default=GeofenceKind.ZONE)
+    geometry = serializers.JSONField(help_text="GeoJSON Polygon, MultiPolygon, or Point with radius_m; [lon, lat].")
+    radius_m = serializers.FloatField(required=False, allow_null=True, default=None, min_value=1, max_value=100_000)
+    agents = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
+        required=False,
+        allow_null=True,
+        default=None,
+        max_length=1000,
+        help_text="The agents' user ids it is for; null or absent: every agent.",
+    )
+    days = serializers.ListField(
+        child=serializers.IntegerField(min_value=0, max_value=6), required=False, default=list, max_length=7
+    )
+    start_time = serializers.TimeField(required=False, allow_null=True, default=None)
+    end_time = serializers.TimeField(required=False, allow_null=True, default=None)
+    dwell_minutes = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1, max_value=1440)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        try:
+            read_geometry(attrs["geometry"], attrs.get("radius_m"))
+        except BadGeometry as error:
+            raise serializers.ValidationError({"geometry": [str(error)]}, code="invalid_geometry") from None
+        if (attrs.get("start_time") is None) != (attrs.get("end_time") is None):
+            raise serializers.ValidationError({"end_time": ["Give start_time and end_time together."]}, code="invalid")
+        agents = attrs.get("agents")
+        if agents:
+            members = self.context["agents"](agents)
+            if missing := sorted(set(agents) - members):
+                raise serializers.ValidationError(
+                    {"agents": [f"Not agents here: {missing[:10]}."]}, code="not_an_agent"
+                )
+        attrs["days"] = sorted(set(attrs.get("days") or []))
+        return attrs
+
+
+class GeofenceOutput(serializers.ModelSerializer):
+    agents = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Geofence
+        fields = [
+            "id",
+            "name",
+            "kind",
+            "geometry",
+            "radius_m",
+            "agents",
+            "days",
+            "start_time",
+            "end_time",
+            "dwell_minutes",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    def get_agents(self, fence: Geofence) -> list[int] | None:
+        """The agents it is for; null: every agent."""
+        return None if fence.everyone else sorted(a.pk for a in fence.agents.all())

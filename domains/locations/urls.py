@@ -9,6 +9,7 @@ from domains.locations.views import (
     AgentViewSet,
     DeviceViewSet,
     FieldSettingsView,
+    GeofenceViewSet,
     OsmandView,
     OwntracksView,
     PointUploadView,
@@ -17,6 +18,7 @@ from domains.locations.views import (
 router = SimpleRouter(trailing_slash=True)
 router.register("locations/agents", AgentViewSet, basename="agent")
 router.register("locations/devices", DeviceViewSet, basename="device")
+router.register("locations/geofences", GeofenceViewSet, basename="geofence")
 
 urlpatterns = [
     path("locations/points/", PointUploadView.as_view(), name="location-points"),

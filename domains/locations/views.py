@@ -25,7 +25,7 @@ from core.parsers import JSONParser
 from core.roles import has_capability
 from core.viewsets import TenantScopedViewSet
 from domains.locations import rules, selectors, services
-from domains.locations.models import Device, Source
+from domains.locations.models import Device, Geofence, Source
 from domains.locations.points import parse_points
 from domains.locations.serializers import (
     AgentOutput,
@@ -36,6 +36,8 @@ from domains.locations.serializers import (
     DistanceInput,
     FieldSettingsInput,
     FieldSettingsOutput,
+    GeofenceInput,
+    GeofenceOutput,
     OsmandSchema,
     OwntracksSchema,
     ReceiptOutput,
@@ -248,3 +250,50 @@ class OwntracksView(_TrackerView):
         if fix is not None:
             services.record_tracked(device=device, fix=fix, source=Source.OWNTRACKS)
         return Response([])
+
+
+@extend_schema(tags=TAGS)
+class GeofenceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, TenantScopedViewSet):
+    """Territories and zones, as GeoJSON: each new fix is judged against them (geofence.entered,
+    geofence.exited, geofence.dwell), and an agent outside their territories in working hours
+    raises alarm.outside_territory. Deleting is soft."""
+
+    serializer_class = GeofenceOutput
+    filterset_fields = ["kind"]
+    capabilities = {
+        "list": "locations.view",
+        "retrieve": "locations.view",
+        "create": "geofences.manage",
+        "update": "geofences.manage",
+        "destroy": "geofences.manage",
+    }
+
+    def get_tenant_queryset(self):  # type: ignore[no-untyped-def]
+        return selectors.geofence_list(tenant=self.request.tenant)
+
+    def _save(self, request: Request, fence: Geofence) -> Geofence:
+        tenant = request.tenant
+        data = GeofenceInput(
+            data=request.data, context={"agents": lambda ids: selectors.agent_ids(tenant=tenant, user_ids=ids)}
+        )
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        agents = values.pop("agents")
+        for name, value in values.items():
+            setattr(fence, name, value)
+        fence.everyone = agents is None
+        return services.geofence_save(geofence=fence, agents=agents or [])
+
+    @extend_schema(request=GeofenceInput, responses={201: GeofenceOutput})
+    def create(self, request: Request) -> Response:
+        fence = self._save(request, Geofence(tenant=request.tenant))
+        return Response(GeofenceOutput(self.get_queryset().get(pk=fence.pk)).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=GeofenceInput, responses={200: GeofenceOutput})
+    def update(self, request: Request, pk: str | None = None) -> Response:
+        """Replace the fence (PUT: every field, as for create)."""
+        fence = self._save(request, self.get_object())
+        return Response(GeofenceOutput(self.get_queryset().get(pk=fence.pk)).data)
+
+    def perform_destroy(self, instance: Geofence) -> None:
+        services.geofence_delete(geofence=instance)

@@ -1,11 +1,12 @@
 """Locations' writes, one module per job: ingesting fixes, live announcements, presence, the
-tenant's field settings, tracker apps' devices, and the points table's upkeep."""
+tenant's field settings, tracker apps' devices, geofences, and the points table's upkeep."""
 
 from __future__ import annotations
 
 from domains.locations.services.announce import ANNOUNCE_CHUNK, Gate, always, announce_held, interval_elapsed
 from domains.locations.services.configuration import settings_update
 from domains.locations.services.devices import device_create, device_for, device_revoke, record_tracked
+from domains.locations.services.geofences import fence_index, geofence_delete, geofence_save
 from domains.locations.services.ingest import (
     POINT_COLUMNS,
     STATE_FIELDS,
@@ -32,6 +33,9 @@ __all__ = [
     "device_create",
     "device_for",
     "device_revoke",
+    "fence_index",
+    "geofence_delete",
+    "geofence_save",
     "interval_elapsed",
     "mark_seen",
     "prepare_partitions",

@@ -18,6 +18,7 @@ from domains.locations.ingest import Anchor, Fix, judge
 from domains.locations.models import FIX_FIELDS, AgentState, FieldSettings, LocationPoint
 from domains.locations.rules import cached_field_settings, field_settings
 from domains.locations.services.announce import Gate, always, announcements, due_in, interval_elapsed
+from domains.locations.services.geofences import judge_fences
 from domains.locations.services.presence import presence_events
 from domains.locations.services.states import locked_states
 from realtime.events import emit_many
@@ -138,6 +139,7 @@ def record(
             rows += [_point(batch, fix, reason, now) for fix, reason in verdicts.stored]
             _absorb(state, verdicts.stored, now)
             fresh.setdefault(key, []).extend(verdicts.accepted)
+        judge_fences(states, fresh, rules)
         events, due = [], []
         for key, state in states.items():
             events += presence_events(state, rules[key[0]], now)
@@ -173,6 +175,8 @@ STATE_FIELDS = [
     "held_trail",
     "held_points",
     "announced_at",
+    "fences",
+    "fences_at",
     "updated_at",
 ]
 

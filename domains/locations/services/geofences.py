@@ -1,0 +1,206 @@
+"""Geofences: the organization's fences, and judging agents' new fixes against them.
+
+Judging runs inside the ingest transaction, on the accepted fixes of each agent in device-time
+order, from where the previous judging stopped (``AgentState.fences_at``). A fix that arrives
+late, twice, or in an offline batch older than what was judged is stored but not judged again,
+so no crossing is announced twice. Events and the territory alarm commit with the points.
+
+Each process keeps each organization's ``FenceIndex`` for ``INDEX_SECONDS`` at most. A change to
+a fence bumps the organization's version (in the cache every process shares), and the next
+batch rebuilds the index. Clients' zones (the client's location and the check-in radius) are in
+the index for every agent; a moved client is seen within ``INDEX_SECONDS``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.core.cache import cache
+from django.db import transaction
+
+from core.models import Organization
+from core.timezones import iso_z
+from domains.alarms import api as alarms
+from domains.clients.api import Client
+from domains.locations import events
+from domains.locations.fences import Fence, FenceIndex, Hours, circle, read_geometry
+from domains.locations.ingest import Fix
+from domains.locations.models import AgentState, FieldSettings, Geofence, GeofenceKind
+from realtime.events import emit
+
+INDEX_SECONDS = 60.0
+OUTSIDE = "!outside"  # the open excursion, kept among the agent's fences
+_indexes: dict[int, tuple[float, Any, FenceIndex]] = {}
+
+
+def _version_key(tenant_id: int) -> str:
+    return f"locations:fences:version:{tenant_id}"
+
+
+def forget_fences(tenant_id: int) -> None:
+    """Every process rebuilds the organization's index at its next batch."""
+    cache.set(_version_key(tenant_id), time.time_ns(), timeout=None)
+    _indexes.pop(tenant_id, None)
+
+
+@transaction.atomic
+def geofence_save(*, geofence: Geofence, agents: list[int] | None = None) -> Geofence:
+    read_geometry(geofence.geometry, geofence.radius_m)  # the serializer checked it; the service insists
+    geofence.save()
+    if agents is not None:
+        geofence.agents.set(agents)
+    _changed(geofence.tenant_id)
+    return geofence
+
+
+@transaction.atomic
+def geofence_delete(*, geofence: Geofence) -> None:
+    geofence.mark_deleted()
+    geofence.save(update_fields=["deleted_at", "updated_at"])
+    _changed(geofence.tenant_id)
+
+
+def _changed(tenant_id: int) -> None:
+    # Now, for this process's next batch in this transaction; and after commit, for every
+    # process (one that rebuilt in between saw the old fences).
+    forget_fences(tenant_id)
+    transaction.on_commit(lambda: forget_fences(tenant_id))
+
+
+def _build(tenant_id: int, radius_m: float) -> FenceIndex:
+    fences = []
+    for row in Geofence.objects.filter(tenant_id=tenant_id).prefetch_related("agents"):
+        fences.append(
+            Fence(
+                key=f"f{row.pk}",
+                name=row.name,
+                kind=row.kind,
+                agents=None if row.everyone else frozenset(a.pk for a in row.agents.all()),
+                hours=Hours(frozenset(row.days or range(7)), row.start_time, row.end_time),
+                dwell_minutes=row.dwell_minutes,
+                geometry=read_geometry(row.geometry, row.radius_m),
+            )
+        )
+    located = Client.objects.filter(tenant_id=tenant_id, lat__isnull=False, lon__isnull=False)
+    for pk, name, lat, lon in located.values_list("pk", "name", "lat", "lon").iterator(chunk_size=5000):
+        fences.append(Fence(f"c{pk}", name, GeofenceKind.ZONE, None, Hours(), None, circle(lat, lon, radius_m)))
+    return FenceIndex(fences)
+
+
+def fence_index(tenant_id: int, rules: FieldSettings) -> FenceIndex:
+    version = cache.get(_version_key(tenant_id))
+    hit = _indexes.get(tenant_id)
+    if hit is not None and hit[1] == version and time.monotonic() - hit[0] < INDEX_SECONDS:
+        return hit[2]
+    index = _build(tenant_id, float(rules.checkin_radius_m))
+    _indexes[tenant_id] = (time.monotonic(), version, index)
+    return index
+
+
+def _crossing(agent_id: int, fence: Fence, fix: Fix, since: str | None) -> dict[str, Any]:
+    seconds = (fix.recorded_at - datetime.fromisoformat(since)).total_seconds() if since else None
+    return {
+        "agent_id": agent_id,
+        "fence": fence.key,
+        "geofence_id": int(fence.key[1:]) if fence.key[0] == "f" else None,
+        "client_id": int(fence.key[1:]) if fence.key[0] == "c" else None,
+        "name": fence.name,
+        "kind": fence.kind,
+        "recorded_at": iso_z(fix.recorded_at),
+        "lat": fix.lat,
+        "lon": fix.lon,
+        "seconds_inside": seconds,
+    }
+
+
+def judge_fences(
+    states: Mapping[tuple[int, int], AgentState],
+    accepted: Mapping[tuple[int, int], list[Fix]],
+    rules: Mapping[int, FieldSettings],
+) -> None:
+    """Judge each agent's accepted fixes newer than what was judged; emits and raises in the
+    caller's transaction and leaves the new inside-set on the state (saved by the caller)."""
+    zones: dict[int, ZoneInfo] = {}
+    for (tenant_id, agent_id), fixes in accepted.items():
+        state = states[(tenant_id, agent_id)]
+        fresh = sorted((f for f in fixes if state.fences_at is None or f.recorded_at > state.fences_at),
+                       key=lambda f: f.recorded_at)  # fmt: skip
+        if not fresh:
+            continue
+        index = fence_index(tenant_id, rules[tenant_id])
+        if tenant_id not in zones:
+            zones[tenant_id] = ZoneInfo(Organization.objects.values_list("timezone", flat=True).get(pk=tenant_id))
+        by_key = {fence.key: fence for fence in index.fences}
+        inside: dict[str, Any] = {k: v for k, v in state.fences.items() if k in by_key or k == OUTSIDE}
+        for fix, held in zip(fresh, index.holding((f.lat, f.lon) for f in fresh), strict=True):
+            now_in = {index.fences[i].key for i in held if index.fences[i].applies_to(agent_id)}
+            _cross(tenant_id, agent_id, fix, inside, now_in, by_key)
+            _territory(tenant_id, agent_id, fix, inside, now_in, index.territories_of(agent_id), zones[tenant_id])
+        state.fences, state.fences_at = inside, fresh[-1].recorded_at
+
+
+def _cross(
+    tenant_id: int, agent_id: int, fix: Fix, inside: dict[str, Any], now_in: set[str], by_key: dict[str, Fence]
+) -> None:
+    for key in [k for k in inside if k != OUTSIDE and k not in now_in]:
+        gone = inside.pop(key)
+        emit(
+            tenant_id=tenant_id,
+            type=events.GEOFENCE_EXITED.name,
+            data=_crossing(agent_id, by_key[key], fix, gone["since"]),
+        )
+    for key in now_in:
+        fence = by_key[key]
+        stay = inside.get(key)
+        if stay is None:
+            inside[key] = {"since": fix.recorded_at.isoformat(), "dwelt": False}
+            emit(tenant_id=tenant_id, type=events.GEOFENCE_ENTERED.name, data=_crossing(agent_id, fence, fix, None))
+        elif fence.dwell_minutes and not stay["dwelt"]:
+            crossing = _crossing(agent_id, fence, fix, stay["since"])
+            if crossing["seconds_inside"] >= fence.dwell_minutes * 60:
+                stay["dwelt"] = True
+                emit(tenant_id=tenant_id, type=events.GEOFENCE_DWELL.name, data=crossing)
+
+
+def _territory(
+    tenant_id: int,
+    agent_id: int,
+    fix: Fix,
+    inside: dict[str, Any],
+    now_in: set[str],
+    territories: list[Fence],
+    zone: ZoneInfo,
+) -> None:
+    """One alarm per excursion outside every territory of the agent's, in working hours."""
+    excursion = inside.get(OUTSIDE)
+    if any(t.key in now_in for t in territories):
+        if excursion is not None:
+            del inside[OUTSIDE]
+            alarms.clear_alarms(
+                tenant_id=tenant_id, kind=alarms.AlarmKind.OUTSIDE_TERRITORY, subject=excursion["subject"]
+            )
+        return
+    working = [t for t in territories if t.hours.covers(fix.recorded_at, zone)]
+    if not working or excursion is not None:
+        return
+    subject = f"agent-{agent_id}-{fix.recorded_at:%Y%m%dT%H%M%S}"
+    inside[OUTSIDE] = {"since": fix.recorded_at.isoformat(), "subject": subject}
+    names = sorted(t.name for t in working)
+    alarms.raise_alarm(
+        tenant_id=tenant_id,
+        kind=alarms.AlarmKind.OUTSIDE_TERRITORY,
+        subject=subject,
+        message=f"Agent {agent_id} left their territory ({', '.join(names)}) at {fix.recorded_at:%H:%M} UTC"[:500],
+        details={"agent_id": agent_id, "lat": fix.lat, "lon": fix.lon},
+        event={
+            "agent_id": agent_id,
+            "since": iso_z(fix.recorded_at),
+            "lat": fix.lat,
+            "lon": fix.lon,
+            "territories": names,
+        },
+    )
