@@ -229,6 +229,7 @@ SPECTACULAR_SETTINGS = {
         "StepKindEnum": "domains.visits.models.StepKind",
         "VerificationEnum": "domains.visits.models.Verification",
         "VisitStateEnum": "domains.visits.models.VisitState",
+        "GeofenceKindEnum": "domains.locations.models.GeofenceKind",
     },
 }
 
