@@ -24,10 +24,10 @@ def pytest_collection_modifyitems(config, items):  # type: ignore[no-untyped-def
 def _clear_cache():
     # Throttle counters and revoked sessions live in the cache; tests must not see each other's.
     # So do the geofence indexes each process keeps (test databases reuse tenant ids).
-    from domains.locations.services import geofences
+    from domains.locations import fence_cache
 
     cache.clear()
-    geofences._indexes.clear()
+    fence_cache._indexes.clear()
     yield
     cache.clear()
 

@@ -13,9 +13,12 @@ from django.utils import timezone
 from core.models import Membership, Organization
 from core.roles import Role, has_capability
 from core.timezones import iso_z
-from domains.locations.geo import path_length_m, simplify
+from domains.clients.api import Client
+from domains.locations.fence_cache import fence_index
+from domains.locations.geo import distance_m, path_length_m, simplify
 from domains.locations.models import FIX_FIELDS, AgentState, Device, FieldSettings, Geofence, LocationPoint
 from domains.locations.rules import field_settings, presence_of
+from domains.locations.trips import Point, Stop, stops_and_trips
 
 MAX_TRACK_DAYS = 7
 MAX_DISTANCE_DAYS = 31
@@ -195,3 +198,107 @@ def agent_ids(*, tenant: Organization, user_ids: list[int]) -> set[int]:
     """Which of ``user_ids`` are live members here who send fixes."""
     members = Membership.objects.alive().filter(tenant=tenant, user_id__in=user_ids)
     return {m.user_id for m in members if has_capability(m.role, "locations.report")}
+
+
+def _day_bounds(tenant: Organization, day: date) -> tuple[datetime, datetime]:
+    zone = ZoneInfo(tenant.timezone)
+    return datetime.combine(day, datetime.min.time(), zone), datetime.combine(
+        day + timedelta(days=1), datetime.min.time(), zone
+    )
+
+
+def _nearest_clients(tenant: Organization, stops: list[Stop], within_m: float) -> list[dict[str, Any] | None]:
+    """Each stop's nearest located client within ``within_m``, or None."""
+    if not stops:
+        return []
+    margin = within_m / 111_320 * 2
+    lats, lons = [s.lat for s in stops], [s.lon for s in stops]
+    near = list(
+        Client.objects.filter(
+            tenant=tenant,
+            lat__gte=min(lats) - margin,
+            lat__lte=max(lats) + margin,
+            lon__gte=min(lons) - margin * 2,
+            lon__lte=max(lons) + margin * 2,
+        ).values_list("pk", "name", "lat", "lon")
+    )
+    found: list[dict[str, Any] | None] = []
+    for stop in stops:
+        best = min(((distance_m(stop.lat, stop.lon, lat, lon), pk, name) for pk, name, lat, lon in near), default=None)
+        found.append(
+            {"id": best[1], "name": best[2], "distance_m": round(best[0], 1)} if best and best[0] <= within_m else None
+        )
+    return found
+
+
+def _outside_seconds(tenant: Organization, agent_id: int, points: list[Point], rules: FieldSettings) -> float:
+    """Time in working hours outside every territory of the agent's (none: 0); a silence counts
+    for at most ``OUTSIDE_GAP_SECONDS``."""
+    index = fence_index(tenant.pk, rules)
+    territories = index.territories_of(agent_id)
+    if not territories or len(points) < 2:
+        return 0.0
+    keys = {t.key for t in territories}
+    zone = ZoneInfo(tenant.timezone)
+    held = index.holding((p.lat, p.lon) for p in points)
+    total = 0.0
+    for (point, inside), following in zip(zip(points, held, strict=True), points[1:], strict=False):
+        working = any(t.hours.covers(point.at, zone) for t in territories)
+        if working and not {index.fences[i].key for i in inside} & keys:
+            total += min((following.at - point.at).total_seconds(), OUTSIDE_GAP_SECONDS)
+    return total
+
+
+OUTSIDE_GAP_SECONDS = 600.0
+
+
+def day_movement(*, tenant: Organization, agent_id: int, day: date) -> dict[str, Any]:
+    """An agent's trips and stops on a day of the organization's calendar (trips.py), each stop
+    with its nearest client, and the day's totals."""
+    since, until = _day_bounds(tenant, day)
+    rows = (
+        LocationPoint.objects.filter(
+            tenant_id=tenant.pk, agent_id=agent_id, recorded_at__gte=since, recorded_at__lt=until, filtered=""
+        )
+        .order_by("recorded_at", "client_id")
+        .values_list("recorded_at", "lat", "lon", "speed")
+    )
+    points = [Point(at, lat, lon, speed) for at, lat, lon, speed in rows.iterator(chunk_size=5000)]
+    stops, trips = stops_and_trips(points)
+    rules = field_settings([tenant.pk])[tenant.pk]
+    clients = _nearest_clients(tenant, stops, float(rules.checkin_radius_m))
+    return {
+        "agent_id": agent_id,
+        "day": day.isoformat(),
+        "points": len(points),
+        "distance_m": round(path_length_m([(p.lat, p.lon) for p in points]), 1),
+        "moving_seconds": round(sum(t.seconds for t in trips), 1),
+        "stopped_seconds": round(sum(s.seconds for s in stops), 1),
+        "at_clients_seconds": round(sum(s.seconds for s, c in zip(stops, clients, strict=True) if c), 1),
+        "outside_territory_seconds": round(_outside_seconds(tenant, agent_id, points, rules), 1),
+        "trips": [
+            {
+                "started_at": iso_z(t.started_at),
+                "ended_at": iso_z(t.ended_at),
+                "seconds": t.seconds,
+                "distance_m": round(t.distance_m, 1),
+                "max_speed": round(t.max_speed, 2),
+                "start": {"lat": t.start[0], "lon": t.start[1]},
+                "end": {"lat": t.end[0], "lon": t.end[1]},
+                "points": t.points,
+            }
+            for t in trips
+        ],
+        "stops": [
+            {
+                "arrived_at": iso_z(s.arrived_at),
+                "departed_at": iso_z(s.departed_at),
+                "seconds": s.seconds,
+                "lat": round(s.lat, 6),
+                "lon": round(s.lon, 6),
+                "client": client,
+                "points": s.points,
+            }
+            for s, client in zip(stops, clients, strict=True)
+        ],
+    }

@@ -28,7 +28,9 @@ from domains.locations import rules, selectors, services
 from domains.locations.models import Device, Geofence, Source
 from domains.locations.points import parse_points
 from domains.locations.serializers import (
+    AgentDayOutput,
     AgentOutput,
+    DayInput,
     DeviceCreatedOutput,
     DeviceInput,
     DeviceOutput,
@@ -80,6 +82,7 @@ class AgentViewSet(mixins.RetrieveModelMixin, TenantScopedViewSet):
         "retrieve": "locations.view",
         "track": "locations.view",
         "distance": "locations.view",
+        "trips": "locations.view",
     }
 
     def get_tenant_queryset(self):  # type: ignore[no-untyped-def]
@@ -127,6 +130,18 @@ class AgentViewSet(mixins.RetrieveModelMixin, TenantScopedViewSet):
         q = query.validated_data
         return Response(
             selectors.daily_distance(tenant=request.tenant, agent_id=member.user_id, first=q["start"], last=q["end"])
+        )
+
+    @extend_schema(parameters=[DayInput], responses={200: AgentDayOutput})
+    @action(detail=True, methods=["get"])
+    def trips(self, request: Request, id: str | None = None) -> Response:
+        """The agent's trips and stops on a day (docs/field.md, "Trips and stops"), each stop
+        with its nearest client, and the day's totals."""
+        member = self.get_object()
+        query = DayInput(data=request.query_params, context={"tenant": request.tenant})
+        query.is_valid(raise_exception=True)
+        return Response(
+            selectors.day_movement(tenant=request.tenant, agent_id=member.user_id, day=query.validated_data["day"])
         )
 
 

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from core.models import Membership, Organization
 from core.roles import has_capability
+from core.timezones import iso_z
+from domains.locations.api import day_movement
 from domains.visits.models import Visit, VisitPhoto, VisitResult, VisitState, VisitStep
 
 
@@ -47,3 +53,38 @@ def finished_visit(*, visit_id: int) -> Visit | None:
         .annotate(photo_count=Count("photos", filter=Q(photos__deleted_at__isnull=True)))
         .first()
     )
+
+
+def day_report(*, tenant: Organization, agent_id: int, day: date) -> dict[str, Any]:
+    """An agent's day: their movement (trips, stops, time at clients and outside their
+    territory) and their visits planned for the day, done or not."""
+    zone = ZoneInfo(tenant.timezone)
+    since = datetime.combine(day, datetime.min.time(), zone)
+    visits = (
+        Visit.objects.filter(
+            tenant=tenant, agent_id=agent_id, planned_at__gte=since, planned_at__lt=since + timedelta(days=1)
+        )
+        .select_related("client")
+        .order_by("planned_at", "id")
+    )
+    rows = [
+        {
+            "id": v.pk,
+            "client_id": v.client_id,
+            "client_name": v.client.name,
+            "state": v.state,
+            "planned_at": iso_z(v.planned_at),
+            "checkin_at": iso_z(v.checkin_at),
+            "checkout_at": iso_z(v.checkout_at),
+            "checkin_verification": v.checkin_verification,
+        }
+        for v in visits
+    ]
+    states = [row["state"] for row in rows]
+    return {
+        **day_movement(tenant=tenant, agent_id=agent_id, day=day),
+        "visits_planned": sum(1 for state in states if state != VisitState.CANCELLED),
+        "visits_done": states.count(VisitState.COMPLETED),
+        "visits_cancelled": states.count(VisitState.CANCELLED),
+        "visits": rows,
+    }

@@ -8,7 +8,8 @@ from rest_framework import serializers
 
 from core.serializers import StrictInput, TenantPrimaryKeyField
 from domains.clients.api import AgentField, Client, PhotoInput, PhotoOutput, ReferenceField, ReferenceKind
-from domains.visits.models import StepKind, Visit, VisitPhoto, VisitResult, VisitStep
+from domains.locations.api import AgentDayOutput, DayInput
+from domains.visits.models import StepKind, Visit, VisitPhoto, VisitResult, VisitState, VisitStep
 
 
 class StepInput(StrictInput):
@@ -142,3 +143,30 @@ class VisitPhotoOutput(PhotoOutput):
     def get_url(self, photo: VisitPhoto) -> str:  # type: ignore[override]
         """Where to download the picture (authenticated)."""
         return f"/api/visits/photos/{photo.pk}/file/"
+
+
+class DayReportInput(DayInput):
+    agent = serializers.IntegerField(
+        required=False, min_value=1, max_value=2**63 - 1, help_text="The agent's user id; yourself when left out."
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        return {**super().validate(attrs), "agent": attrs.get("agent")}
+
+
+class DayVisitOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    client_id = serializers.IntegerField()
+    client_name = serializers.CharField()
+    state = serializers.ChoiceField(choices=VisitState.choices)
+    planned_at = serializers.DateTimeField()
+    checkin_at = serializers.DateTimeField(allow_null=True)
+    checkout_at = serializers.DateTimeField(allow_null=True)
+    checkin_verification = serializers.CharField()
+
+
+class DayReportOutput(AgentDayOutput):
+    visits_planned = serializers.IntegerField(help_text="Visits planned for the day, not cancelled.")
+    visits_done = serializers.IntegerField(help_text="Of those, checked out.")
+    visits_cancelled = serializers.IntegerField()
+    visits = DayVisitOutput(many=True)

@@ -6,13 +6,17 @@ from django.http import FileResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from core import filters
 from core.files import stored_response
+from core.models import Membership
 from core.parsers import JSONParser
+from core.roles import has_capability
 from core.schema import binary_responses
 from core.viewsets import TenantScopedViewSet
 from domains.clients.api import PHOTO_TYPES
@@ -21,6 +25,8 @@ from domains.visits.models import Visit, VisitStep
 from domains.visits.serializers import (
     CancelInput,
     CheckOutInput,
+    DayReportInput,
+    DayReportOutput,
     FixInput,
     ResultInput,
     ResultOutput,
@@ -202,3 +208,22 @@ class VisitPhotoViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Tenant
     def file(self, request: Request, pk: str | None = None) -> FileResponse:
         photo = self.get_object()
         return stored_response(photo.file, photo.content_type)
+
+
+class DayReportView(APIView):
+    """An agent's day (docs/field.md, "The day's report"): distance, time moving, time at clients,
+    time outside their territory, trips and stops, and visits done against planned. Those who
+    see every visit ask for any agent; an agent for themselves."""
+
+    capabilities = {"get": ("visits.view_all", "visits.own")}
+
+    @extend_schema(parameters=[DayReportInput], responses={200: DayReportOutput}, tags=["visits"])
+    def get(self, request: Request) -> Response:
+        query = DayReportInput(data=request.query_params, context={"tenant": request.tenant})
+        query.is_valid(raise_exception=True)
+        agent_id = query.validated_data["agent"] or request.user.pk
+        if agent_id != request.user.pk and not has_capability(request.membership.role, "visits.view_all"):
+            raise NotFound("No such agent.", code="not_found")
+        if not Membership.objects.alive().filter(tenant=request.tenant, user_id=agent_id).exists():
+            raise NotFound("No such agent.", code="not_found")
+        return Response(selectors.day_report(tenant=request.tenant, agent_id=agent_id, day=query.validated_data["day"]))

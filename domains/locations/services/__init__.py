@@ -6,7 +6,7 @@ from __future__ import annotations
 from domains.locations.services.announce import ANNOUNCE_CHUNK, Gate, always, announce_held, interval_elapsed
 from domains.locations.services.configuration import settings_update
 from domains.locations.services.devices import device_create, device_for, device_revoke, record_tracked
-from domains.locations.services.geofences import fence_index, geofence_delete, geofence_save
+from domains.locations.services.geofences import geofence_delete, geofence_save
 from domains.locations.services.ingest import (
     POINT_COLUMNS,
     STATE_FIELDS,
@@ -33,7 +33,6 @@ __all__ = [
     "device_create",
     "device_for",
     "device_revoke",
-    "fence_index",
     "geofence_delete",
     "geofence_save",
     "interval_elapsed",
