@@ -115,6 +115,22 @@ def test_the_customers_pin_appears_without_a_reload(tab, oqim):  # type: ignore[
     customer.shot("order-customer")
 
 
+def test_a_managers_replay_shows_the_agents_day(tab):  # type: ignore[no-untyped-def]
+    manager = tab("demo-manager")
+    manager.open("map")
+    form = manager.page.locator("#replay")
+    agent = form.locator("select[name=agent] option", has_text="demo-agent").get_attribute("value")
+    form.get_by_label("Agent").select_option(value=agent)
+    form.get_by_role("button", name="Load").click()
+    day = manager.page.get_by_role("region", name="The day")
+    expect(day).to_be_visible()
+    expect(day.locator("#day-facts")).to_contain_text("Visits done")
+    expect(day.locator("#day-facts")).to_contain_text("km")
+    expect(day.locator("tr[data-kind=visit]").first).to_be_visible()  # the demo agent's visits today
+    expect(day.locator("tr[data-kind=trip]").first).to_be_visible()  # and the morning's walk
+    manager.shot("day-manager")
+
+
 def test_an_agents_browser_location_moves_the_agent_on_the_managers_map(tab):  # type: ignore[no-untyped-def]
     manager = tab("demo-manager")
     manager.open("map")

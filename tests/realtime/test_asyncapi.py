@@ -23,6 +23,7 @@ from domains.kitchen import services as kitchen
 from domains.kitchen.tasks import refresh_portions
 from domains.locations import services as locations
 from domains.locations.ingest import Fix
+from domains.locations.models import Geofence
 from domains.members import services
 from domains.onec import services as onec_services
 from domains.orders import services as orders
@@ -117,6 +118,16 @@ def test_emitted_events_validate_against_the_document(tenant, admin, django_capt
     visits.check_out(visit=visit, actor=agent, lat=None, lon=None, accuracy=None)
     other = visits.visit_create(tenant=tenant, actor=admin.user, agent=agent, client=client, planned_at=planned)
     visits.cancel(visit=other, actor=admin.user)
+    # a territory the agent leaves and comes back to, and a client's zone entered and left
+    square = [[[69.195, 41.295], [69.205, 41.295], [69.205, 41.305], [69.195, 41.305], [69.195, 41.295]]]
+    district = Geofence(tenant=tenant, name="District", kind="territory", dwell_minutes=1)
+    district.geometry = {"type": "Polygon", "coordinates": square}
+    locations.geofence_save(geofence=district)
+    start = timezone.now() - timedelta(hours=1)
+    places = [(41.30, 69.20), (41.30, 69.20), (41.30, 69.21), (41.30, 69.20)]
+    fixes = [Fix(index=n, recorded_at=start + timedelta(minutes=n), lat=a, lon=b) for n, (a, b) in enumerate(places)]
+    walker = member_factory(tenant=tenant, role=Role.AGENT).user
+    locations.record([locations.Batch(tenant_id=tenant.pk, agent_id=walker.pk, fixes=fixes, source="upload")])
     catalog.apply_changes(tenant=tenant, changes=catalog_batch())
     with simulated_1c(clients=5, products=5) as onec:
         connect(tenant, onec)

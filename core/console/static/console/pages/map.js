@@ -1,8 +1,9 @@
 // The field manager's live map: every agent's presence, last fix and growing trail; today's
-// visits with their check-in verification; one agent-day replayed with a time slider.
+// visits with their check-in verification; one agent-day replayed with a time slider, with its
+// stops on the map and the day's report (trips, stops, visits) below.
 // Events are queued and drawn at most four times a second, however fast fixes arrive: a redraw
 // repaints every agent's trail, and a person reads positions no faster.
-import { $, api, apiAll, boot, el, isoDate, live, perFrame, gettext, time } from "../app.js";
+import { $, api, apiAll, boot, can, el, integer, isoDate, live, perFrame, gettext, tf, time } from "../app.js";
 import { VERIFICATION, makeMap, todayBounds, verificationTag } from "../field.js";
 
 const L = globalThis.L;
@@ -146,7 +147,37 @@ function applyVisit(event) {
 
 // -- replay ----------------------------------------------------------------------------------
 
-const replay = { line: null, marker: null, points: [] };
+const replay = { line: null, marker: null, points: [], stops: [] };
+const minutes = (seconds) => integer(seconds / 60);
+const km = (metres) => tf(gettext("%(n)s km"), { n: (metres / 1000).toFixed(1) });
+const fact = (label, value) => [el("dt", {}, label), el("dd", {}, value)];
+
+function showDay(report) {
+  for (const marker of replay.stops) marker.remove();
+  replay.stops = report.stops.map((s) =>
+    L.circleMarker([s.lat, s.lon], { radius: 7, color: "#c64600", fillOpacity: 0.8 })
+      .bindTooltip(`${time(s.arrived_at)}–${time(s.departed_at)}${s.client ? ` · ${s.client.name}` : ""}`)
+      .addTo(map),
+  );
+  $("#day-facts").replaceChildren(
+    ...fact(gettext("Distance"), km(report.distance_m)),
+    ...fact(gettext("Moving"), tf(gettext("%(n)s min"), { n: minutes(report.moving_seconds) })),
+    ...fact(gettext("At clients"), tf(gettext("%(n)s min"), { n: minutes(report.at_clients_seconds) })),
+    ...fact(gettext("Outside territory"), tf(gettext("%(n)s min"), { n: minutes(report.outside_territory_seconds) })),
+    ...fact(gettext("Visits done"), tf(gettext("%(done)s of %(planned)s"), { done: report.visits_done, planned: report.visits_planned })),
+  );
+  const rows = [
+    ...report.trips.map((t) => ({ from: t.started_at, to: t.ended_at, what: gettext("Trip"), seconds: t.seconds, distance: km(t.distance_m), client: "", kind: "trip" })),
+    ...report.stops.map((s) => ({ from: s.arrived_at, to: s.departed_at, what: gettext("Stop"), seconds: s.seconds, distance: "", client: s.client?.name ?? "", kind: "stop" })),
+    ...report.visits.map((v) => ({ from: v.checkin_at ?? v.planned_at, to: v.checkout_at, what: `${gettext("Visit")}: ${v.state}`, seconds: null, distance: "", client: v.client_name, kind: "visit" })),
+  ].sort((a, b) => a.from.localeCompare(b.from));
+  $("#day-rows").replaceChildren(
+    ...rows.map((r) =>
+      el("tr", { dataset: { kind: r.kind } }, el("td", {}, time(r.from)), el("td", {}, r.to ? time(r.to) : "—"), el("td", {}, r.what), el("td", { class: "num" }, r.seconds === null ? "" : minutes(r.seconds)), el("td", { class: "num" }, r.distance), el("td", {}, r.client)),
+    ),
+  );
+  $("#day").hidden = false;
+}
 
 async function loadReplay(event) {
   event.preventDefault();
@@ -156,6 +187,9 @@ async function loadReplay(event) {
     params: { since: day.toISOString(), until: new Date(day.getTime() + 86400000).toISOString(), simplify: 5 },
   });
   replay.points = track.points;
+  if (can("visits.view_all")) {
+    api("/api/visits/daily-report/", { params: { agent: form.agent.value, day: form.day.value } }).then(showDay, () => ($("#day").hidden = true));
+  }
   replay.line?.remove();
   replay.marker?.remove();
   const slider = $("#replay-slider");
