@@ -3,6 +3,7 @@ processes over PostgreSQL + Redis, on lived-in state; then tracks among 50 milli
 
     .venv/bin/python bench/locations.py [--agents 1000] [--rate 2000] [--batch 1] [--seconds 20]
                                         [--dashboards 5] [--history 50000000] [--clients 70000]
+                                        [--fences 1000] [--osmand-rate 200] [--osmand-devices 100]
                                         [--targets oqim,naive,relay] [--keep] [--fresh]
 
 Needs DATABASE_URL (PostgreSQL) and REDIS_URL; defaults to the local services
@@ -19,6 +20,13 @@ Needs DATABASE_URL (PostgreSQL) and REDIS_URL; defaults to the local services
   each dashboard's distinct points and duplicates, points refused (``unavailable``: the phone
   keeps them and sends them again), web CPU and memory. ``--targets`` runs the same generator
   against the peers in bench/peers/ too, one after the other.
+- with Oqim, --fences geofences in the organization (circles and squares on the agents' paths,
+  a tenth of them territories their agent walks out of) besides the clients' zones, so every fix is
+  judged against them; the dashboards measure send → ``geofence.*`` event. Side by side,
+  --osmand-devices tracker apps send --osmand-rate points/s over HTTP to the OsmAnd endpoint
+  (accepted/s, answer p50/p99: the answer comes after the commit).
+- trips: trips and stops of one agent-day of 2,500 points (``selectors.day_movement``, as the
+  API answers it), p50/p99.
 - tracks: one agent-day's track (``selectors.track``, as the API answers it) for random agents
   and days, before and after the nightly clustering, and the last position of every agent.
 - clients: a list page and searches through the REST stack.
@@ -173,6 +181,7 @@ async def dashboards(ports: list[int], tokens: list[str], out: Path) -> None:
     for ws in sockets:
         await ws.send(json.dumps({"type": "subscribe", "topic": "agents.locations"}))
     latencies: list[float] = []
+    fence_latencies: list[float] = []
     received = [0] * len(sockets)
     seen: list[set] = [set() for _ in sockets]  # (agent, device time): each point once, or a duplicate
     closed: list = []
@@ -190,6 +199,9 @@ async def dashboards(ports: list[int], tokens: list[str], out: Path) -> None:
             frame = json.loads(raw)
             if frame["type"] == "event":
                 data = frame["event"]["data"]
+                if frame["event"]["type"].startswith("geofence."):
+                    fence_latencies.append(time.time() - datetime.fromisoformat(data["recorded_at"]).timestamp())
+                    continue
                 # Oqim batches agents in one event (version 2); the peers send one agent each.
                 for entry in data.get("agents", [data]):
                     if "trail" not in entry:
@@ -223,11 +235,113 @@ async def dashboards(ports: list[int], tokens: list[str], out: Path) -> None:
                 "received": received,
                 "distinct": [len(x) for x in seen],
                 "latencies": latencies,
+                "fence_latencies": fence_latencies,
                 "closed": closed,
                 "cpu_s": cpu_s,
             }
         )
     )
+
+
+async def trackers(ports: list[int], tokens: list[str], rate: int, seconds: float, out: Path) -> None:
+    """Tracker apps on the OsmAnd protocol: one GET per point, keep-alive, the device token in id."""
+    import httpx
+
+    clients = [httpx.AsyncClient(base_url=f"http://127.0.0.1:{p}", timeout=30) for p in ports]
+    period = len(tokens) / rate
+    answers: list[float] = []
+    accepted = failed = 0
+    print("ready", flush=True)
+    sys.stdin.readline()  # go
+    began = time.time()
+
+    async def device(n: int, token: str) -> None:
+        nonlocal accepted, failed
+        client = clients[n % len(clients)]
+        k = 0
+        while (at := began + period * (k + n / len(tokens))) - began < seconds:
+            await asyncio.sleep(max(0.0, at - time.time()))
+            sent = time.time()
+            params = {"id": token, "timestamp": f"{sent:.3f}", "lat": 41.9 + n * 0.0005 + k * 0.00002, "lon": 69.3}
+            try:
+                answer = await client.get("/api/trackers/osmand/", params={**params, "speed": "3", "batt": "70"})
+                ok = answer.status_code == 200
+            except httpx.HTTPError:
+                ok = False
+            answers.append(time.time() - sent)
+            accepted, failed = accepted + ok, failed + (not ok)
+            k += 1
+
+    await asyncio.gather(*(device(n, t) for n, t in enumerate(tokens)))
+    elapsed = time.time() - began
+    for client in clients:
+        await client.aclose()
+    out.write_text(json.dumps({"accepted": accepted, "failed": failed, "answers": answers, "elapsed": elapsed}))
+
+
+def generate_fences(tenant, agents: list, count: int) -> None:  # type: ignore[no-untyped-def]
+    """Geofences on the agents' paths: each phone walks north from 41.2 + n * 0.001 and crosses
+    one or two of them; every tenth is its agent's territory, which the agent walks out of."""
+    from domains.locations.models import Geofence
+    from domains.locations.services.geofences import forget_fences
+
+    Geofence.objects.filter(tenant=tenant).delete()
+    fences, territories = [], []
+    for k in range(count):
+        n = k % len(agents)
+        lat, lon = 41.2 + n * 0.001 + 0.0003, 69.25
+        if k % 10 == 9:
+            square = [[lon - 0.001, lat - 0.001], [lon + 0.001, lat - 0.001], [lon + 0.001, lat + 0.0001],
+                      [lon - 0.001, lat + 0.0001], [lon - 0.001, lat - 0.001]]  # fmt: skip
+            fence = Geofence(tenant=tenant, name=f"territory {k}", kind="territory", everyone=False)
+            fence.geometry = {"type": "Polygon", "coordinates": [square]}
+            territories.append((fence, [agents[n].user_id]))
+        elif k % 2:
+            fence = Geofence(tenant=tenant, name=f"circle {k}", radius_m=20.0, dwell_minutes=1)
+            fence.geometry = {"type": "Point", "coordinates": [lon, lat]}
+        else:
+            d = 0.0002
+            square = [
+                [lon - d, lat - d],
+                [lon + d, lat - d],
+                [lon + d, lat + d],
+                [lon - d, lat + d],
+                [lon - d, lat - d],
+            ]
+            fence = Geofence(tenant=tenant, name=f"square {k}")
+            fence.geometry = {"type": "Polygon", "coordinates": [square]}
+        fences.append(fence)
+    Geofence.objects.bulk_create(fences)
+    for fence, members in territories:
+        fence.agents.set(members)
+    forget_fences(tenant.pk)
+
+
+def trips(tenant, samples: int = 50) -> dict:  # type: ignore[no-untyped-def]
+    """Trips and stops of agent-days of the history (2,500 points each), as the API computes them."""
+    from domains.locations import partitions, selectors
+
+    today = datetime.now(UTC).date()
+    day = today - timedelta(days=2)
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT agent_id, count(*) FROM {partitions.name_for(day)} GROUP BY agent_id LIMIT 200")
+        ids = [row[0] for row in cursor.fetchall()]
+    if not ids:
+        return {}
+    timings, found = [], {}
+    for n in range(samples):
+        began = time.perf_counter()
+        found = selectors.day_movement(tenant=tenant, agent_id=ids[n % len(ids)], day=day)
+        timings.append(time.perf_counter() - began)
+    return {
+        "trips_day_points": found["points"],
+        "trips_found": len(found["trips"]),
+        "stops_found": len(found["stops"]),
+        "trips_p50_ms": ms(timings, 0.5),
+        "trips_p99_ms": ms(timings, 0.99),
+    }
 
 
 def spawn(kind: str, **options: object) -> subprocess.Popen:
@@ -353,6 +467,9 @@ def ingest(tenant, args: argparse.Namespace, tmp: Path, target: str) -> dict:  #
     from core.auth import issue_tokens
     from core.models import Membership
     from core.roles import Role
+    from domains.locations import services
+
+    device_tokens: list[str] = []
 
     if target == "oqim":
         # The agents with history first (their states and tracks exist), then new ones.
@@ -361,6 +478,11 @@ def ingest(tenant, args: argparse.Namespace, tmp: Path, target: str) -> dict:  #
         managers = members(tenant, Role.MANAGER, args.dashboards)
         phones_tokens = [str(issue_tokens(membership=m).access_token) for m in agents]
         dash_tokens = [str(issue_tokens(membership=m).access_token) for m in managers]
+        generate_fences(tenant, agents, args.fences)
+        device_tokens = [
+            services.device_create(tenant=tenant, agent_id=m.user_id, name="bench", actor=m.user)[1]
+            for m in members(tenant, Role.AGENT, args.osmand_devices)
+        ]
     else:
         phones_tokens = [f"peer-{n}" for n in range(1, args.agents + 1)]
         dash_tokens = [f"peer-dashboard-{n}" for n in range(args.dashboards)]
@@ -382,14 +504,27 @@ def ingest(tenant, args: argparse.Namespace, tmp: Path, target: str) -> dict:  #
             seconds=args.seconds,
             out=tmp / "phones.json",
         )
+        tracked = None
+        if device_tokens and args.osmand_rate:
+            (tmp / "devices.json").write_text(json.dumps(device_tokens))
+            tracked = spawn(
+                "trackers",
+                ports=ports_arg,
+                tokens=tmp / "devices.json",
+                rate=args.osmand_rate,
+                seconds=args.seconds,
+                out=tmp / "trackers.json",
+            )
         time.sleep(1)
         groups = {"server": [w.pid for w in webs]}
         cpu0, began = cpu_by_group(groups), time.monotonic()
         print(f"{target}: phones go", flush=True)
-        for process in (watch, send):
+        for process in (watch, send, *([tracked] if tracked else [])):
             process.stdin.write("go\n")
             process.stdin.flush()
         send.wait(args.seconds + 120)
+        if tracked:
+            tracked.wait(args.seconds + 120)
         elapsed = time.monotonic() - began
         cpu = {k: v - cpu0.get(k, 0.0) for k, v in cpu_by_group(groups).items()}
         rss = [rss_kb(w.pid) // 1024 for w in webs]
@@ -412,6 +547,25 @@ def ingest(tenant, args: argparse.Namespace, tmp: Path, target: str) -> dict:  #
         flush=True,
     )
     stored = persisted(target, tenant)
+    osmand = {}
+    if (tmp / "trackers.json").exists() and target == "oqim":
+        trackers_out = json.loads((tmp / "trackers.json").read_text())
+        osmand = {
+            "osmand_accepted_per_s": round(trackers_out["accepted"] / trackers_out["elapsed"]),
+            "osmand_failed": trackers_out["failed"],
+            "osmand_p50_ms": ms(trackers_out["answers"], 0.5),
+            "osmand_p99_ms": ms(trackers_out["answers"], 0.99),
+        }
+    fence_figures = (
+        {
+            "fences": args.fences,
+            "fence_events": len(seen.get("fence_latencies", [])),
+            "fence_event_p50_ms": ms(seen["fence_latencies"], 0.5),
+            "fence_event_p99_ms": ms(seen["fence_latencies"], 0.99),
+        }
+        if seen.get("fence_latencies")
+        else {}
+    )
     return {
         "target": target,
         "agents": args.agents,
@@ -435,6 +589,8 @@ def ingest(tenant, args: argparse.Namespace, tmp: Path, target: str) -> dict:  #
         **{f"{k}_cpu_pct": round(v / elapsed * 100) for k, v in cpu.items() if k != "generator"},
         "generator_cpu_pct": round((sent["cpu_s"] + seen["cpu_s"]) / elapsed * 100),
         "server_rss_mb": "+".join(map(str, rss)),
+        **fence_figures,
+        **osmand,
     }
 
 
@@ -679,14 +835,17 @@ def main() -> None:
     parser.add_argument("--dashboards", type=int, default=5)
     parser.add_argument("--history", type=int, default=50_000_000)
     parser.add_argument("--clients", type=int, default=70_000)
+    parser.add_argument("--fences", type=int, default=1000)
+    parser.add_argument("--osmand-rate", type=int, default=200, help="points/s through the OsmAnd endpoint")
+    parser.add_argument("--osmand-devices", type=int, default=100)
     parser.add_argument("--targets", default="oqim", help="comma-separated: oqim,naive,relay,echo (bench/peers)")
-    parser.add_argument("--skip", default="", help="comma-separated phases to skip: ingest,tracks,clients")
+    parser.add_argument("--skip", default="", help="comma-separated phases to skip: ingest,tracks,clients,trips")
     parser.add_argument(
         "--keep", action="store_true", help="reuse the lived-in database and Redis an earlier run built"
     )
     livedin.add_arguments(parser)
     # client-process options
-    parser.add_argument("--client", choices=["phones", "dashboards"])
+    parser.add_argument("--client", choices=["phones", "dashboards", "trackers"])
     parser.add_argument("--ports", default="")
     parser.add_argument("--tokens", default="")
     parser.add_argument("--out", default="")
@@ -698,6 +857,8 @@ def main() -> None:
 
         if args.client == "phones":
             uvloop.run(phones(ports, tokens, args.rate, args.batch, args.seconds, Path(args.out)))
+        elif args.client == "trackers":
+            uvloop.run(trackers(ports, tokens, args.rate, args.seconds, Path(args.out)))
         else:
             uvloop.run(dashboards(ports, tokens, Path(args.out)))
         return
@@ -732,6 +893,10 @@ def main() -> None:
     if "tracks" not in skip and not args.fresh:
         found = tracks(tenant, args.history)
         print("tracks:", found, flush=True)
+        results.update(found)
+    if "trips" not in skip and not args.fresh:
+        found = trips(tenant)
+        print("trips:", found, flush=True)
         results.update(found)
     for run in runs[1:]:
         print("PEER " + " ".join(f"{k}={v}" for k, v in run.items()))

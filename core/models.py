@@ -39,7 +39,7 @@ class Membership(SoftDeletable):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=20, choices=Role.choices)
     # The member's code in the organization's 1C (agents): how 1C's rows name them.
-    onec_code = models.CharField(max_length=50, blank=True, default="")
+    onec_code = models.CharField(max_length=50, blank=True, default="", db_default="")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='membership',
             name='onec_code',
-            field=models.CharField(blank=True, default='', max_length=50),
+            field=models.CharField(blank=True, db_default='', default='', max_length=50),
         ),
         migrations.AddConstraint(
             model_name='membership',

@@ -8,17 +8,25 @@ within ``INDEX_SECONDS``.
 
 from __future__ import annotations
 
+import logging
+import threading
 import time
 from typing import Any
 
+import numpy as np
 from django.core.cache import cache
+from django.db import connection
+from shapely.geometry import Point
 
 from domains.clients.api import Client
-from domains.locations.fences import Fence, FenceIndex, Hours, circle, read_geometry
-from domains.locations.models import FieldSettings, Geofence, GeofenceKind
+from domains.locations.fences import ClientZones, Fence, FenceIndex, Hours, read_geometry
+from domains.locations.models import FieldSettings, Geofence
 
 INDEX_SECONDS = 60.0
 _indexes: dict[int, tuple[float, Any, FenceIndex]] = {}
+_building: set[int] = set()
+_building_lock = threading.Lock()
+logger = logging.getLogger(__name__)
 
 
 def _version_key(tenant_id: int) -> str:
@@ -34,6 +42,8 @@ def forget_fences(tenant_id: int) -> None:
 def _build(tenant_id: int, radius_m: float) -> FenceIndex:
     fences = []
     for row in Geofence.objects.filter(tenant_id=tenant_id).prefetch_related("agents"):
+        round_ = row.geometry.get("type") == "Point"
+        coordinates = row.geometry.get("coordinates") or [0, 0]
         fences.append(
             Fence(
                 key=f"f{row.pk}",
@@ -42,20 +52,45 @@ def _build(tenant_id: int, radius_m: float) -> FenceIndex:
                 agents=None if row.everyone else frozenset(a.pk for a in row.agents.all()),
                 hours=Hours(frozenset(row.days or range(7)), row.start_time, row.end_time),
                 dwell_minutes=row.dwell_minutes,
-                geometry=read_geometry(row.geometry, row.radius_m),
+                geometry=Point(coordinates) if round_ else read_geometry(row.geometry, None),
+                radius_m=row.radius_m if round_ else None,
             )
         )
     located = Client.objects.filter(tenant_id=tenant_id, lat__isnull=False, lon__isnull=False)
-    for pk, name, lat, lon in located.values_list("pk", "name", "lat", "lon").iterator(chunk_size=5000):
-        fences.append(Fence(f"c{pk}", name, GeofenceKind.ZONE, None, Hours(), None, circle(lat, lon, radius_m)))
-    return FenceIndex(fences)
+    rows = list(located.values_list("pk", "name", "lon", "lat"))
+    clients = ClientZones(
+        ids=[r[0] for r in rows],
+        names=[r[1] for r in rows],
+        coordinates=np.array([(r[2], r[3]) for r in rows], dtype=float).reshape(-1, 2),
+        radius_m=radius_m,
+    )
+    return FenceIndex(fences, clients)
 
 
 def fence_index(tenant_id: int, rules: FieldSettings) -> FenceIndex:
+    """The organization's index. A stale one (older than ``INDEX_SECONDS``, or another process
+    changed a fence) is served while a thread rebuilds it: a build reads every located client
+    (0.4 s at 70,000) and must not hold up the points waiting for their commit."""
     version = cache.get(_version_key(tenant_id))
     hit = _indexes.get(tenant_id)
-    if hit is not None and hit[1] == version and time.monotonic() - hit[0] < INDEX_SECONDS:
-        return hit[2]
-    index = _build(tenant_id, float(rules.checkin_radius_m))
-    _indexes[tenant_id] = (time.monotonic(), version, index)
-    return index
+    if hit is None:
+        index = _build(tenant_id, float(rules.checkin_radius_m))
+        _indexes[tenant_id] = (time.monotonic(), version, index)
+        return index
+    if hit[1] != version or time.monotonic() - hit[0] >= INDEX_SECONDS:
+        with _building_lock:
+            if tenant_id not in _building:
+                _building.add(tenant_id)
+                args = (tenant_id, version, float(rules.checkin_radius_m))
+                threading.Thread(target=_rebuild, args=args, name="fence-index", daemon=True).start()
+    return hit[2]
+
+
+def _rebuild(tenant_id: int, version: Any, radius_m: float) -> None:
+    try:
+        _indexes[tenant_id] = (time.monotonic(), version, _build(tenant_id, radius_m))
+    except Exception:  # the old index stays in service; the next batch tries again
+        logger.exception("geofence index rebuild failed", extra={"tenant_id": tenant_id})
+    finally:
+        _building.discard(tenant_id)
+        connection.close()  # this thread's own connection

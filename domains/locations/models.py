@@ -14,6 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Value
 
 from core.tenancy import SoftDeletable, TenantOwned
 from core.timezones import iso_z
@@ -161,7 +162,7 @@ class AgentState(models.Model):
     held_trail = models.JSONField(default=list)
     # Geofences the agent is inside ({key: {"since", "dwelt"}}), as of the fix judged last:
     # a fix from before ``fences_at`` (late, repeated, an offline batch's older part) is not judged.
-    fences = models.JSONField(default=dict)
+    fences = models.JSONField(default=dict, db_default=Value({}, output_field=models.JSONField()))
     fences_at = models.DateTimeField(null=True, blank=True)
     held_points = models.PositiveIntegerField(default=0)
     announced_at = models.DateTimeField(null=True, blank=True)

@@ -244,7 +244,7 @@ def _outside_seconds(tenant: Organization, agent_id: int, points: list[Point], r
     total = 0.0
     for (point, inside), following in zip(zip(points, held, strict=True), points[1:], strict=False):
         working = any(t.hours.covers(point.at, zone) for t in territories)
-        if working and not {index.fences[i].key for i in inside} & keys:
+        if working and not inside & keys:
             total += min((following.at - point.at).total_seconds(), OUTSIDE_GAP_SECONDS)
     return total
 

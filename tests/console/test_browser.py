@@ -7,6 +7,7 @@ import re
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 
 from playwright.sync_api import expect
@@ -113,6 +114,27 @@ def test_the_customers_pin_appears_without_a_reload(tab, oqim):  # type: ignore[
     expect(pin).to_be_visible()
     assert pin.inner_text().strip()
     customer.shot("order-customer")
+
+
+def test_an_agent_pastes_a_token_into_a_tracker_app_and_appears_on_the_map(tab, oqim):  # type: ignore[no-untyped-def]
+    manager = tab("demo-manager")
+    manager.open("map")
+    agent = tab("demo-agent")
+    agent.open("agent")
+    form = agent.page.locator("#device")
+    form.get_by_label("App").fill("Traccar Client")
+    form.get_by_role("button", name="Make a token").click()
+    token = agent.page.locator("#device-token").inner_text()
+    assert token.startswith("oqd_")
+    expect(agent.page.locator("#device-made")).to_contain_text(f"{oqim.base}/api/trackers/osmand/")
+    # what Traccar Client sends, once the URL and the token are pasted in
+    query = urllib.parse.urlencode({"id": token, "lat": "41.3377", "lon": "69.2846", "timestamp": int(time.time())})
+    with urllib.request.urlopen(f"{oqim.base}/api/trackers/osmand/?{query}", timeout=10) as answer:
+        assert answer.status == 200 and json.loads(answer.read())["stored"] == 1
+    row = manager.page.locator("#agents tr[data-agent]", has_text="demo-agent")
+    expect(row).to_have_attribute("data-lat", "41.3377", timeout=10000)
+    expect(agent.page.locator("#devices li", has_text="Traccar Client")).to_be_visible()
+    agent.shot("agent-devices")
 
 
 def test_a_managers_replay_shows_the_agents_day(tab):  # type: ignore[no-untyped-def]

@@ -22,10 +22,9 @@ from core.timezones import iso_z
 from domains.alarms import api as alarms
 from domains.locations import events
 from domains.locations.fence_cache import fence_index, forget_fences
-from domains.locations.fences import Fence, read_geometry
+from domains.locations.fences import Fence, FenceIndex, read_geometry
 from domains.locations.ingest import Fix
 from domains.locations.models import AgentState, FieldSettings, Geofence
-from realtime.events import emit
 
 OUTSIDE = "!outside"  # the open excursion, kept among the agent's fences
 
@@ -74,9 +73,11 @@ def judge_fences(
     states: Mapping[tuple[int, int], AgentState],
     accepted: Mapping[tuple[int, int], list[Fix]],
     rules: Mapping[int, FieldSettings],
-) -> None:
-    """Judge each agent's accepted fixes newer than what was judged; emits and raises in the
-    caller's transaction and leaves the new inside-set on the state (saved by the caller)."""
+) -> list[dict[str, Any]]:
+    """Judge each agent's accepted fixes newer than what was judged. Returns the crossings'
+    events (for the caller's ``emit_many``), raises and clears territory alarms in the caller's
+    transaction, and leaves the new inside-set on the state (saved by the caller)."""
+    found: list[dict[str, Any]] = []
     zones: dict[int, ZoneInfo] = {}
     for (tenant_id, agent_id), fixes in accepted.items():
         state = states[(tenant_id, agent_id)]
@@ -87,36 +88,35 @@ def judge_fences(
         index = fence_index(tenant_id, rules[tenant_id])
         if tenant_id not in zones:
             zones[tenant_id] = ZoneInfo(Organization.objects.values_list("timezone", flat=True).get(pk=tenant_id))
-        by_key = {fence.key: fence for fence in index.fences}
-        inside: dict[str, Any] = {k: v for k, v in state.fences.items() if k in by_key or k == OUTSIDE}
+        inside: dict[str, Any] = {k: v for k, v in state.fences.items() if k in index or k == OUTSIDE}
+        territories = index.territories_of(agent_id)
         for fix, held in zip(fresh, index.holding((f.lat, f.lon) for f in fresh), strict=True):
-            now_in = {index.fences[i].key for i in held if index.fences[i].applies_to(agent_id)}
-            _cross(tenant_id, agent_id, fix, inside, now_in, by_key)
-            _territory(tenant_id, agent_id, fix, inside, now_in, index.territories_of(agent_id), zones[tenant_id])
+            now_in = {key for key in held if index.fence(key).applies_to(agent_id)}
+            found += _cross(tenant_id, agent_id, fix, inside, now_in, index)
+            _territory(tenant_id, agent_id, fix, inside, now_in, territories, zones[tenant_id])
         state.fences, state.fences_at = inside, fresh[-1].recorded_at
+    return found
 
 
 def _cross(
-    tenant_id: int, agent_id: int, fix: Fix, inside: dict[str, Any], now_in: set[str], by_key: dict[str, Fence]
-) -> None:
+    tenant_id: int, agent_id: int, fix: Fix, inside: dict[str, Any], now_in: set[str], index: FenceIndex
+) -> list[dict[str, Any]]:
+    crossed = []
     for key in [k for k in inside if k != OUTSIDE and k not in now_in]:
         gone = inside.pop(key)
-        emit(
-            tenant_id=tenant_id,
-            type=events.GEOFENCE_EXITED.name,
-            data=_crossing(agent_id, by_key[key], fix, gone["since"]),
-        )
+        crossed.append((events.GEOFENCE_EXITED, _crossing(agent_id, index.fence(key), fix, gone["since"])))
     for key in now_in:
-        fence = by_key[key]
+        fence = index.fence(key)
         stay = inside.get(key)
         if stay is None:
             inside[key] = {"since": fix.recorded_at.isoformat(), "dwelt": False}
-            emit(tenant_id=tenant_id, type=events.GEOFENCE_ENTERED.name, data=_crossing(agent_id, fence, fix, None))
+            crossed.append((events.GEOFENCE_ENTERED, _crossing(agent_id, fence, fix, None)))
         elif fence.dwell_minutes and not stay["dwelt"]:
             crossing = _crossing(agent_id, fence, fix, stay["since"])
             if crossing["seconds_inside"] >= fence.dwell_minutes * 60:
                 stay["dwelt"] = True
-                emit(tenant_id=tenant_id, type=events.GEOFENCE_DWELL.name, data=crossing)
+                crossed.append((events.GEOFENCE_DWELL, crossing))
+    return [{"tenant_id": tenant_id, "type": kind.name, "data": data} for kind, data in crossed]
 
 
 def _territory(

@@ -139,8 +139,7 @@ def record(
             rows += [_point(batch, fix, reason, now) for fix, reason in verdicts.stored]
             _absorb(state, verdicts.stored, now)
             fresh.setdefault(key, []).extend(verdicts.accepted)
-        judge_fences(states, fresh, rules)
-        events, due = [], []
+        events, due = judge_fences(states, fresh, rules), []
         for key, state in states.items():
             events += presence_events(state, rules[key[0]], now)
             accepted = fresh.get(key, [])

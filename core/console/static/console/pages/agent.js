@@ -135,8 +135,48 @@ async function loadVisits() {
   render();
 }
 
+// -- tracker apps: a token per app, shown once, with the URLs to paste
+
+async function loadDevices() {
+  const rows = await apiAll("/api/locations/devices/", {}, 50);
+  $("#devices").replaceChildren(
+    ...rows.map((d) => {
+      const item = el("li", { dataset: { device: d.id } }, `${d.name} · …${d.token_hint}`, " ", el("small", { class: "muted" }, d.revoked_at ? gettext("revoked") : d.last_used_at ? tf(gettext("last used %(at)s"), { at: dateTime(d.last_used_at) }) : gettext("not used yet")));
+      if (!d.revoked_at) {
+        const revoke = el("button", { type: "button", "aria-label": tf(gettext("Revoke %(name)s"), { name: d.name }) }, gettext("Revoke"));
+        revoke.addEventListener("click", () => api(`/api/locations/devices/${d.id}/`, { method: "DELETE" }).then(loadDevices, (error) => notify(explain(error), "error")));
+        item.append(" ", revoke);
+      }
+      return item;
+    }),
+  );
+}
+
+async function makeDevice(event) {
+  event.preventDefault();
+  try {
+    const made = await api("/api/locations/devices/", { method: "POST", body: { name: event.target.name.value } });
+    const base = location.origin;
+    $("#device-made").replaceChildren(
+      el("dt", {}, gettext("Token (shown this once)")),
+      el("dd", {}, el("code", { id: "device-token" }, made.token)),
+      el("dt", {}, gettext("Traccar Client, OsmAnd: server URL (the token is the device identifier)")),
+      el("dd", {}, el("code", {}, `${base}/api/trackers/osmand/`)),
+      el("dt", {}, gettext("OwnTracks (HTTP): URL")),
+      el("dd", {}, el("code", {}, `${base}/api/trackers/owntracks/?token=${made.token}`)),
+    );
+    $("#device-made").hidden = false;
+    event.target.reset();
+    await loadDevices();
+  } catch (error) {
+    notify(explain(error), "error");
+  }
+}
+
 boot(async () => {
   saveBuffer();
+  $("#device").addEventListener("submit", makeDevice);
+  loadDevices().catch(() => {});
   live.subscribe("visits", {
     load: loadVisits,
     apply: (event) => api(`/api/visits/${event.data.visit_id}/`).then((row) => (visits.set(row.id, row), render()), () => {}),
