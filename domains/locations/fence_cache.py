@@ -2,8 +2,8 @@
 
 An index lives ``INDEX_SECONDS`` at most. A change to a fence bumps the organization's version
 (in the cache every process shares), and the next batch rebuilds the index. Clients' zones (the
-client's location and the check-in radius) are in it for every agent; a moved client is seen
-within ``INDEX_SECONDS``.
+client's location and the check-in radius) are in it for the agents assigned to each client; a
+moved client is seen within about ``INDEX_SECONDS``.
 """
 
 from __future__ import annotations
@@ -56,12 +56,18 @@ def _build(tenant_id: int, radius_m: float) -> FenceIndex:
                 radius_m=row.radius_m if round_ else None,
             )
         )
-    located = Client.objects.filter(tenant_id=tenant_id, lat__isnull=False, lon__isnull=False)
-    rows = list(located.values_list("pk", "name", "lon", "lat"))
+    # Assigned clients only: a client's zone is for the agents who visit it.
+    located = Client.objects.filter(
+        tenant_id=tenant_id, lat__isnull=False, lon__isnull=False, assignments__isnull=False
+    ).order_by("pk")
+    rows: dict[int, tuple[str, float, float, set[int]]] = {}
+    for pk, name, lon, lat, agent in located.values_list("pk", "name", "lon", "lat", "assignments__agent_id"):
+        rows.setdefault(pk, (name, lon, lat, set()))[3].add(agent)
     clients = ClientZones(
-        ids=[r[0] for r in rows],
-        names=[r[1] for r in rows],
-        coordinates=np.array([(r[2], r[3]) for r in rows], dtype=float).reshape(-1, 2),
+        ids=list(rows),
+        names=[r[0] for r in rows.values()],
+        coordinates=np.array([(r[1], r[2]) for r in rows.values()], dtype=float).reshape(-1, 2),
+        agents=[frozenset(r[3]) for r in rows.values()],
         radius_m=radius_m,
     )
     return FenceIndex(fences, clients)

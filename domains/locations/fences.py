@@ -101,11 +101,13 @@ class Fence:
 
 @dataclass(frozen=True)
 class ClientZones:
-    """Every located client as a circle of the organization's check-in radius, as arrays."""
+    """Every located client as a circle of the organization's check-in radius, as arrays; a
+    client's zone is for the agents assigned to it."""
 
     ids: Sequence[int]
     names: Sequence[str]
     coordinates: np.ndarray  # (lon, lat) per client
+    agents: Sequence[frozenset[int]]
     radius_m: float
 
 
@@ -149,7 +151,14 @@ class FenceIndex:
             n = self.client_at[key]
             lon, lat = self.clients.coordinates[n]
             self._client_fences[key] = Fence(
-                key, self.clients.names[n], "zone", None, Hours(), None, Point(lon, lat), self.clients.radius_m
+                key,
+                self.clients.names[n],
+                "zone",
+                self.clients.agents[n],
+                Hours(),
+                None,
+                Point(lon, lat),
+                self.clients.radius_m,
             )
         return self._client_fences[key]
 

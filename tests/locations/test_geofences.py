@@ -119,11 +119,13 @@ def test_a_fence_for_some_agents_only(api, tenant, field):
     assert len(crossings("entered")) == 1
 
 
-def test_a_clients_location_is_a_zone(tenant, field):
-    client = field["client"]  # at TASHKENT, radius 200 m
+def test_a_clients_location_is_a_zone_for_its_agents(tenant, field):
+    client = field["client"]  # at TASHKENT, radius 200 m, assigned to the first agent
     send(tenant, field["agent"], (client.lat + 0.01, client.lon), (client.lat + 0.0005, client.lon))
     entered = OutboxEvent.objects.get(type="geofence.entered", data__client_id=client.pk)
     assert entered.data["fence"] == f"c{client.pk}" and entered.data["name"] == client.name
+    send(tenant, field["other_agent"], (client.lat + 0.01, client.lon), (client.lat + 0.0005, client.lon))
+    assert OutboxEvent.objects.filter(type="geofence.entered", data__client_id=client.pk).count() == 1
 
 
 def test_leaving_the_territory_in_working_hours_raises_one_alarm_until_back(api, tenant, field):
