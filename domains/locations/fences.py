@@ -111,9 +111,32 @@ class ClientZones:
     radius_m: float
 
 
+class _Circles:
+    """Circles as their centres in an STRtree: a ``dwithin`` query by the widest radius in
+    degrees of longitude (at the batch's highest latitude), then the exact distance in metres."""
+
+    def __init__(self, keys: list[str], centres: np.ndarray, radii: np.ndarray) -> None:
+        self.keys, self.centres, self.radii = keys, centres.reshape(-1, 2), radii
+        self.tree = shapely.STRtree(shapely.points(self.centres)) if len(keys) else None
+        self.widest = float(radii.max()) if len(keys) else 0.0
+
+    def hits(self, coordinates: np.ndarray, geometries: np.ndarray) -> Iterable[tuple[int, str]]:
+        if self.tree is None:
+            return []
+        slack = max(math.cos(math.radians(float(np.abs(coordinates[:, 1]).max()))), 0.01)
+        which, found = self.tree.query(
+            geometries, predicate="dwithin", distance=self.widest / METRES_PER_DEGREE / slack
+        )
+        here, there = coordinates[which], self.centres[found]
+        east = (here[:, 0] - there[:, 0]) * np.cos(np.radians((here[:, 1] + there[:, 1]) / 2))
+        inside = np.hypot(east, here[:, 1] - there[:, 1]) * METRES_PER_DEGREE <= self.radii[found]
+        return [(p, self.keys[f]) for p, f in zip(which[inside].tolist(), found[inside].tolist(), strict=True)]
+
+
 class FenceIndex:
     """One organization's fences, queried a batch of points at a time. Fences are named by key:
-    ``f<id>`` a geofence, ``c<id>`` a client's zone (made a ``Fence`` only when a point is in it)."""
+    ``f<id>`` a geofence, ``c<id>`` a client's zone (made a ``Fence`` only when a point is in it).
+    Clients' zones are queried per agent, in a tree of that agent's clients, made when first asked."""
 
     def __init__(self, fences: Sequence[Fence], clients: ClientZones | None = None) -> None:
         self.by_key = {f.key: f for f in fences}
@@ -123,22 +146,33 @@ class FenceIndex:
         circles = [f for f in fences if f.radius_m is not None]
         self.polygon_keys = [f.key for f in polygons]
         self.polygon_tree = shapely.STRtree([f.geometry for f in polygons]) if polygons else None
-        centres = [shapely.get_coordinates([f.geometry for f in circles]).reshape(-1, 2)]
-        radii = [np.array([f.radius_m for f in circles], dtype=float)]
-        self.circle_keys = [f.key for f in circles]
-        if clients is not None and len(clients.ids):
-            centres.append(np.asarray(clients.coordinates, dtype=float).reshape(-1, 2))
-            radii.append(np.full(len(clients.ids), clients.radius_m))
-            self.circle_keys += [f"c{pk}" for pk in clients.ids]
-        self.centres, self.radii = np.vstack(centres), np.concatenate(radii)
-        self.circle_tree = shapely.STRtree(shapely.points(self.centres)) if len(self.centres) else None
-        self.widest = float(self.radii.max()) if len(self.radii) else 0.0
+        self.circles = _Circles(
+            [f.key for f in circles],
+            shapely.get_coordinates([f.geometry for f in circles]),
+            np.array([f.radius_m for f in circles], dtype=float),
+        )
+        self._of_agent: dict[int, list[int]] = {}
+        for n, agents in enumerate(clients.agents if clients else []):
+            for agent in agents:
+                self._of_agent.setdefault(agent, []).append(n)
+        self._agent_circles: dict[int, _Circles] = {}
         self.territories: dict[int | None, list[Fence]] = {}
         for fence in fences:
             if fence.kind == "territory":
                 for agent in fence.agents if fence.agents is not None else [None]:
                     self.territories.setdefault(agent, []).append(fence)
         self._client_fences: dict[str, Fence] = {}
+
+    def _clients_of(self, agent_id: int) -> _Circles:
+        if agent_id not in self._agent_circles:
+            assert self.clients is not None
+            mine = self._of_agent.get(agent_id, [])
+            self._agent_circles[agent_id] = _Circles(
+                [f"c{self.clients.ids[n]}" for n in mine],
+                np.asarray(self.clients.coordinates)[mine],
+                np.full(len(mine), self.clients.radius_m),
+            )
+        return self._agent_circles[agent_id]
 
     def __contains__(self, key: str) -> bool:
         return key in self.by_key or key in self.client_at
@@ -162,8 +196,9 @@ class FenceIndex:
             )
         return self._client_fences[key]
 
-    def holding(self, points: Iterable[tuple[float, float]]) -> list[set[str]]:
-        """For each (lat, lon), the keys of the fences that hold it (edges included)."""
+    def holding(self, points: Iterable[tuple[float, float]], agent_id: int) -> list[set[str]]:
+        """For each (lat, lon), the keys of the fences that hold it (edges included): geofences
+        for anyone (``Fence.applies_to`` says whether for this agent), and this agent's clients."""
         coordinates = np.array([(lon, lat) for lat, lon in points], dtype=float).reshape(-1, 2)
         found: list[set[str]] = [set() for _ in range(len(coordinates))]
         if not len(coordinates):
@@ -173,18 +208,10 @@ class FenceIndex:
             which, fences = self.polygon_tree.query(geometries, predicate="intersects")
             for point, fence in zip(which.tolist(), fences.tolist(), strict=True):
                 found[point].add(self.polygon_keys[fence])
-        if self.circle_tree is not None:
-            # The widest radius in degrees of longitude at the batch's highest latitude bounds
-            # every circle; the exact test is in metres.
-            slack = max(math.cos(math.radians(float(np.abs(coordinates[:, 1]).max()))), 0.01)
-            which, fences = self.circle_tree.query(
-                geometries, predicate="dwithin", distance=self.widest / METRES_PER_DEGREE / slack
-            )
-            here, there = coordinates[which], self.centres[fences]
-            east = (here[:, 0] - there[:, 0]) * np.cos(np.radians((here[:, 1] + there[:, 1]) / 2))
-            inside = np.hypot(east, here[:, 1] - there[:, 1]) * METRES_PER_DEGREE <= self.radii[fences]
-            for point, fence in zip(which[inside].tolist(), fences[inside].tolist(), strict=True):
-                found[point].add(self.circle_keys[fence])
+        circles = [self.circles, self._clients_of(agent_id)] if agent_id in self._of_agent else [self.circles]
+        for group in circles:
+            for point, key in group.hits(coordinates, geometries):
+                found[point].add(key)
         return found
 
     def territories_of(self, agent_id: int) -> list[Fence]:

@@ -240,7 +240,7 @@ def _outside_seconds(tenant: Organization, agent_id: int, points: list[Point], r
         return 0.0
     keys = {t.key for t in territories}
     zone = ZoneInfo(tenant.timezone)
-    held = index.holding((p.lat, p.lon) for p in points)
+    held = index.holding(((p.lat, p.lon) for p in points), agent_id)
     total = 0.0
     for (point, inside), following in zip(zip(points, held, strict=True), points[1:], strict=False):
         working = any(t.hours.covers(point.at, zone) for t in territories)

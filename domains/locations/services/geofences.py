@@ -79,18 +79,21 @@ def judge_fences(
     transaction, and leaves the new inside-set on the state (saved by the caller)."""
     found: list[dict[str, Any]] = []
     zones: dict[int, ZoneInfo] = {}
+    indexes: dict[int, FenceIndex] = {}  # one lookup per organization and batch
     for (tenant_id, agent_id), fixes in accepted.items():
         state = states[(tenant_id, agent_id)]
         fresh = sorted((f for f in fixes if state.fences_at is None or f.recorded_at > state.fences_at),
                        key=lambda f: f.recorded_at)  # fmt: skip
         if not fresh:
             continue
-        index = fence_index(tenant_id, rules[tenant_id])
+        if tenant_id not in indexes:
+            indexes[tenant_id] = fence_index(tenant_id, rules[tenant_id])
+        index = indexes[tenant_id]
         if tenant_id not in zones:
             zones[tenant_id] = ZoneInfo(Organization.objects.values_list("timezone", flat=True).get(pk=tenant_id))
         inside: dict[str, Any] = {k: v for k, v in state.fences.items() if k in index or k == OUTSIDE}
         territories = index.territories_of(agent_id)
-        for fix, held in zip(fresh, index.holding((f.lat, f.lon) for f in fresh), strict=True):
+        for fix, held in zip(fresh, index.holding(((f.lat, f.lon) for f in fresh), agent_id), strict=True):
             now_in = {key for key in held if index.fence(key).applies_to(agent_id)}
             found += _cross(tenant_id, agent_id, fix, inside, now_in, index)
             _territory(tenant_id, agent_id, fix, inside, now_in, territories, zones[tenant_id])
