@@ -3,7 +3,7 @@ recorded through the same service as real uploads (so filters and presence apply
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import time, timedelta
 
 from django.utils import timezone
 
@@ -12,7 +12,7 @@ from core.models import Organization, User
 from core.roles import Role
 from domains.locations import services
 from domains.locations.ingest import Fix
-from domains.locations.models import AgentState, Source
+from domains.locations.models import AgentState, Geofence, GeofenceKind, Source
 
 # A loop through central Tashkent, one fix a minute.
 ROUTE = [
@@ -37,6 +37,24 @@ def seed(tenant: Organization) -> None:
         return
     # A tracker app's device (its token is not shown: make your own, docs/field.md).
     services.device_create(tenant=tenant, agent_id=agent.pk, name="Demo phone (Traccar Client)", actor=agent)
+    # The demo agent's district (the morning's loop stays inside it) and a zone on the way.
+    district = Geofence(
+        tenant=tenant,
+        name="Yunusobod district",
+        kind=GeofenceKind.TERRITORY,
+        everyone=False,
+        days=[0, 1, 2, 3, 4, 5],
+        start_time=time(9, 0),
+        end_time=time(18, 0),
+        geometry={
+            "type": "Polygon",
+            "coordinates": [[[69.27, 41.305], [69.31, 41.305], [69.31, 41.33], [69.27, 41.33], [69.27, 41.305]]],
+        },
+    )
+    services.geofence_save(geofence=district, agents=[agent.pk])
+    bazaar = Geofence(tenant=tenant, name="Bazaar", radius_m=150, dwell_minutes=10)
+    bazaar.geometry = {"type": "Point", "coordinates": [69.2941, 41.3232]}
+    services.geofence_save(geofence=bazaar)
     start = timezone.now() - timedelta(minutes=len(ROUTE) + 1)
     fixes = [
         Fix(
