@@ -249,6 +249,9 @@ class GeofenceInput(StrictInput):
 
 class GeofenceOutput(serializers.ModelSerializer):
     agents = serializers.SerializerMethodField()
+    # Text, not format "time": JSON Schema's time needs a UTC offset, and these are local hours.
+    start_time = serializers.CharField(allow_null=True, read_only=True, help_text="HH:MM:SS, organization time.")
+    end_time = serializers.CharField(allow_null=True, read_only=True, help_text="HH:MM:SS, organization time.")
 
     class Meta:
         model = Geofence

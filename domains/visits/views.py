@@ -6,7 +6,7 @@ from django.http import FileResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -222,8 +222,7 @@ class DayReportView(APIView):
         query = DayReportInput(data=request.query_params, context={"tenant": request.tenant})
         query.is_valid(raise_exception=True)
         agent_id = query.validated_data["agent"] or request.user.pk
-        if agent_id != request.user.pk and not has_capability(request.membership.role, "visits.view_all"):
-            raise NotFound("No such agent.", code="not_found")
-        if not Membership.objects.alive().filter(tenant=request.tenant, user_id=agent_id).exists():
-            raise NotFound("No such agent.", code="not_found")
+        mine = agent_id == request.user.pk or has_capability(request.membership.role, "visits.view_all")
+        if not mine or not Membership.objects.alive().filter(tenant=request.tenant, user_id=agent_id).exists():
+            raise ValidationError({"agent": ["No such agent."]}, code="does_not_exist")
         return Response(selectors.day_report(tenant=request.tenant, agent_id=agent_id, day=query.validated_data["day"]))

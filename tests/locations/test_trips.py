@@ -78,9 +78,10 @@ def test_the_days_report_with_trips_stops_clients_and_visits(api, tenant, field,
     own = api.get("/api/visits/daily-report/", {"day": "2026-12-01"}, **bearer(agent)).json()
     assert own["agent_id"] == agent.user_id
     other = {"agent": field["other_agent"].user_id, "day": "2026-12-01"}
-    assert api.get("/api/visits/daily-report/", other, **bearer(agent)).status_code == 404
+    refused = api.get("/api/visits/daily-report/", other, **bearer(agent))
+    assert refused.status_code == 400 and refused.json()["error"]["fields"]["agent"][0]["code"] == "does_not_exist"
     outsider = bearer(member_factory(tenant=tenant_factory()))
-    assert api.get("/api/visits/daily-report/", {"agent": agent.user_id}, **outsider).status_code == 404
+    assert api.get("/api/visits/daily-report/", {"agent": agent.user_id}, **outsider).status_code == 400
     assert api.get("/api/visits/daily-report/", {"day": "yesterday"}, **manager).status_code == 400
 
 
