@@ -16,8 +16,9 @@ from typing import Any
 import numpy as np
 from django.core.cache import cache
 from django.db import connection
-from shapely.geometry import Point
 
+from core.models import Organization
+from core.timezones import tenant_zone
 from domains.clients.api import Client
 from domains.locations.fences import ClientZones, Fence, FenceIndex, Hours, read_geometry
 from domains.locations.models import FieldSettings, Geofence
@@ -42,8 +43,6 @@ def forget_fences(tenant_id: int) -> None:
 def _build(tenant_id: int, radius_m: float) -> FenceIndex:
     fences = []
     for row in Geofence.objects.filter(tenant_id=tenant_id).prefetch_related("agents"):
-        round_ = row.geometry.get("type") == "Point"
-        coordinates = row.geometry.get("coordinates") or [0, 0]
         fences.append(
             Fence(
                 key=f"f{row.pk}",
@@ -52,8 +51,8 @@ def _build(tenant_id: int, radius_m: float) -> FenceIndex:
                 agents=None if row.everyone else frozenset(a.pk for a in row.agents.all()),
                 hours=Hours(frozenset(row.days or range(7)), row.start_time, row.end_time),
                 dwell_minutes=row.dwell_minutes,
-                geometry=Point(coordinates) if round_ else read_geometry(row.geometry, None),
-                radius_m=row.radius_m if round_ else None,
+                geometry=read_geometry(row.geometry, row.radius_m),
+                radius_m=row.radius_m,  # set for a circle only (the serializer insists)
             )
         )
     # Assigned clients only: a client's zone is for the agents who visit it.
@@ -70,7 +69,8 @@ def _build(tenant_id: int, radius_m: float) -> FenceIndex:
         agents=[frozenset(r[3]) for r in rows.values()],
         radius_m=radius_m,
     )
-    return FenceIndex(fences, clients)
+    tenant = Organization.objects.only("timezone").get(pk=tenant_id)
+    return FenceIndex(fences, clients, zone=tenant_zone(tenant))
 
 
 def fence_index(tenant_id: int, rules: FieldSettings) -> FenceIndex:

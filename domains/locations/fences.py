@@ -18,26 +18,19 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import shapely
-from shapely import affinity
-from shapely.geometry import Point, mapping, shape
+from shapely.geometry import Point, shape
 
 METRES_PER_DEGREE = 111_320.0
 MAX_VERTICES = 10_000
-CIRCLE_SEGMENTS = 8  # per quarter: 32 sides
 
 
 class BadGeometry(ValueError):
     """The GeoJSON is not a fence (the message says why)."""
 
 
-def circle(lat: float, lon: float, radius_m: float) -> shapely.Polygon:
-    degrees = radius_m / METRES_PER_DEGREE
-    disc = Point(lon, lat).buffer(degrees, quad_segs=CIRCLE_SEGMENTS)
-    return affinity.scale(disc, xfact=1 / max(math.cos(math.radians(lat)), 0.01), yfact=1.0)
-
-
 def read_geometry(geojson: Any, radius_m: float | None) -> shapely.Geometry:
-    """A GeoJSON Polygon or MultiPolygon, or a Point with ``radius_m`` (a circle); [lon, lat]."""
+    """A GeoJSON Polygon or MultiPolygon, or a Point with ``radius_m`` (a circle: its centre is
+    returned, the index measures the radius in metres); [lon, lat]."""
     if not isinstance(geojson, dict) or geojson.get("type") not in ("Polygon", "MultiPolygon", "Point"):
         raise BadGeometry("A GeoJSON Polygon, MultiPolygon, or Point with radius_m.")
     try:
@@ -52,7 +45,7 @@ def read_geometry(geojson: Any, radius_m: float | None) -> shapely.Geometry:
     if isinstance(geometry, Point):
         if radius_m is None or not 1 <= radius_m <= 100_000:
             raise BadGeometry("A circle needs radius_m from 1 to 100,000 metres.")
-        return circle(geometry.y, geometry.x, radius_m)
+        return geometry
     if radius_m is not None:
         raise BadGeometry("radius_m is for a Point (a circle) only.")
     if shapely.get_num_coordinates(geometry) > MAX_VERTICES:
@@ -60,10 +53,6 @@ def read_geometry(geojson: Any, radius_m: float | None) -> shapely.Geometry:
     if not geometry.is_valid:
         raise BadGeometry(f"The polygon is not valid: {shapely.is_valid_reason(geometry)}.")
     return geometry
-
-
-def to_geojson(geometry: shapely.Geometry) -> dict[str, Any]:
-    return mapping(geometry)
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,7 +127,10 @@ class FenceIndex:
     ``f<id>`` a geofence, ``c<id>`` a client's zone (made a ``Fence`` only when a point is in it).
     Clients' zones are queried per agent, in a tree of that agent's clients, made when first asked."""
 
-    def __init__(self, fences: Sequence[Fence], clients: ClientZones | None = None) -> None:
+    def __init__(
+        self, fences: Sequence[Fence], clients: ClientZones | None = None, zone: ZoneInfo | None = None
+    ) -> None:
+        self.zone = zone or ZoneInfo("UTC")  # the organization's, for working hours
         self.by_key = {f.key: f for f in fences}
         self.clients = clients
         self.client_at = {f"c{pk}": n for n, pk in enumerate(clients.ids)} if clients else {}

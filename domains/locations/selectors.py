@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from core.models import Membership, Organization
 from core.roles import Role, has_capability
-from core.timezones import iso_z
+from core.timezones import iso_z, start_of_day
 from domains.clients.api import Client
 from domains.locations.fence_cache import fence_index
 from domains.locations.geo import distance_m, path_length_m, simplify
@@ -194,17 +194,10 @@ def geofence_list(*, tenant: Organization) -> QuerySet[Geofence]:
     return Geofence.objects.filter(tenant=tenant).prefetch_related("agents")
 
 
-def agent_ids(*, tenant: Organization, user_ids: list[int]) -> set[int]:
+def reporting_agents(*, tenant_id: int, user_ids: list[int]) -> set[int]:
     """Which of ``user_ids`` are live members here who send fixes."""
-    members = Membership.objects.alive().filter(tenant=tenant, user_id__in=user_ids)
+    members = Membership.objects.alive().filter(tenant_id=tenant_id, user_id__in=user_ids)
     return {m.user_id for m in members if has_capability(m.role, "locations.report")}
-
-
-def _day_bounds(tenant: Organization, day: date) -> tuple[datetime, datetime]:
-    zone = ZoneInfo(tenant.timezone)
-    return datetime.combine(day, datetime.min.time(), zone), datetime.combine(
-        day + timedelta(days=1), datetime.min.time(), zone
-    )
 
 
 def _nearest_clients(tenant: Organization, stops: list[Stop], within_m: float) -> list[dict[str, Any] | None]:
@@ -231,6 +224,9 @@ def _nearest_clients(tenant: Organization, stops: list[Stop], within_m: float) -
     return found
 
 
+OUTSIDE_GAP_SECONDS = 600.0
+
+
 def _outside_seconds(tenant: Organization, agent_id: int, points: list[Point], rules: FieldSettings) -> float:
     """Time in working hours outside every territory of the agent's (none: 0); a silence counts
     for at most ``OUTSIDE_GAP_SECONDS``."""
@@ -239,23 +235,19 @@ def _outside_seconds(tenant: Organization, agent_id: int, points: list[Point], r
     if not territories or len(points) < 2:
         return 0.0
     keys = {t.key for t in territories}
-    zone = ZoneInfo(tenant.timezone)
     held = index.holding(((p.lat, p.lon) for p in points), agent_id)
     total = 0.0
     for (point, inside), following in zip(zip(points, held, strict=True), points[1:], strict=False):
-        working = any(t.hours.covers(point.at, zone) for t in territories)
+        working = any(t.hours.covers(point.at, index.zone) for t in territories)
         if working and not inside & keys:
             total += min((following.at - point.at).total_seconds(), OUTSIDE_GAP_SECONDS)
     return total
 
 
-OUTSIDE_GAP_SECONDS = 600.0
-
-
 def day_movement(*, tenant: Organization, agent_id: int, day: date) -> dict[str, Any]:
     """An agent's trips and stops on a day of the organization's calendar (trips.py), each stop
     with its nearest client, and the day's totals."""
-    since, until = _day_bounds(tenant, day)
+    since, until = start_of_day(tenant, day), start_of_day(tenant, day + timedelta(days=1))
     rows = (
         LocationPoint.objects.filter(
             tenant_id=tenant.pk, agent_id=agent_id, recorded_at__gte=since, recorded_at__lt=until, filtered=""

@@ -289,7 +289,8 @@ class GeofenceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.D
     def _save(self, request: Request, fence: Geofence) -> Geofence:
         tenant = request.tenant
         data = GeofenceInput(
-            data=request.data, context={"agents": lambda ids: selectors.agent_ids(tenant=tenant, user_ids=ids)}
+            data=request.data,
+            context={"agents": lambda ids: selectors.reporting_agents(tenant_id=tenant.pk, user_ids=ids)},
         )
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)

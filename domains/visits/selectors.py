@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from core.models import Membership, Organization
 from core.roles import has_capability
-from core.timezones import iso_z
+from core.timezones import iso_z, start_of_day
 from domains.locations.api import day_movement
 from domains.visits.models import Visit, VisitPhoto, VisitResult, VisitState, VisitStep
 
@@ -58,8 +57,7 @@ def finished_visit(*, visit_id: int) -> Visit | None:
 def day_report(*, tenant: Organization, agent_id: int, day: date) -> dict[str, Any]:
     """An agent's day: their movement (trips, stops, time at clients and outside their
     territory) and their visits planned for the day, done or not."""
-    zone = ZoneInfo(tenant.timezone)
-    since = datetime.combine(day, datetime.min.time(), zone)
+    since = start_of_day(tenant, day)
     visits = (
         Visit.objects.filter(
             tenant=tenant, agent_id=agent_id, planned_at__gte=since, planned_at__lt=since + timedelta(days=1)

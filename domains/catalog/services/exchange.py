@@ -264,14 +264,14 @@ class _Batch:
             if product not in products:
                 self.wait("images", entry, f"product {product}")
                 continue
-            upload = ContentFile(raw, name=f"{guid}.{EXTENSIONS[content_type]}")
             image = existing.get(guid) or ProductImage(tenant_id=self.tenant_id, guid=guid)
-            same = (image.product_id, image.caption, image.digest)
+            digest, before = hashlib.sha256(raw).hexdigest(), (image.product_id, image.caption, image.digest)
             image.product_id, image.caption = products[product].pk, caption
-            if image.pk and same == (image.product_id, caption, hashlib.sha256(raw).hexdigest()):
+            if image.pk and before == (image.product_id, caption, digest):
                 self.applied.unchanged += 1
                 continue
-            image_store(image, upload, content_type=content_type)
+            upload = ContentFile(raw, name=f"{guid}.{EXTENSIONS[content_type]}")
+            image_store(image, upload, content_type=content_type, digest=digest)
             self.applied.count("images", 1)
             self.applied.product_ids.add(image.product_id)
 

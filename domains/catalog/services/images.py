@@ -26,9 +26,10 @@ def digest_of(upload: File) -> str:
     return sha.hexdigest()
 
 
-def image_store(image: ProductImage, upload: File, *, content_type: str) -> ProductImage:
-    """Save ``image`` with ``upload`` as its picture (in the caller's transaction)."""
-    image.digest = digest_of(upload)
+def image_store(image: ProductImage, upload: File, *, content_type: str, digest: str = "") -> ProductImage:
+    """Save ``image`` with ``upload`` as its picture (in the caller's transaction); ``digest`` is
+    its SHA-256 when the caller has it already."""
+    image.digest = digest or digest_of(upload)
     return photo_save(image, upload, content_type=content_type)
 
 

@@ -15,10 +15,10 @@ from django.db import transaction
 from django.utils import timezone
 from rest_framework.exceptions import ErrorDetail, ValidationError
 
-from core.models import Membership, Organization, User
-from core.roles import has_capability
+from core.models import Organization, User
 from domains.locations.ingest import Fix
 from domains.locations.models import Device
+from domains.locations.selectors import reporting_agents
 from domains.locations.services.ingest import Batch, Receipt, record
 
 TOKEN_PREFIX = "oqd_"
@@ -29,15 +29,10 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _agent_membership(tenant_id: int, user_id: int) -> Membership | None:
-    membership = Membership.objects.alive().filter(tenant_id=tenant_id, user_id=user_id).first()
-    return membership if membership and has_capability(membership.role, "locations.report") else None
-
-
 @transaction.atomic
 def device_create(*, tenant: Organization, agent_id: int, name: str, actor: User) -> tuple[Device, str]:
     """A new device for the agent (a member here who sends fixes); returns it and its token."""
-    if _agent_membership(tenant.pk, agent_id) is None:
+    if not reporting_agents(tenant_id=tenant.pk, user_ids=[agent_id]):
         raise ValidationError({"agent": ["Not a member here who sends GPS fixes."]}, code="invalid")
     token = TOKEN_PREFIX + secrets.token_urlsafe(24)
     device = Device.objects.create(
@@ -62,7 +57,7 @@ def device_for(token: str, *, field: str = "id") -> Device:
         if token.startswith(TOKEN_PREFIX)
         else None
     )
-    if device is None or _agent_membership(device.tenant_id, device.agent_id) is None:
+    if device is None or not reporting_agents(tenant_id=device.tenant_id, user_ids=[device.agent_id]):
         raise _unknown(field)
     return device
 
@@ -71,5 +66,6 @@ def record_tracked(*, device: Device, fix: Fix, source: str) -> Receipt:
     """One tracker point, recorded as any other; returns once committed."""
     (receipt,) = record([Batch(tenant_id=device.tenant_id, agent_id=device.agent_id, fixes=[fix], source=source)])
     now = timezone.now()
-    Device.objects.filter(pk=device.pk).exclude(last_used_at__gt=now - USED_EVERY).update(last_used_at=now)
+    if device.last_used_at is None or device.last_used_at <= now - USED_EVERY:
+        Device.objects.filter(pk=device.pk).update(last_used_at=now)
     return receipt

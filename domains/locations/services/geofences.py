@@ -17,7 +17,6 @@ from zoneinfo import ZoneInfo
 
 from django.db import transaction
 
-from core.models import Organization
 from core.timezones import iso_z
 from domains.alarms import api as alarms
 from domains.locations import events
@@ -78,7 +77,6 @@ def judge_fences(
     events (for the caller's ``emit_many``), raises and clears territory alarms in the caller's
     transaction, and leaves the new inside-set on the state (saved by the caller)."""
     found: list[dict[str, Any]] = []
-    zones: dict[int, ZoneInfo] = {}
     indexes: dict[int, FenceIndex] = {}  # one lookup per organization and batch
     for (tenant_id, agent_id), fixes in accepted.items():
         state = states[(tenant_id, agent_id)]
@@ -89,14 +87,12 @@ def judge_fences(
         if tenant_id not in indexes:
             indexes[tenant_id] = fence_index(tenant_id, rules[tenant_id])
         index = indexes[tenant_id]
-        if tenant_id not in zones:
-            zones[tenant_id] = ZoneInfo(Organization.objects.values_list("timezone", flat=True).get(pk=tenant_id))
         inside: dict[str, Any] = {k: v for k, v in state.fences.items() if k in index or k == OUTSIDE}
         territories = index.territories_of(agent_id)
         for fix, held in zip(fresh, index.holding(((f.lat, f.lon) for f in fresh), agent_id), strict=True):
             now_in = {key for key in held if index.fence(key).applies_to(agent_id)}
             found += _cross(tenant_id, agent_id, fix, inside, now_in, index)
-            _territory(tenant_id, agent_id, fix, inside, now_in, territories, zones[tenant_id])
+            _territory(tenant_id, agent_id, fix, inside, now_in, territories, index.zone)
         state.fences, state.fences_at = inside, fresh[-1].recorded_at
     return found
 
