@@ -31,6 +31,10 @@ Send = Callable[[dict[str, Any]], Awaitable[None]]
 Answer = tuple[int, list[tuple[bytes, bytes]], bytes]
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
+# The event loop serving a request, in its environ: work a view hands to that loop (the live
+# ingester's group commit) is joined there rather than done alone in the worker thread.
+EVENT_LOOP = "oqim.event_loop"
+
 SPOOL_BYTES = 1024 * 1024
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 # A response up to this size goes back to the event loop whole; a larger one (a file download)
@@ -146,13 +150,13 @@ class ThreadedWSGI:
             message = {"type": "http.response.body", "body": body, "more_body": more}
             asyncio.run_coroutine_threadsafe(cast(Coroutine, send(message)), loop).result()
 
-        environ = _environ(scope, body, length)
+        environ = {**_environ(scope, body, length), EVENT_LOOP: loop}
         result = self.app(environ, start_response)
         if environ.get(DATABASE_LOST) and environ["REQUEST_METHOD"] in SAFE_METHODS:
             # The connection died under a read: once more, on a connection the pool checked.
             _close(result)
             body.seek(0)
-            environ = _environ(scope, body, length)
+            environ = {**_environ(scope, body, length), EVENT_LOOP: loop}
             result = self.app(environ, start_response)
         chunks: list[bytes] = []
         size = 0
@@ -169,6 +173,12 @@ class ThreadedWSGI:
             stream(b"".join(chunks), more=False)
             return None
         return head["status"], head["headers"], b"".join(chunks)
+
+
+def serving_loop(request: Any) -> asyncio.AbstractEventLoop | None:
+    """The event loop serving ``request`` under daphne; None under the test client."""
+    loop = request.META.get(EVENT_LOOP)
+    return loop if loop is not None and loop.is_running() else None
 
 
 def _close(result: Iterable[bytes]) -> None:

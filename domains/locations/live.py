@@ -20,6 +20,7 @@ import logging
 import random
 import time
 from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -214,6 +215,32 @@ def ingester() -> Ingester:
     if found is None:
         found = _ingesters[loop_id] = Ingester()
     return found
+
+
+async def _submit(batch: services.Batch) -> services.Receipt:
+    return await ingester().submit(batch)
+
+
+def record_waiting(batch: services.Batch, loop: asyncio.AbstractEventLoop | None) -> services.Receipt:
+    """From a web worker thread (a tracker app's request): the batch joins ``loop``'s group
+    commit with the sockets' frames, so many apps' requests share one commit, and a held fix
+    is announced on the trailing edge as a socket's is. Without a serving loop (the test
+    client, a command) it is recorded alone. Returns once committed; raises Overloaded when
+    shed, as ``submit`` does."""
+    if loop is None:
+        (receipt,) = services.record([batch])
+        return receipt
+    future = asyncio.run_coroutine_threadsafe(_submit(batch), loop)
+    try:
+        return future.result(timeout=WAIT_SECONDS)
+    except FutureTimeout as exc:
+        # Not known to be stored: the app sends the point again, and a stored one counts as
+        # a duplicate then.
+        future.cancel()
+        raise Overloaded from exc
+
+
+WAIT_SECONDS = 30.0  # a worker thread waits this long at most for the loop's commit
 
 
 def retry_after_ms() -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import math
 from typing import Any
 
 from django.conf import settings
@@ -13,18 +14,19 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import APIException, PermissionDenied
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.http import serving_loop
 from core.models import Membership
 from core.parsers import JSONParser
 from core.roles import has_capability
 from core.viewsets import TenantScopedViewSet
-from domains.locations import rules, selectors, services
+from domains.locations import live, rules, selectors, services
 from domains.locations.models import Device, Geofence, Source
 from domains.locations.points import parse_points
 from domains.locations.serializers import (
@@ -194,12 +196,34 @@ class DeviceViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, TenantScope
         services.device_revoke(device=instance)
 
 
+class TrackerBusy(APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_code = "unavailable"
+    default_detail = "The server is busy; send the point again after Retry-After seconds."
+
+    @property
+    def wait(self) -> int:
+        return math.ceil(live.retry_after_ms() / 1000)
+
+
 class _TrackerView(APIView):
-    """A tracker app's endpoint: the device token authenticates, not a login."""
+    """A tracker app's endpoint: the device token authenticates, not a login. Its point joins
+    the live socket's group commit in this process (one commit for many apps' requests)."""
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
     throttle_classes: list = []
+
+    def record(self, device: Device, fix: Any, source: str) -> services.Receipt:
+        loop = serving_loop(self.request)
+
+        def in_group(batch: services.Batch) -> services.Receipt:
+            try:
+                return live.record_waiting(batch, loop)
+            except live.Overloaded as exc:
+                raise TrackerBusy() from exc
+
+        return services.record_tracked(device=device, fix=fix, source=source, recorder=in_group)
 
 
 def _params(request: Request) -> dict[str, Any]:
@@ -234,7 +258,7 @@ class OsmandView(_TrackerView):
 
     def _record(self, token: str, fix: Any, field: str = "id") -> Response:
         device = services.device_for(token, field=field)
-        return Response(services.record_tracked(device=device, fix=fix, source=Source.OSMAND).as_dict())
+        return Response(self.record(device, fix, Source.OSMAND).as_dict())
 
 
 def _basic_password(request: Request) -> str:
@@ -263,7 +287,7 @@ class OwntracksView(_TrackerView):
         device = services.device_for(request.query_params.get("token") or _basic_password(request), field="token")
         fix = from_owntracks(request.data)
         if fix is not None:
-            services.record_tracked(device=device, fix=fix, source=Source.OWNTRACKS)
+            self.record(device, fix, Source.OWNTRACKS)
         return Response([])
 
 

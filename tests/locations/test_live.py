@@ -179,3 +179,81 @@ async def test_a_far_check_in_is_flagged_on_the_managers_dashboard_at_once(serve
     assert event["type"] == "visit.checked_in"
     assert event["data"]["checkin_verification"] == "out_of_range" and 895 < event["data"]["checkin_distance_m"] < 905
     await other.nothing(0.5)
+
+
+async def test_tracker_apps_share_the_sockets_group_commit_and_reach_the_map(server_factory, transactional_db):
+    import re
+    import threading
+    import urllib.request
+    from concurrent.futures import ThreadPoolExecutor
+
+    from domains.locations import services
+
+    server = server_factory(name="trackers", METRICS_TOKEN="seen")
+    tenant = await in_thread(tenant_factory)
+    manager = await in_thread(lambda: member_factory(tenant=tenant, role=Role.MANAGER))
+    agents = [await in_thread(lambda: member_factory(tenant=tenant, role=Role.AGENT)) for _ in range(12)]
+    tokens = [
+        (
+            await in_thread(
+                lambda a=a: services.device_create(tenant=tenant, agent_id=a.user_id, name="T", actor=a.user)
+            )
+        )[1]
+        for a in agents
+    ]
+
+    def counters() -> dict[str, int]:
+        request = urllib.request.Request(server.base + "/metrics", headers={"Authorization": "Bearer seen"})
+        text = urllib.request.urlopen(request, timeout=10).read().decode()
+        return {k: int(v) for k, v in re.findall(r"^oqim_locations_(batches|frames)_total (\d+)$", text, re.M)}
+
+    dashboard = await connect(server, manager)
+    await dashboard.subscribe("agents.locations")
+    before = await in_thread(counters)
+    start = threading.Barrier(len(tokens))
+    stamp = int(timezone.now().timestamp()) - 5
+
+    def send(token: str) -> int:
+        start.wait()  # every app's request at once, as a fleet's do
+        url = f"{server.base}/api/trackers/osmand/?id={token}&lat=41.3111&lon=69.2797&timestamp={stamp}&accuracy=5"
+        with urllib.request.urlopen(url, timeout=20) as answer:
+            return answer.status
+
+    with ThreadPoolExecutor(len(tokens)) as pool:
+        statuses = await in_thread(lambda: list(pool.map(send, tokens)))
+    assert statuses == [200] * len(tokens)
+    stored = await in_thread(lambda: LocationPoint.objects.filter(tenant_id=tenant.pk, source="osmand").count())
+    assert stored == len(tokens)  # a 200 means committed
+    after = await in_thread(counters)
+    assert after["frames"] - before["frames"] == len(tokens)
+    assert after["batches"] - before["batches"] < len(tokens)  # requests shared commits
+    seen = set()
+    while len(seen) < len(agents):
+        event = (await dashboard.expect("event", timeout=5))["event"]
+        if event["type"] == "agent.location_recorded":
+            seen |= {entry["agent_id"] for entry in event["data"]["agents"]}
+    assert seen == {a.user_id for a in agents}
+
+
+async def test_a_tracker_app_refused_under_overload_gets_a_503_to_retry_and_nothing_is_stored(
+    server_factory, transactional_db
+):
+    import json
+    import urllib.error
+    import urllib.request
+
+    from domains.locations import services
+
+    server = server_factory(name="overloaded", LOCATIONS_QUEUE_MAX_FRAMES="0")
+    tenant = await in_thread(tenant_factory)
+    agent = await in_thread(lambda: member_factory(tenant=tenant, role=Role.AGENT))
+    _device, token = await in_thread(
+        lambda: services.device_create(tenant=tenant, agent_id=agent.user_id, name="T", actor=agent.user)
+    )
+    url = f"{server.base}/api/trackers/osmand/?id={token}&lat=41.3111&lon=69.2797"
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        await in_thread(lambda: urllib.request.urlopen(url, timeout=10))
+    assert refused.value.code == 503
+    assert int(refused.value.headers["Retry-After"]) >= 1
+    assert json.loads(refused.value.read())["error"]["code"] == "unavailable"
+    assert await in_thread(lambda: LocationPoint.objects.filter(agent_id=agent.user_id).count()) == 0

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from datetime import timedelta
 
 from django.db import transaction
@@ -62,9 +63,15 @@ def device_for(token: str, *, field: str = "id") -> Device:
     return device
 
 
-def record_tracked(*, device: Device, fix: Fix, source: str) -> Receipt:
-    """One tracker point, recorded as any other; returns once committed."""
-    (receipt,) = record([Batch(tenant_id=device.tenant_id, agent_id=device.agent_id, fixes=[fix], source=source)])
+def _alone(batch: Batch) -> Receipt:
+    (receipt,) = record([batch])
+    return receipt
+
+
+def record_tracked(*, device: Device, fix: Fix, source: str, recorder: Callable[[Batch], Receipt] = _alone) -> Receipt:
+    """One tracker point, recorded as any other (by ``recorder``: alone, or with others in the
+    web process's group commit); returns once committed."""
+    receipt = recorder(Batch(tenant_id=device.tenant_id, agent_id=device.agent_id, fixes=[fix], source=source))
     now = timezone.now()
     if device.last_used_at is None or device.last_used_at <= now - USED_EVERY:
         Device.objects.filter(pk=device.pk).update(last_used_at=now)
