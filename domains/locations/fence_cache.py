@@ -11,11 +11,13 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
 from django.core.cache import cache
 from django.db import connection
+from django.db.models import Q
 
 from core.models import Organization
 from core.timezones import tenant_zone
@@ -40,21 +42,37 @@ def forget_fences(tenant_id: int) -> None:
     _indexes.pop(tenant_id, None)
 
 
-def _build(tenant_id: int, radius_m: float) -> FenceIndex:
-    fences = []
-    for row in Geofence.objects.filter(tenant_id=tenant_id).prefetch_related("agents"):
-        fences.append(
-            Fence(
-                key=f"f{row.pk}",
-                name=row.name,
-                kind=row.kind,
-                agents=None if row.everyone else frozenset(a.pk for a in row.agents.all()),
-                hours=Hours(frozenset(row.days or range(7)), row.start_time, row.end_time),
-                dwell_minutes=row.dwell_minutes,
-                geometry=read_geometry(row.geometry, row.radius_m),
-                radius_m=row.radius_m,  # set for a circle only (the serializer insists)
-            )
+def _fences(rows: Iterable[Geofence]) -> list[Fence]:
+    return [
+        Fence(
+            key=f"f{row.pk}",
+            name=row.name,
+            kind=row.kind,
+            agents=None if row.everyone else frozenset(a.pk for a in row.agents.all()),
+            hours=Hours(frozenset(row.days or range(7)), row.start_time, row.end_time),
+            dwell_minutes=row.dwell_minutes,
+            geometry=read_geometry(row.geometry, row.radius_m),
+            radius_m=row.radius_m,  # set for a circle only (the serializer insists)
         )
+        for row in rows
+    ]
+
+
+def territories_index(tenant_id: int, agent_id: int) -> FenceIndex:
+    """Only the agent's territories, read now: what a report of their day needs, without the
+    organization's whole index (every located client) built for it."""
+    rows = (
+        Geofence.objects.filter(tenant_id=tenant_id, kind="territory")
+        .filter(Q(everyone=True) | Q(agents=agent_id))
+        .distinct()
+        .prefetch_related("agents")
+    )
+    tenant = Organization.objects.only("timezone").get(pk=tenant_id)
+    return FenceIndex(_fences(rows), zone=tenant_zone(tenant))
+
+
+def _build(tenant_id: int, radius_m: float) -> FenceIndex:
+    fences = _fences(Geofence.objects.filter(tenant_id=tenant_id).prefetch_related("agents"))
     # Assigned clients only: a client's zone is for the agents who visit it.
     located = Client.objects.filter(
         tenant_id=tenant_id, lat__isnull=False, lon__isnull=False, assignments__isnull=False

@@ -1,10 +1,13 @@
-"""Distances on the Earth and line simplification, in plain Python (no GIS extension needed)."""
+"""Distances on the Earth and line simplification, in plain Python and numpy (no GIS extension
+needed)."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
 from itertools import pairwise
+
+import numpy as np
 
 EARTH_RADIUS_M = 6_371_008.8  # mean radius (IUGG)
 
@@ -16,6 +19,14 @@ def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     dp, dl = p2 - p1, math.radians(lon2 - lon1)
     h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
     return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(h)))
+
+
+def distances_m(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Haversine metres from each (lat, lon) row of ``a`` to each of ``b``: shape (len a, len b)."""
+    p1, p2 = np.radians(a[:, :1]), np.radians(b[:, 0])
+    dl = np.radians(b[:, 1]) - np.radians(a[:, 1:2])
+    h = np.sin((p2 - p1) / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_M * np.arcsin(np.minimum(1.0, np.sqrt(h)))
 
 
 def path_length_m(points: Sequence[tuple[float, float]]) -> float:

@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import numpy as np
 from django.db.models import CharField, Func, Q, QuerySet
 from django.utils import timezone
 
@@ -14,8 +15,8 @@ from core.models import Membership, Organization
 from core.roles import Role, has_capability
 from core.timezones import iso_z, start_of_day
 from domains.clients.api import Client
-from domains.locations.fence_cache import fence_index
-from domains.locations.geo import distance_m, path_length_m, simplify
+from domains.locations.fence_cache import territories_index
+from domains.locations.geo import distances_m, path_length_m, simplify
 from domains.locations.models import FIX_FIELDS, AgentState, Device, FieldSettings, Geofence, LocationPoint
 from domains.locations.rules import field_settings, presence_of
 from domains.locations.trips import Point, Stop, stops_and_trips
@@ -215,11 +216,20 @@ def _nearest_clients(tenant: Organization, stops: list[Stop], within_m: float) -
             lon__lte=max(lons) + margin * 2,
         ).values_list("pk", "name", "lat", "lon")
     )
+    if not near:
+        return [None] * len(stops)
+    # Every stop against every candidate at once (a city's clients: thousands).
+    ids, names = [n[0] for n in near], [n[1] for n in near]
+    distances = distances_m(
+        np.array([(s.lat, s.lon) for s in stops], dtype=float), np.array([(n[2], n[3]) for n in near], dtype=float)
+    )
     found: list[dict[str, Any] | None] = []
-    for stop in stops:
-        best = min(((distance_m(stop.lat, stop.lon, lat, lon), pk, name) for pk, name, lat, lon in near), default=None)
+    for row in distances:
+        best = int(row.argmin())
         found.append(
-            {"id": best[1], "name": best[2], "distance_m": round(best[0], 1)} if best and best[0] <= within_m else None
+            {"id": ids[best], "name": names[best], "distance_m": round(float(row[best]), 1)}
+            if row[best] <= within_m
+            else None
         )
     return found
 
@@ -230,7 +240,7 @@ OUTSIDE_GAP_SECONDS = 600.0
 def _outside_seconds(tenant: Organization, agent_id: int, points: list[Point], rules: FieldSettings) -> float:
     """Time in working hours outside every territory of the agent's (none: 0); a silence counts
     for at most ``OUTSIDE_GAP_SECONDS``."""
-    index = fence_index(tenant.pk, rules)
+    index = territories_index(tenant.pk, agent_id)
     territories = index.territories_of(agent_id)
     if not territories or len(points) < 2:
         return 0.0
