@@ -67,6 +67,7 @@ CAPABILITIES: dict[str, tuple[frozenset[Role], str]] = {
     "catalog.view": (frozenset({A, M, AG, V}), "Browse the e-catalog: products, prices and stock levels"),
     "catalog.manage": (frozenset({A, M}), "Add and remove products' pictures (the rest comes from 1C)"),
     "onec.manage": (frozenset({A}), "Connect 1C, run and watch its exchanges"),
+    "webhooks.manage": (frozenset({A}), "Register webhook endpoints, read their delivery log, replay deliveries"),
     "field_orders.place": (frozenset({A, M, AG}), "Take clients' orders from the e-catalog (sent to 1C)"),
     "realtime.connect": (STAFF | {CU}, "Open the live WebSocket"),
     "realtime.monitor": (frozenset({A}), "See the organization's live sockets, streams and outbox lag"),

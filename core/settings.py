@@ -63,6 +63,8 @@ INSTALLED_APPS = [
     "domains.stock",
     "domains.kitchen",
     "domains.alarms",
+    # Before the domains whose demo rows emit events: the demo's endpoint then receives them.
+    "domains.webhooks",
     "domains.orders",
     "domains.shops",
     "domains.clients",
@@ -218,6 +220,8 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "core.schema.error_responses"],
     "ENUM_NAME_OVERRIDES": {
         "OrderStatusEnum": "domains.orders.models.OrderStatus",
+        "WebhookEndpointStateEnum": "domains.webhooks.models.EndpointState",
+        "WebhookDeliveryStateEnum": "domains.webhooks.models.DeliveryState",
         "ProviderKindEnum": "domains.orders.models.ProviderKind",
         "AttemptKindEnum": "domains.orders.models.AttemptKind",
         "AttemptOutcomeEnum": "domains.orders.models.Outcome",
@@ -262,6 +266,14 @@ REALTIME_FIREHOSE_MAXLEN = env.int("REALTIME_FIREHOSE_MAXLEN", default=100_000)
 REALTIME_DEDUPE_SECONDS = env.int("REALTIME_DEDUPE_SECONDS", default=3600)
 REALTIME_RELAY_AFTER_SECONDS = env.float("REALTIME_RELAY_AFTER_SECONDS", default=3.0)
 # Jobs asked for by a committed transaction and still unsent after this are sent by the relay.
+# Outbound webhooks (docs/webhooks.md). Private, loopback and link-local receivers are refused
+# unless their network is listed (CIDRs); outside production loopback is allowed for trials.
+WEBHOOKS_ALLOWED_NETWORKS = env.list(
+    "WEBHOOKS_ALLOWED_NETWORKS", default=[] if IS_PRODUCTION else ["127.0.0.0/8", "::1/128"]
+)
+WEBHOOKS_TIMEOUT_SECONDS = env.float("WEBHOOKS_TIMEOUT_SECONDS", default=10.0)
+WEBHOOKS_CONNECT_TIMEOUT_SECONDS = env.float("WEBHOOKS_CONNECT_TIMEOUT_SECONDS", default=5.0)
+WEBHOOKS_LOG_DAYS = env.int("WEBHOOKS_LOG_DAYS", default=30)
 JOB_RELAY_AFTER_SECONDS = env.float("JOB_RELAY_AFTER_SECONDS", default=3.0)
 # A worker silent this long is dead: the messages it had fetched go back to their queue.
 WORKER_HEARTBEAT_TIMEOUT_MS = env.int("WORKER_HEARTBEAT_TIMEOUT_MS", default=8_000)

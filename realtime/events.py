@@ -10,7 +10,7 @@ AsyncAPI document lists every one of them (a test keeps the two in sync).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -40,6 +40,15 @@ class EventType:
 
 
 EVENT_TYPES: dict[str, EventType] = {}
+
+# Called with each call's new rows inside the emitting transaction, after their INSERT: work
+# that must commit or roll back with the events (webhooks' deliveries).
+EMIT_HOOKS: list[Callable[[Sequence[OutboxEvent]], None]] = []
+
+
+def on_emit(hook: Callable[[Sequence[OutboxEvent]], None]) -> None:
+    if hook not in EMIT_HOOKS:
+        EMIT_HOOKS.append(hook)
 
 
 def event_type(
@@ -143,6 +152,8 @@ def emit_many(events: Sequence[Mapping[str, Any]]) -> list[OutboxEvent]:
     if not rows:
         return []
     insert_rows(rows)
+    for hook in EMIT_HOOKS:
+        hook(rows)
     # One callback per call: a savepoint that rolls back discards exactly its own callbacks.
     transaction.on_commit(partial(publish_after_commit, rows))
     return rows

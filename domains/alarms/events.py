@@ -42,6 +42,14 @@ class OutsideTerritoryAlarm(TypedDict):
     territories: list[str]  # the names of the agent's territories
 
 
+class WebhookFailingAlarm(TypedDict):
+    alarm_id: int
+    endpoint_id: int
+    url: str
+    state: str  # paused or disabled
+    reason: str
+
+
 class AlarmCleared(TypedDict):
     alarm_id: int
     kind: str
@@ -82,6 +90,13 @@ OUTSIDE_TERRITORY = event_type(
     payload=OutsideTerritoryAlarm,
     description="An agent's fix in working hours lies outside every territory of theirs. Sent once per excursion; "
     "cleared (alarm.cleared) by their first fix back inside.",
+)
+WEBHOOK_FAILING = event_type(
+    "alarm.webhook_failing",
+    topic="alarms",
+    payload=WebhookFailingAlarm,
+    description="A webhook endpoint stopped: paused after a delivery failed for 24 hours, or disabled by a 410 "
+    "from the receiver. Its deliveries wait in order; cleared (alarm.cleared) when an admin resumes it.",
 )
 CLEARED = event_type(
     "alarm.cleared",

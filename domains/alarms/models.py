@@ -13,6 +13,7 @@ class AlarmKind(models.TextChoices):
     PROVIDER_ERRORS = "provider_errors", "an order provider failing call after call"
     ONEC_FAILING = "onec_failing", "the 1C exchange failing"
     OUTSIDE_TERRITORY = "outside_territory", "an agent outside their territory in working hours"
+    WEBHOOK_FAILING = "webhook_failing", "a webhook endpoint paused or disabled after failing deliveries"
 
 
 class Alarm(TenantOwned):

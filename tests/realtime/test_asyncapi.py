@@ -31,6 +31,7 @@ from domains.shops import services as shops
 from domains.shops.models import ExpenseCategory
 from domains.stock import services as stock
 from domains.visits import services as visits
+from domains.webhooks import services as webhooks
 from realtime.events import EVENT_TYPES
 from realtime.frames import Close
 from realtime.models import OutboxEvent
@@ -39,6 +40,7 @@ from realtime.topics import TOPICS
 from tests.catalog.test_exchange import batch as catalog_batch
 from tests.factories import branch_factory, member_factory, order_catalog, shop_product, stock_up
 from tests.onec.sim import connect, simulated_1c
+from tests.webhooks.receiver import receiver
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = yaml.safe_load((ROOT / "docs/asyncapi.yaml").read_text())
@@ -143,6 +145,19 @@ def test_emitted_events_validate_against_the_document(tenant, admin, django_capt
             ],
         )
         onec_services.send_field_order(order_id=order.pk)  # the journal's event
+    with receiver() as gone:  # a receiver answering 410: alarm.webhook_failing
+        gone.answers = [410]
+        endpoint, _ = webhooks.endpoint_create(
+            tenant=tenant, actor=admin.user, url=gone.url, event_types=["sale.recorded"]
+        )
+        shops.sale_record(
+            tenant=tenant,
+            branch=branch,
+            actor=admin.user,
+            lines=[{"product": soap, "quantity": 1}],
+            payment_method="cash",
+        )
+        webhooks.deliver_due(endpoint_id=endpoint.pk)
     # then every event is an envelope whose data matches its type's schema
     rows = list(OutboxEvent.objects.order_by("pk"))
     assert {r.type for r in rows} == set(EVENT_TYPES)
