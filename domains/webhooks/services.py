@@ -29,13 +29,14 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from rest_framework.exceptions import ErrorDetail, ValidationError
 
+from core import egress
 from core.bulk import insert_rows
+from core.egress_guard import Refused, check
 from core.models import Organization, User
 from core.secrets import seal, unseal
 from core.timezones import iso_z
 from domains.alarms.api import AlarmKind, clear_alarms, raise_alarm
-from domains.webhooks import sender, signing
-from domains.webhooks.guard import Refused, check
+from domains.webhooks import signing
 from domains.webhooks.models import Attempt, Delivery, DeliveryState, Endpoint, EndpointState, Message
 from realtime.events import EVENT_TYPES
 from realtime.models import OutboxEvent
@@ -326,7 +327,7 @@ def _head_due(endpoint_id: int) -> bool:
 LINE_BATCH = 100
 
 
-Sent = tuple[Delivery, sender.Outcome, datetime]
+Sent = tuple[Delivery, egress.Outcome, datetime]
 
 
 def _send_line(endpoint: Endpoint, line: list[Delivery], lease: _Lease) -> list[Sent]:
@@ -339,7 +340,7 @@ def _send_line(endpoint: Endpoint, line: list[Delivery], lease: _Lease) -> list[
         message_id = str(delivery.message.event_id)
         content = body(delivery.message, with_secrets=endpoint.with_secrets)
         started = timezone.now()
-        outcome = sender.post(
+        outcome = egress.post(
             endpoint.url, content, signing.headers(secret, message_id, int(started.timestamp()), content)
         )
         sent.append((delivery, outcome, started))
@@ -382,7 +383,7 @@ def _record(endpoint: Endpoint, sent: list[Sent]) -> None:
         _settle(endpoint, delivery, outcome, started)
 
 
-def _settle(endpoint: Endpoint, delivery: Delivery, outcome: sender.Outcome, started: datetime) -> None:
+def _settle(endpoint: Endpoint, delivery: Delivery, outcome: egress.Outcome, started: datetime) -> None:
     """A failed attempt: retry on the schedule, or stop the endpoint (410, or 24 hours)."""
     delivery.attempts += 1
     delivery.first_attempt_at = delivery.first_attempt_at or started

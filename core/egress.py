@@ -1,4 +1,5 @@
-"""One HTTP POST of a webhook, to the address the SSRF guard checked.
+"""Outbound HTTP to addresses the SSRF guard checked (webhooks, the SMS gateway), one POST at a
+time.
 
 urllib3 is told to connect to that IP while the Host header, the TLS server name and the
 certificate check use the URL's host name. Redirects are not followed: a 3xx is a failure (a
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 import urllib3
 from django.conf import settings
 
-from domains.webhooks.guard import Refused, check
+from core.egress_guard import Refused, check
 
 EXCERPT_CHARS = 500
 READ_BYTES = 4096  # of the answer, for the log's excerpt; the rest is not read
@@ -50,7 +51,7 @@ def _pool(scheme: str, address: str, port: int, host: str) -> urllib3.HTTPConnec
     return _pools[key]
 
 
-def post(url: str, body: bytes, headers: dict[str, str]) -> Outcome:
+def post(url: str, body: bytes, headers: dict[str, str], *, content_type: str = "application/json") -> Outcome:
     began = time.monotonic()
 
     def took() -> int:
@@ -71,7 +72,7 @@ def post(url: str, body: bytes, headers: dict[str, str]) -> Outcome:
             headers={
                 **headers,
                 "Host": host_header,
-                "Content-Type": "application/json",
+                "Content-Type": content_type,
                 "User-Agent": "Oqim-Webhooks/1",
             },
             redirect=False,

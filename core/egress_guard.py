@@ -1,8 +1,8 @@
-"""The SSRF guard: a webhook goes only to public addresses, unless the operator allows a
-network (``WEBHOOKS_ALLOWED_NETWORKS``, for on-premise receivers).
+"""The SSRF guard: outbound HTTP (webhooks, the SMS gateway) goes only to public addresses,
+unless the operator allows a network (``WEBHOOKS_ALLOWED_NETWORKS``, for on-premise receivers).
 
 The host is resolved once per attempt and the request goes to the address that was checked
-(sender.py), so a name that resolves to a public address at the check and to 127.0.0.1 at the
+(core.egress), so a name that resolves to a public address at the check and to 127.0.0.1 at the
 request (DNS rebinding) gets nowhere.
 """
 
@@ -72,7 +72,7 @@ def check(url: str) -> Target:
         found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (OSError, UnicodeError) as exc:
         raise Refused("unresolvable_host", f"{host} does not resolve.") from exc
-    addresses = [ipaddress.ip_address(info[4][0].split("%", 1)[0]) for info in found]
+    addresses = [ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in found]
     # Every address must be allowed: a name with one public and one private address would let
     # the resolver's order pick the private one.
     if not addresses or not all(allowed_address(a) for a in addresses):
