@@ -67,6 +67,14 @@ CAPABILITIES: dict[str, tuple[frozenset[Role], str]] = {
     "catalog.view": (frozenset({A, M, AG, V}), "Browse the e-catalog: products, prices and stock levels"),
     "catalog.manage": (frozenset({A, M}), "Add and remove products' pictures (the rest comes from 1C)"),
     "onec.manage": (frozenset({A}), "Connect 1C, run and watch its exchanges"),
+    "notifications.manage": (
+        frozenset({A}),
+        "Connect the Telegram bot and SMS gateway, write notification rules, read the log",
+    ),
+    "notifications.own": (
+        frozenset({A, M, CO, CA, AG, V, CU}),
+        "Set one's own notification language, quiet hours and channels",
+    ),
     "webhooks.manage": (frozenset({A}), "Register webhook endpoints, read their delivery log, replay deliveries"),
     "field_orders.place": (frozenset({A, M, AG}), "Take clients' orders from the e-catalog (sent to 1C)"),
     "realtime.connect": (STAFF | {CU}, "Open the live WebSocket"),

@@ -60,6 +60,8 @@ INSTALLED_APPS = [
     "realtime",
     "workers",
     "domains.members",
+    # Before the domains whose demo rows emit events: the demo's rules then catch them.
+    "domains.notifications",
     "domains.stock",
     "domains.kitchen",
     "domains.alarms",
@@ -221,6 +223,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "OrderStatusEnum": "domains.orders.models.OrderStatus",
         "WebhookEndpointStateEnum": "domains.webhooks.models.EndpointState",
+        "NotificationChannelEnum": "domains.notifications.models.Channel",
+        "NotificationStateEnum": "domains.notifications.models.State",
         "WebhookDeliveryStateEnum": "domains.webhooks.models.DeliveryState",
         "ProviderKindEnum": "domains.orders.models.ProviderKind",
         "AttemptKindEnum": "domains.orders.models.AttemptKind",
@@ -273,6 +277,22 @@ WEBHOOKS_ALLOWED_NETWORKS = env.list(
 )
 WEBHOOKS_TIMEOUT_SECONDS = env.float("WEBHOOKS_TIMEOUT_SECONDS", default=10.0)
 WEBHOOKS_CONNECT_TIMEOUT_SECONDS = env.float("WEBHOOKS_CONNECT_TIMEOUT_SECONDS", default=5.0)
+# Notifications (docs/notifications.md). E-mail goes through SMTP when EMAIL_HOST is set; outside
+# production without it, to the console (the web process's output).
+TELEGRAM_API_URL = env.str("TELEGRAM_API_URL", default="https://api.telegram.org")
+NOTIFICATIONS_PER_MINUTE = env.int("NOTIFICATIONS_PER_MINUTE", default=60)
+EMAIL_HOST = env.str("EMAIL_HOST", default="")
+EMAIL_PORT = env.int("EMAIL_PORT", default=587)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
+EMAIL_TIMEOUT = 15
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Oqim <notifications@localhost>")
+EMAIL_MESSAGE_DOMAIN = DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].rstrip(">") or "localhost"
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend"
+)
 WEBHOOKS_LOG_DAYS = env.int("WEBHOOKS_LOG_DAYS", default=30)
 JOB_RELAY_AFTER_SECONDS = env.float("JOB_RELAY_AFTER_SECONDS", default=3.0)
 # A worker silent this long is dead: the messages it had fetched go back to their queue.

@@ -43,6 +43,8 @@ PAGES: tuple[Page, ...] = (
     Page("alarms", _("Alarms"), "alarms.view"),
     Page("operations", _("Operations"), "realtime.monitor"),
     Page("onec", _("1C exchange"), "onec.manage"),
+    Page("webhooks", _("Webhooks"), "webhooks.manage"),
+    Page("notifications", _("Notifications"), "notifications.own"),
 )
 BY_SLUG = {page.slug: page for page in PAGES}
 

@@ -50,6 +50,13 @@ class WebhookFailingAlarm(TypedDict):
     reason: str
 
 
+class NotificationsFailingAlarm(TypedDict):
+    alarm_id: int
+    channel: str  # telegram, email or http
+    error: str  # the last failure, never a token
+    consecutive_failures: int
+
+
 class AlarmCleared(TypedDict):
     alarm_id: int
     kind: str
@@ -97,6 +104,13 @@ WEBHOOK_FAILING = event_type(
     payload=WebhookFailingAlarm,
     description="A webhook endpoint stopped: paused after a delivery failed for 24 hours, or disabled by a 410 "
     "from the receiver. Its deliveries wait in order; cleared (alarm.cleared) when an admin resumes it.",
+)
+NOTIFICATIONS_FAILING = event_type(
+    "alarm.notify_failing",
+    topic="alarms",
+    payload=NotificationsFailingAlarm,
+    description="A notification channel failed this many messages in a row (a revoked bot token, an SMTP outage, "
+    "the SMS gateway down). Cleared (alarm.cleared) by the channel's next sent message.",
 )
 CLEARED = event_type(
     "alarm.cleared",

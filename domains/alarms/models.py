@@ -14,6 +14,7 @@ class AlarmKind(models.TextChoices):
     ONEC_FAILING = "onec_failing", "the 1C exchange failing"
     OUTSIDE_TERRITORY = "outside_territory", "an agent outside their territory in working hours"
     WEBHOOK_FAILING = "webhook_failing", "a webhook endpoint paused or disabled after failing deliveries"
+    NOTIFICATIONS_FAILING = "notify_failing", "a notification channel failing message after message"
 
 
 class Alarm(TenantOwned):

@@ -268,9 +268,10 @@ def body(message: Message, *, with_secrets: bool) -> bytes:
     return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def deliver_due(*, endpoint_id: int, budget_seconds: float = 20.0) -> int:
+def deliver_due(*, endpoint_id: int, budget_seconds: float = 2.0) -> int:
     """Send the endpoint's due deliveries in order, for up to ``budget_seconds``; returns how
-    many attempts were made. Another worker already on the endpoint: returns 0 at once.
+    many attempts were made. Another worker already on the endpoint: returns 0 at once. A busy
+    line then goes to the back of the queue, so more endpoints than worker threads take turns.
 
     The line is read and its outcomes recorded ``LINE_BATCH`` at a time (one transaction for a
     batch's attempts): sending is what a healthy receiver's pace should be bound by."""

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 
 from tests.net import free_port
+from tests.notifications.fakes import FakeBotApi, fake_bot_api
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -54,9 +55,9 @@ def _services_env(tmp: Path) -> dict[str, str]:
 class Oqim:
     """`manage.py web` (and in services mode `worker` and `scheduler`) as a user runs them."""
 
-    def __init__(self, tmp: Path) -> None:
+    def __init__(self, tmp: Path, **extra_env: str) -> None:
         self.tmp = tmp
-        self.env = {**os.environ, **_services_env(tmp), "PYTHONUNBUFFERED": "1"}
+        self.env = {**os.environ, **_services_env(tmp), "PYTHONUNBUFFERED": "1", **extra_env}
         self.env = {k: v for k, v in self.env.items() if v != ""}
         self.services = "REDIS_URL" in self.env
         self.port = free_port()
@@ -108,8 +109,15 @@ class Oqim:
 
 
 @pytest.fixture(scope="session")
-def oqim(tmp_path_factory) -> Iterator[Oqim]:  # type: ignore[no-untyped-def]
-    server = Oqim(tmp_path_factory.mktemp("console"))
+def telegram() -> Iterator[FakeBotApi]:
+    """The Bot API the console's server talks to (tests/notifications/fakes.py)."""
+    with fake_bot_api() as api:
+        yield api
+
+
+@pytest.fixture(scope="session")
+def oqim(tmp_path_factory, telegram) -> Iterator[Oqim]:  # type: ignore[no-untyped-def]
+    server = Oqim(tmp_path_factory.mktemp("console"), TELEGRAM_API_URL=telegram.url)
     yield server
     server.stop()
 

@@ -80,7 +80,8 @@ def test_a_shortage_is_shown_in_plain_words(tab):  # type: ignore[no-untyped-def
 def test_a_cook_cannot_open_manager_pages_or_call_their_apis(tab):  # type: ignore[no-untyped-def]
     cook = tab("demo-cook")
     cook.open("kitchen")
-    expect(cook.page.get_by_role("navigation").get_by_role("link")).to_have_count(1)
+    links = cook.page.get_by_role("navigation").get_by_role("link")
+    expect(links).to_have_text(["Kitchen", "Notifications"])  # the kitchen, and one's own notifications
     response = cook.page.goto(f"{cook.base}/console/map/")
     assert response.status == 403
     expect(cook.page.get_by_role("alert")).to_contain_text("Your role may not open this page.")
@@ -353,3 +354,69 @@ def test_an_admin_connects_1c_and_an_agent_orders_with_1cs_number_back(tab, oqim
     finally:
         simulator.terminate()
         simulator.wait(10)
+
+
+def test_a_manager_links_telegram_with_one_tap_and_gets_low_stock_in_their_language(tab, oqim, telegram):  # type: ignore[no-untyped-def]
+    oqim_admin = tab("demo-admin")
+    oqim_admin.open("notifications")
+    bot = oqim_admin.page.locator("#bot")
+    bot.get_by_label("Bot token from @BotFather").fill(telegram.token)
+    bot.get_by_role("button", name="Connect").click()
+    expect(oqim_admin.page.locator("#bot-state")).to_have_text("Connected: @oqim_test_bot")
+    expect(oqim_admin.page.locator("#rules tr")).not_to_have_count(0)  # the demo's rule: stock.low to managers
+
+    manager = tab("demo-manager")
+    manager.open("notifications")
+    form = manager.page.locator("#preferences")
+    form.get_by_label("Language").select_option("ru")
+    form.get_by_role("button", name="Save").click()
+    expect(manager.page.locator("#notice")).to_have_text("Saved.")
+    with manager.context.expect_page() as opened:
+        manager.page.get_by_role("button", name="Link Telegram", exact=True).click()  # the one tap
+    opened.value.close()  # Telegram itself (no internet here): the member presses Start there
+    href = manager.page.locator("#link-url").get_attribute("href")
+    assert href.startswith("https://t.me/oqim_test_bot?start=")
+    telegram.press_start(4242, href.split("start=", 1)[1], name="demo_manager")
+    expect(manager.page.locator("#telegram-state")).to_have_text("Telegram is linked (demo_manager).", timeout=20000)
+    manager.shot("notifications-linked")
+
+    rest(oqim, "POST", "/api/stock/products/", {"name": "Saffron for the bot", "unit": "g", "minimum": "50"})
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and not [m for m in telegram.sent() if "Saffron for the bot" in m["text"]]:
+        time.sleep(0.2)
+    (message,) = [m for m in telegram.sent() if "Saffron for the bot" in m["text"]]
+    assert message["chat_id"] == 4242 and "Мало на складе" in message["text"]
+    oqim_admin.open("notifications")
+    expect(oqim_admin.page.locator("#log tr[data-state=sent]").first).to_be_visible()
+
+
+def test_an_admin_registers_a_webhook_sees_the_secret_once_and_replays_a_delivery(tab, oqim):  # type: ignore[no-untyped-def]
+    from standardwebhooks import Webhook
+
+    from tests.webhooks.receiver import receiver
+
+    with receiver() as hook:
+        admin = tab("demo-admin")
+        admin.open("webhooks")
+        form = admin.page.locator("#endpoint")
+        form.get_by_label("URL").fill(hook.url)
+        form.get_by_label("Event types").select_option(["stock.product_changed"])
+        form.get_by_role("button", name="Add endpoint").click()
+        secret = admin.page.locator("#secret-shown code").inner_text()
+        assert secret.startswith("whsec_")
+        rest(oqim, "POST", "/api/stock/products/", {"name": "Cumin for the books", "unit": "g"}, username="demo-admin")
+        deadline = time.monotonic() + 20
+        while not hook.requests and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert (
+            Webhook(secret).verify(hook.requests[0].body, hook.requests[0].headers)["type"] == "stock.product_changed"
+        )
+        admin.open("webhooks")
+        row = admin.page.locator("#deliveries tr[data-state=delivered]").first
+        expect(row).to_be_visible()
+        row.get_by_role("button", name="Replay").click()
+        deadline = time.monotonic() + 20
+        while len(hook.requests) < 2 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert hook.requests[1].headers["webhook-id"] == hook.requests[0].headers["webhook-id"]
+        admin.shot("webhooks")

@@ -25,6 +25,8 @@ from domains.locations import services as locations
 from domains.locations.ingest import Fix
 from domains.locations.models import Geofence
 from domains.members import services
+from domains.notifications import services as notify
+from domains.notifications.models import Notification
 from domains.onec import services as onec_services
 from domains.orders import services as orders
 from domains.shops import services as shops
@@ -68,6 +70,12 @@ def test_close_codes_are_all_documented():
 
 @pytest.mark.django_db
 def test_emitted_events_validate_against_the_document(tenant, admin, django_capture_on_commit_callbacks):
+    # an SMS gateway that is down, for every stock level change: alarm.notify_failing
+    notify.gateway_save(tenant=tenant, url="http://127.0.0.1:9/sms", body="{message}", content_type="text/plain")
+    notify.preference_update(preference=notify.preference_for(tenant_id=tenant.pk, user=admin.user), phone="+99890")
+    notify.rule_save(
+        tenant=tenant, name="Levels", event_types=["stock.level_changed"], roles=["admin"], channels=["http"]
+    )
     # when the services change things, every domain included
     services.tenant_update(tenant=tenant, name="Documented", actor=admin.user)
     member = services.member_create(tenant=tenant, username="new-cook", password="a-Long-pass-123", role=Role.COOK)
@@ -158,6 +166,8 @@ def test_emitted_events_validate_against_the_document(tenant, admin, django_capt
             payment_method="cash",
         )
         webhooks.deliver_due(endpoint_id=endpoint.pk)
+    for pending in Notification.objects.filter(tenant=tenant, channel="http"):
+        notify.send(pending.pk)
     # then every event is an envelope whose data matches its type's schema
     rows = list(OutboxEvent.objects.order_by("pk"))
     assert {r.type for r in rows} == set(EVENT_TYPES)
