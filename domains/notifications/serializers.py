@@ -6,6 +6,7 @@ from typing import Any
 
 from rest_framework import serializers
 
+from core.filters import BIGINT_MAX
 from core.serializers import StrictInput
 from domains.notifications.models import Channel, HttpGateway, Notification, Preference, Rule, TelegramBot
 
@@ -16,7 +17,12 @@ class TelegramBotOutput(serializers.Serializer):
 
 
 class TelegramBotInput(StrictInput):
-    token = serializers.CharField(max_length=200, write_only=True, help_text="From @BotFather; stored sealed.")
+    token = serializers.RegexField(
+        r"^[0-9]{1,20}:[A-Za-z0-9_-]{20,100}$",
+        max_length=130,
+        write_only=True,
+        help_text="From @BotFather (digits:letters); stored sealed.",
+    )
 
 
 class GatewayOutput(serializers.ModelSerializer):
@@ -121,10 +127,12 @@ class RuleOutput(serializers.ModelSerializer):
 class RuleInput(StrictInput):
     name = serializers.CharField(max_length=100)
     event_types = serializers.ListField(child=serializers.CharField(max_length=100), min_length=1, max_length=200)
-    branch_id = serializers.IntegerField(required=False, allow_null=True, min_value=1)
-    meal_id = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    branch_id = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=BIGINT_MAX)
+    meal_id = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=BIGINT_MAX)
     roles = serializers.ListField(child=serializers.CharField(max_length=20), required=False, max_length=10)
-    users = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False, max_length=500)
+    users = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=BIGINT_MAX), required=False, max_length=500
+    )
     channels = serializers.ListField(child=serializers.ChoiceField(choices=Channel.choices), min_length=1, max_length=3)
     active = serializers.BooleanField(required=False, default=True)
 

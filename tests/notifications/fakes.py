@@ -22,7 +22,7 @@ from tests.net import free_port
 @dataclass
 class FakeBotApi:
     url: str
-    token: str = "123456:TEST-token"
+    token: str = "123456:TEST-token-of-the-fake-bot-api"
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     updates: list[dict[str, Any]] = field(default_factory=list)
     send_answers: list[tuple[int, dict[str, Any]]] = field(default_factory=list)  # status, body; then ok

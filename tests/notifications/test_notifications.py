@@ -73,7 +73,12 @@ def linked(api, bot, member, chat_id: int, language: str = "uz") -> None:  # typ
 def test_a_manager_links_telegram_and_gets_low_stock_in_their_language(
     api, tenant, crew, bot, django_capture_on_commit_callbacks
 ):
-    wrong = api.put("/api/notifications/telegram-bot/", {"token": "1:nope"}, format="json", **bearer(crew["admin"]))
+    def put(token: str):  # type: ignore[no-untyped-def]
+        return api.put("/api/notifications/telegram-bot/", {"token": token}, format="json", **bearer(crew["admin"]))
+
+    malformed = put("1:nope")
+    assert malformed.status_code == 400 and malformed.json()["error"]["fields"]["token"][0]["code"] == "invalid"
+    wrong = put("999:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")  # well formed; Telegram does not know it
     assert wrong.status_code == 400 and wrong.json()["error"]["fields"]["token"][0]["code"] == "telegram_refused"
     connected = api.put(
         "/api/notifications/telegram-bot/", {"token": bot.token}, format="json", **bearer(crew["admin"])
