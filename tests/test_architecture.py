@@ -22,6 +22,8 @@ LATE_IMPORTS_ALLOWED = {
     ("domains/kitchen/apps.py", "ready"),
     ("domains/locations/apps.py", "ready"),
     ("domains/shops/apps.py", "ready"),
+    ("domains/webhooks/apps.py", "ready"),
+    ("domains/notifications/apps.py", "ready"),
     ("realtime/management/commands/web.py", "handle"),
 }
 

@@ -27,7 +27,9 @@ class TelegramBotInput(StrictInput):
 
 class GatewayOutput(serializers.ModelSerializer):
     configured = serializers.SerializerMethodField()
+    url = serializers.CharField(help_text="Empty until a gateway is configured.")
     has_authorization = serializers.SerializerMethodField()
+    updated_at = serializers.DateTimeField(allow_null=True)
 
     class Meta:
         model = HttpGateway

@@ -1,5 +1,4 @@
-"""Webhooks' writes: endpoints, a delivery per subscribed endpoint for each event (written in
-the event's own transaction), delivering an endpoint's deliveries in order, and replays.
+"""Delivering an endpoint's line: in order, under a lease, retried for a day.
 
 Delivery is at least once. A worker holds an endpoint's lease while it sends, one delivery at a
 time in id order; a delivery waiting for its retry holds back the ones after it, so a receiver
@@ -11,193 +10,29 @@ which is what receivers deduplicate on.
 from __future__ import annotations
 
 import json
-import logging
 import random
 import threading
 import time
 import uuid
-from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
-from functools import partial
-from typing import Any
 
-import dramatiq
-from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
-from rest_framework.exceptions import ErrorDetail, ValidationError
 
 from core import egress
 from core.bulk import insert_rows
-from core.egress_guard import Refused, check
-from core.models import Organization, User
-from core.secrets import seal, unseal
+from core.secrets import unseal
 from core.timezones import iso_z
 from domains.alarms.api import AlarmKind, clear_alarms, raise_alarm
 from domains.webhooks import signing
 from domains.webhooks.models import Attempt, Delivery, DeliveryState, Endpoint, EndpointState, Message
-from realtime.events import EVENT_TYPES
-from realtime.models import OutboxEvent
+from domains.webhooks.services.endpoints import alarm_subject
+from domains.webhooks.services.queue import kick
 
-logger = logging.getLogger(__name__)
-
-# Seconds from one failed attempt to the next: about 24 hours in all, then the delivery fails.
 RETRY_SCHEDULE = (5, 30, 120, 300, 900, 1800, 3600, 7200, 14400, 28800, 28800)
 GIVE_UP_AFTER = timedelta(hours=24)
-KICK_EVERY = 0.2  # seconds: a process asks for an endpoint's delivery at most this often
-
-
-def _invalid(field: str, code: str, message: str) -> ValidationError:
-    return ValidationError({field: [ErrorDetail(message, code=code)]})
-
-
-def _check_url(url: str) -> None:
-    try:
-        check(url)
-    except Refused as exc:
-        raise _invalid("url", exc.code, str(exc)) from exc
-
-
-def _check_types(types: Sequence[str]) -> list[str]:
-    unknown = sorted(set(types) - set(EVENT_TYPES))
-    if unknown:
-        raise _invalid("event_types", "unknown_event_type", f"Not in the event catalogue: {', '.join(unknown)}.")
-    return sorted(set(types))
-
-
-@transaction.atomic
-def endpoint_create(
-    *,
-    tenant: Organization,
-    actor: User,
-    url: str,
-    event_types: Sequence[str],
-    description: str = "",
-    with_secrets: bool = False,
-) -> tuple[Endpoint, str]:
-    """A new endpoint and its signing secret (shown once; stored sealed)."""
-    _check_url(url)
-    secret = signing.new_secret()
-    endpoint = Endpoint.objects.create(
-        tenant=tenant,
-        url=url,
-        description=description,
-        event_types=_check_types(event_types),
-        with_secrets=with_secrets,
-        secret_sealed=seal(secret),
-        created_by=actor,
-    )
-    return endpoint, secret
-
-
-@transaction.atomic
-def endpoint_update(*, endpoint: Endpoint, **changes: Any) -> Endpoint:
-    """Change the URL, the event types, the description, ``with_secrets``, or the state:
-    ``active`` resumes a paused or disabled endpoint where its deliveries stopped."""
-    endpoint = Endpoint.objects.select_for_update().get(pk=endpoint.pk)
-    if "url" in changes and changes["url"] != endpoint.url:
-        _check_url(changes["url"])
-    if "event_types" in changes:
-        changes["event_types"] = _check_types(changes["event_types"])
-    resumed = changes.get("state") == EndpointState.ACTIVE and endpoint.state != EndpointState.ACTIVE
-    for name, value in changes.items():
-        setattr(endpoint, name, value)
-    if "state" in changes:
-        endpoint.state_reason = "" if changes["state"] == EndpointState.ACTIVE else "paused by an admin"
-    endpoint.save()
-    if resumed:
-        clear_alarms(tenant_id=endpoint.tenant_id, kind=AlarmKind.WEBHOOK_FAILING, subject=_subject(endpoint))
-        transaction.on_commit(partial(kick, [endpoint.pk]))
-    return endpoint
-
-
-def endpoint_delete(*, endpoint: Endpoint) -> None:
-    """Soft: the delivery log stays readable; nothing more is queued or sent."""
-    Endpoint.objects.filter(pk=endpoint.pk).update(deleted_at=timezone.now(), state=EndpointState.PAUSED)
-
-
-def rotate_secret(*, endpoint: Endpoint) -> str:
-    """A new signing secret, in force for the next attempt; the old one stops at once."""
-    secret = signing.new_secret()
-    Endpoint.objects.filter(pk=endpoint.pk).update(secret_sealed=seal(secret), updated_at=timezone.now())
-    return secret
-
-
-def queue_events(rows: Sequence[OutboxEvent]) -> None:
-    """The outbox hook (realtime.events.on_emit): inside the emitting transaction, one message
-    per event some endpoint wants and one delivery per such endpoint, so a committed event is
-    never missed by a crash, and a rolled-back one never sent."""
-    tenants = {row.tenant_id for row in rows}
-    endpoints = list(
-        Endpoint.objects.filter(tenant_id__in=tenants, deleted_at__isnull=True).values_list(
-            "pk", "tenant_id", "event_types"
-        )
-    )
-    if not endpoints:
-        return
-    wanted = [
-        (row, [pk for pk, tenant_id, types in endpoints if tenant_id == row.tenant_id and row.type in types])
-        for row in rows
-    ]
-    wanted = [(row, targets) for row, targets in wanted if targets]
-    if not wanted:
-        return
-    messages = insert_rows(
-        [
-            Message(
-                tenant_id=row.tenant_id,
-                event_id=row.event_id,
-                type=row.type,
-                version=row.version,
-                occurred_at=row.occurred_at,
-                data=row.data,
-                sealed=list(row.audience.get("sealed", [])),
-            )
-            for row, _targets in wanted
-        ]
-    )
-    now = timezone.now()
-    insert_rows(
-        [
-            Delivery(tenant_id=message.tenant_id, endpoint_id=pk, message=message, next_attempt_at=now)
-            for message, (_row, targets) in zip(messages, wanted, strict=True)
-            for pk in targets
-        ]
-    )
-    transaction.on_commit(partial(kick, sorted({pk for _row, targets in wanted for pk in targets})))
-
-
-_kicked: dict[int, float] = {}
-
-
-def kick(endpoint_ids: Iterable[int], *, now: bool = False) -> None:
-    """Ask a worker to deliver these endpoints' due deliveries. Best effort: a kick lost to a
-    crash or a broker outage is made up by the sweep every second (``tasks.sweep``)."""
-    actor = dramatiq.get_broker().get_actor("webhooks.deliver")
-    at = time.monotonic()
-    for pk in endpoint_ids:
-        if not now and at - _kicked.get(pk, -KICK_EVERY) < KICK_EVERY:
-            continue  # one asked already; the worker takes every delivery due when it runs
-        _kicked[pk] = at
-        try:
-            actor.send(pk)
-        except Exception:
-            logger.warning("webhook delivery not queued; the sweep will", extra={"endpoint_id": pk}, exc_info=True)
-            return
-
-
-def due_endpoints(*, limit: int = 1000) -> list[int]:
-    """Active endpoints with a delivery due and no worker on them (for the sweep)."""
-    now = timezone.now()
-    return list(
-        Delivery.objects.filter(state=DeliveryState.PENDING, next_attempt_at__lte=now)
-        .filter(endpoint__state=EndpointState.ACTIVE, endpoint__deleted_at__isnull=True)
-        .filter(Q(endpoint__lease_until__isnull=True) | Q(endpoint__lease_until__lt=now))
-        .values_list("endpoint_id", flat=True)
-        .distinct()[:limit]
-    )
 
 
 LEASE_SECONDS = 6.0  # a killed worker's endpoints wait this long at most for another
@@ -378,7 +213,7 @@ def _record(endpoint: Endpoint, sent: list[Sent]) -> None:
         if endpoint.state_reason:
             Endpoint.objects.filter(pk=endpoint.pk).update(state_reason="")
             endpoint.state_reason = ""
-            clear_alarms(tenant_id=endpoint.tenant_id, kind=AlarmKind.WEBHOOK_FAILING, subject=_subject(endpoint))
+            clear_alarms(tenant_id=endpoint.tenant_id, kind=AlarmKind.WEBHOOK_FAILING, subject=alarm_subject(endpoint))
     delivery, outcome, started = sent[-1]
     if not outcome.delivered:
         _settle(endpoint, delivery, outcome, started)
@@ -409,67 +244,13 @@ def _settle(endpoint: Endpoint, delivery: Delivery, outcome: egress.Outcome, sta
         endpoint.state_reason = reason
 
 
-def _subject(endpoint: Endpoint) -> str:
-    return f"endpoint:{endpoint.pk}"
-
-
 def _stop(endpoint: Endpoint, state: str, reason: str) -> None:
     Endpoint.objects.filter(pk=endpoint.pk).update(state=state, state_reason=reason[:300])
     raise_alarm(
         tenant_id=endpoint.tenant_id,
         kind=AlarmKind.WEBHOOK_FAILING,
-        subject=_subject(endpoint),
+        subject=alarm_subject(endpoint),
         message=f"Webhook endpoint {endpoint.url} is {state}: {reason}.",
         details={"endpoint_id": endpoint.pk, "url": endpoint.url, "state": state, "reason": reason},
         event={"endpoint_id": endpoint.pk, "url": endpoint.url, "state": state, "reason": reason},
     )
-
-
-@transaction.atomic
-def replay_delivery(*, delivery: Delivery) -> Delivery:
-    """The delivery's message again, at the end of the endpoint's line."""
-    again = Delivery.objects.create(
-        tenant_id=delivery.tenant_id,
-        endpoint_id=delivery.endpoint_id,
-        message_id=delivery.message_id,
-        next_attempt_at=timezone.now(),
-        replay_of=delivery,
-    )
-    transaction.on_commit(partial(kick, [delivery.endpoint_id]))
-    return again
-
-
-@transaction.atomic
-def replay_range(*, endpoint: Endpoint, since: datetime, until: datetime) -> int:
-    """Every message the endpoint was sent (or due) with an event time in [since, until), again
-    and in order, after its current line; returns how many."""
-    messages = (
-        Message.objects.filter(
-            tenant_id=endpoint.tenant_id, occurred_at__gte=since, occurred_at__lt=until, pk__in=_sent_messages(endpoint)
-        )
-        .order_by("occurred_at", "pk")
-        .values_list("pk", flat=True)
-    )
-    now = timezone.now()
-    rows = insert_rows(
-        [
-            Delivery(tenant_id=endpoint.tenant_id, endpoint_id=endpoint.pk, message_id=pk, next_attempt_at=now)
-            for pk in messages.iterator(chunk_size=2000)
-        ]
-    )
-    transaction.on_commit(partial(kick, [endpoint.pk]))
-    return len(rows)
-
-
-def _sent_messages(endpoint: Endpoint):  # type: ignore[no-untyped-def]
-    return Delivery.objects.filter(endpoint=endpoint, replay_of__isnull=True).values("message_id")
-
-
-def purge(*, older_than_days: int | None = None) -> int:
-    """Finished deliveries (and their attempts) past the log's retention, then messages no
-    delivery needs any more."""
-    days = settings.WEBHOOKS_LOG_DAYS if older_than_days is None else older_than_days
-    cutoff = timezone.now() - timedelta(days=days)
-    deleted, _ = Delivery.objects.filter(finished_at__lt=cutoff).exclude(state=DeliveryState.PENDING).delete()
-    Message.objects.filter(occurred_at__lt=cutoff).exclude(pk__in=Delivery.objects.values("message_id")).delete()
-    return deleted
