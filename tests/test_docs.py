@@ -22,3 +22,12 @@ def test_readme_configuration_table_names_every_environment_variable():
     readme = (ROOT / "README.md").read_text()
     missing = sorted(name for name in names if f"`{name}`" not in readme)
     assert not missing, f"README configuration table lacks {missing}"
+
+
+def test_operations_lists_every_periodic_job():
+    from workers.registry import PERIODIC_JOBS, discover_actors
+
+    discover_actors()
+    text = (ROOT / "docs" / "operations.md").read_text()
+    missing = sorted(name for name in PERIODIC_JOBS if f"`{name}`" not in text)
+    assert not missing, f"docs/operations.md's periodic jobs lack {missing}"
