@@ -235,3 +235,20 @@ def test_a_pin_goes_only_to_an_endpoint_allowed_secrets(api, tenant, admin, djan
     assert hidden["data"]["pin"] is None and hidden["data"]["order_id"] == order.pk
     assert shown["data"]["pin"] and shown["data"]["pin"] == order.pin()
     assert shown["data"]["pin"] not in json.dumps(Message.objects.get(type="order.pin_ready").data)  # sealed at rest
+
+
+def test_kicks_within_a_window_become_one_trailing_kick(monkeypatch):
+    import time
+
+    from domains.webhooks.services import queue
+
+    sent: list[tuple[int, float]] = []
+    monkeypatch.setattr(queue, "_send", lambda pk: sent.append((pk, time.monotonic())))
+    monkeypatch.setattr(queue, "_kicked", {})
+    began = time.monotonic()
+    for _ in range(5):  # a burst of sales for endpoint 7
+        queue.kick([7])
+    assert [pk for pk, _at in sent] == [7]  # at once for the first
+    time.sleep(queue.KICK_EVERY + 0.15)
+    assert [pk for pk, _at in sent] == [7, 7]  # one more at the window's end, for the rest
+    assert sent[1][1] - began < queue.KICK_EVERY + 0.1

@@ -4,6 +4,7 @@ transaction), the kicks that ask a worker to send, replays, and the log's purge.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
@@ -70,22 +71,43 @@ def queue_events(rows: Sequence[OutboxEvent]) -> None:
 
 
 _kicked: dict[int, float] = {}
+_trailing: set[int] = set()
+_lock = threading.Lock()
 
 
 def kick(endpoint_ids: Iterable[int], *, now: bool = False) -> None:
-    """Ask a worker to deliver these endpoints' due deliveries. Best effort: a kick lost to a
-    crash or a broker outage is made up by the sweep every second (``tasks.sweep``)."""
-    actor = dramatiq.get_broker().get_actor("webhooks.deliver")
+    """Ask a worker to deliver these endpoints' due deliveries: at once, or, within
+    ``KICK_EVERY`` of this process's last ask, once at the end of that window (a burst of sales
+    costs one message per endpoint, and the last of them is never left for the sweep). Best
+    effort: a kick lost to a crash or a broker outage is made up by the sweep every second."""
     at = time.monotonic()
     for pk in endpoint_ids:
-        if not now and at - _kicked.get(pk, -KICK_EVERY) < KICK_EVERY:
-            continue  # one asked already; the worker takes every delivery due when it runs
-        _kicked[pk] = at
-        try:
-            actor.send(pk)
-        except Exception:
-            logger.warning("webhook delivery not queued; the sweep will", extra={"endpoint_id": pk}, exc_info=True)
-            return
+        wait = KICK_EVERY - (at - _kicked.get(pk, -KICK_EVERY))
+        if now or wait <= 0:
+            _kicked[pk] = at
+            _send(pk)
+            continue
+        with _lock:
+            if pk in _trailing:
+                continue  # the window's trailing ask is already set
+            _trailing.add(pk)
+        timer = threading.Timer(wait, _trail, args=(pk,))
+        timer.daemon = True
+        timer.start()
+
+
+def _trail(pk: int) -> None:
+    with _lock:
+        _trailing.discard(pk)
+    _kicked[pk] = time.monotonic()
+    _send(pk)
+
+
+def _send(pk: int) -> None:
+    try:
+        dramatiq.get_broker().get_actor("webhooks.deliver").send(pk)
+    except Exception:
+        logger.warning("webhook delivery not queued; the sweep will", extra={"endpoint_id": pk}, exc_info=True)
 
 
 def due_endpoints(*, limit: int = 1000) -> list[int]:
