@@ -61,9 +61,9 @@ def post(url: str, body: bytes, headers: dict[str, str], *, content_type: str = 
         target = check(url)
     except Refused as exc:
         return Outcome(None, took(), error=exc.code, response=str(exc)[:EXCERPT_CHARS])
-    host_header = target.host if target.port in (80, 443) else f"{target.host}:{target.port}"
-    if ":" in target.host:  # an IPv6 literal
-        host_header = f"[{target.host}]" if target.port in (80, 443) else f"[{target.host}]:{target.port}"
+    host = f"[{target.host}]" if ":" in target.host else target.host  # an IPv6 literal in brackets
+    default_port = 443 if target.scheme == "https" else 80
+    host_header = host if target.port == default_port else f"{host}:{target.port}"
     try:
         answer = _pool(target.scheme, target.address, target.port, target.host).urlopen(
             "POST",

@@ -16,6 +16,8 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 
+from core.errors import invalid
+
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
@@ -51,6 +53,14 @@ def allowed_address(address: IPAddress) -> bool:
     if any(address in network for network in _allowed(tuple(settings.WEBHOOKS_ALLOWED_NETWORKS))):
         return True
     return _public(address)
+
+
+def require_allowed(url: str, *, field: str = "url") -> None:
+    """``check`` for a URL being saved: a refusal is a 400 on ``field`` with the guard's code."""
+    try:
+        check(url)
+    except Refused as exc:
+        raise invalid(field, exc.code, str(exc)) from exc
 
 
 def check(url: str) -> Target:

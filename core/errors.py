@@ -26,6 +26,11 @@ logger = logging.getLogger(__name__)
 RETRY_AFTER_SECONDS = 1
 
 
+def invalid(field: str, code: str, message: str) -> exceptions.ValidationError:
+    """A 400 on one field with a machine-readable code, as a service raises it."""
+    return exceptions.ValidationError({field: [exceptions.ErrorDetail(message, code=code)]})
+
+
 def error_body(code: str, message: str, fields: dict[str, Any] | None = None, **extra: Any) -> dict[str, Any]:
     return {"error": {"code": code, "message": message, "fields": fields or {}, **extra}}
 

@@ -50,8 +50,9 @@ class ClientGone(Exception):
     pass
 
 
-def _environ(scope: Scope, body: IO[bytes], length: int) -> dict[str, Any]:
-    """The WSGI environ for an ASGI HTTP scope (PEP 3333; headers as ``HTTP_*``)."""
+def _environ(scope: Scope, body: IO[bytes], length: int, loop: asyncio.AbstractEventLoop) -> dict[str, Any]:
+    """The WSGI environ for an ASGI HTTP scope (PEP 3333; headers as ``HTTP_*``), with the event
+    loop serving it."""
     script_name = scope.get("root_path", "").encode("utf8").decode("latin1")
     path_info = scope["path"].encode("utf8").decode("latin1")
     if script_name and path_info.startswith(script_name):
@@ -73,6 +74,7 @@ def _environ(scope: Scope, body: IO[bytes], length: int) -> dict[str, Any]:
         "wsgi.multithread": True,
         "wsgi.multiprocess": True,
         "wsgi.run_once": False,
+        EVENT_LOOP: loop,
     }
     for raw_name, raw_value in scope.get("headers", []):
         name = raw_name.decode("latin1").upper().replace("-", "_")
@@ -150,13 +152,13 @@ class ThreadedWSGI:
             message = {"type": "http.response.body", "body": body, "more_body": more}
             asyncio.run_coroutine_threadsafe(cast(Coroutine, send(message)), loop).result()
 
-        environ = {**_environ(scope, body, length), EVENT_LOOP: loop}
+        environ = _environ(scope, body, length, loop)
         result = self.app(environ, start_response)
         if environ.get(DATABASE_LOST) and environ["REQUEST_METHOD"] in SAFE_METHODS:
             # The connection died under a read: once more, on a connection the pool checked.
             _close(result)
             body.seek(0)
-            environ = {**_environ(scope, body, length), EVENT_LOOP: loop}
+            environ = _environ(scope, body, length, loop)
             result = self.app(environ, start_response)
         chunks: list[bytes] = []
         size = 0

@@ -58,16 +58,15 @@ def _fences(rows: Iterable[Geofence]) -> list[Fence]:
     ]
 
 
-def territories_index(tenant_id: int, agent_id: int) -> FenceIndex:
+def territories_index(tenant: Organization, agent_id: int) -> FenceIndex:
     """Only the agent's territories, read now: what a report of their day needs, without the
     organization's whole index (every located client) built for it."""
     rows = (
-        Geofence.objects.filter(tenant_id=tenant_id, kind="territory")
+        Geofence.objects.filter(tenant_id=tenant.pk, kind="territory")
         .filter(Q(everyone=True) | Q(agents=agent_id))
         .distinct()
         .prefetch_related("agents")
     )
-    tenant = Organization.objects.only("timezone").get(pk=tenant_id)
     return FenceIndex(_fences(rows), zone=tenant_zone(tenant))
 
 

@@ -217,6 +217,9 @@ def ingester() -> Ingester:
     return found
 
 
+WAIT_SECONDS = 30.0  # a web worker thread waits this long at most for the loop's commit
+
+
 async def _submit(batch: services.Batch) -> services.Receipt:
     return await ingester().submit(batch)
 
@@ -238,9 +241,6 @@ def record_waiting(batch: services.Batch, loop: asyncio.AbstractEventLoop | None
         # a duplicate then.
         future.cancel()
         raise Overloaded from exc
-
-
-WAIT_SECONDS = 30.0  # a worker thread waits this long at most for the loop's commit
 
 
 def retry_after_ms() -> int:

@@ -240,7 +240,7 @@ OUTSIDE_GAP_SECONDS = 600.0
 def _outside_seconds(tenant: Organization, agent_id: int, points: list[Point], rules: FieldSettings) -> float:
     """Time in working hours outside every territory of the agent's (none: 0); a silence counts
     for at most ``OUTSIDE_GAP_SECONDS``."""
-    index = territories_index(tenant.pk, agent_id)
+    index = territories_index(tenant, agent_id)
     territories = index.territories_of(agent_id)
     if not territories or len(points) < 2:
         return 0.0

@@ -42,13 +42,9 @@ def render(
     sealed = set(spec.sealed) if spec else set()
     fields = {k: _plain(v) for k, v in data.items() if k not in sealed}
     with translation.override(language):
-        sentence = SENTENCES.get(event_type)
-        if sentence is not None:
-            try:
-                body = str(sentence) % {**fields, **names}
-            except (KeyError, ValueError, TypeError):  # a payload older than its sentence
-                body = ""
-        else:
+        try:
+            body = str(SENTENCES[event_type]) % {**fields, **names}
+        except (KeyError, ValueError, TypeError):  # no sentence for the type, or an older payload
             body = ""
         if not body:
             lines = [f"{key}: {value}" for key, value in fields.items()]

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from rest_framework.exceptions import ErrorDetail, ValidationError
+from rest_framework.exceptions import ValidationError
 
+from core.errors import invalid
 from core.models import Membership, Organization
 from core.roles import Role
 from domains.notifications.models import Channel, Rule
@@ -14,7 +15,7 @@ from realtime.events import EVENT_TYPES
 
 
 def _unknown(field: str, names: Sequence[Any], what: str) -> ValidationError:
-    return ValidationError({field: [ErrorDetail(f"Not {what}: {', '.join(map(str, names))}.", code="invalid_choice")]})
+    return invalid(field, "invalid_choice", f"Not {what}: {', '.join(map(str, names))}.")
 
 
 def rule_save(*, tenant: Organization, rule: Rule | None = None, **values: Any) -> Rule:
@@ -32,7 +33,7 @@ def rule_save(*, tenant: Organization, rule: Rule | None = None, **values: Any) 
     if unknown := sorted(set(rule.users) - members):
         raise _unknown("users", unknown, "members here")
     if not rule.roles and not rule.users:
-        raise ValidationError({"roles": [ErrorDetail("Name roles, members, or both.", code="required")]})
+        raise invalid("roles", "required", "Name roles, members, or both.")
     rule.event_types, rule.roles = sorted(set(rule.event_types)), sorted(set(rule.roles))
     rule.users, rule.channels = sorted(set(rule.users)), sorted(set(rule.channels))
     rule.save()

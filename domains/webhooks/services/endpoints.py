@@ -8,9 +8,9 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
-from rest_framework.exceptions import ErrorDetail, ValidationError
 
-from core.egress_guard import Refused, check
+from core.egress_guard import require_allowed
+from core.errors import invalid
 from core.models import Organization, User
 from core.secrets import seal
 from domains.alarms.api import AlarmKind, clear_alarms
@@ -20,21 +20,10 @@ from domains.webhooks.services.queue import kick
 from realtime.events import EVENT_TYPES
 
 
-def _invalid(field: str, code: str, message: str) -> ValidationError:
-    return ValidationError({field: [ErrorDetail(message, code=code)]})
-
-
-def _check_url(url: str) -> None:
-    try:
-        check(url)
-    except Refused as exc:
-        raise _invalid("url", exc.code, str(exc)) from exc
-
-
 def _check_types(types: Sequence[str]) -> list[str]:
     unknown = sorted(set(types) - set(EVENT_TYPES))
     if unknown:
-        raise _invalid("event_types", "unknown_event_type", f"Not in the event catalogue: {', '.join(unknown)}.")
+        raise invalid("event_types", "unknown_event_type", f"Not in the event catalogue: {', '.join(unknown)}.")
     return sorted(set(types))
 
 
@@ -49,7 +38,7 @@ def endpoint_create(
     with_secrets: bool = False,
 ) -> tuple[Endpoint, str]:
     """A new endpoint and its signing secret (shown once; stored sealed)."""
-    _check_url(url)
+    require_allowed(url)
     secret = signing.new_secret()
     endpoint = Endpoint.objects.create(
         tenant=tenant,
@@ -69,7 +58,7 @@ def endpoint_update(*, endpoint: Endpoint, **changes: Any) -> Endpoint:
     ``active`` resumes a paused or disabled endpoint where its deliveries stopped."""
     endpoint = Endpoint.objects.select_for_update().get(pk=endpoint.pk)
     if "url" in changes and changes["url"] != endpoint.url:
-        _check_url(changes["url"])
+        require_allowed(changes["url"])
     if "event_types" in changes:
         changes["event_types"] = _check_types(changes["event_types"])
     resumed = changes.get("state") == EndpointState.ACTIVE and endpoint.state != EndpointState.ACTIVE
