@@ -27,7 +27,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import os
 import signal
 import subprocess
 import sys
@@ -41,7 +40,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.kitchen import pct, prepare  # noqa: E402  (sets the bench database and Redis defaults)
+from bench.kitchen import pct, prepare  # noqa: E402
+from bench.orders import start  # noqa: E402  (a manage.py process, logging to tmp)  (sets the bench database and Redis defaults)
 from tests.net import free_port  # noqa: E402
 
 # -- the receivers (a process of their own)
@@ -51,7 +51,8 @@ async def _serve(ports: list[int], failing: set[int], fail_until: float, out: Pa
     records: list[str] = []
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, port: int) -> None:
-        try:
+        # Until the sender hangs up (or the receivers are stopped).
+        with contextlib.suppress(asyncio.IncompleteReadError, ConnectionError, asyncio.CancelledError):
             while True:
                 head = await reader.readuntil(b"\r\n\r\n")
                 headers = {}
@@ -64,10 +65,7 @@ async def _serve(ports: list[int], failing: set[int], fail_until: float, out: Pa
                 reason = b"OK" if status == 200 else b"Service Unavailable"
                 writer.write(b"HTTP/1.1 %d %s\r\nContent-Length: 2\r\n\r\nok" % (status, reason))
                 await writer.drain()
-        except (asyncio.IncompleteReadError, ConnectionError, asyncio.CancelledError):
-            pass
-        finally:
-            writer.close()
+        writer.close()
 
     servers = [await asyncio.start_server(lambda r, w, p=port: handle(r, w, p), "127.0.0.1", port) for port in ports]
     stop = asyncio.Event()
@@ -85,17 +83,6 @@ async def _serve(ports: list[int], failing: set[int], fail_until: float, out: Pa
 
 
 # -- the bench
-
-
-def start(args: list[str], tmp: Path, name: str) -> subprocess.Popen:
-    env = {**os.environ, "OQIM_DATA_DIR": str(tmp), "LOG_LEVEL": "WARNING"}
-    return subprocess.Popen(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        stdout=(tmp / f"{name}.log").open("a"),
-        stderr=subprocess.STDOUT,
-    )
 
 
 def delivery_history(tenant_id: int, endpoint_ids: list[int], rows: int) -> int:

@@ -11,12 +11,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email import message_from_bytes
 from email.message import Message
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from aiosmtpd.controller import Controller
 
-from tests.net import free_port
+from tests.net import QuietHandler, free_port, http_server
 
 
 @dataclass
@@ -44,50 +43,35 @@ class FakeBotApi:
 
 @contextmanager
 def fake_bot_api() -> Iterator[FakeBotApi]:
-    state: dict[str, FakeBotApi] = {}
+    api = FakeBotApi(url="")
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def do_POST(self) -> None:
-            api = state["api"]
             _, bot, method = self.path.split("/", 2)
             payload = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
             with api.lock:
                 api.calls.append((method, payload))
             if bot != f"bot{api.token}":
-                return self._answer(401, {"ok": False, "error_code": 401, "description": "Unauthorized"})
+                return self._json(401, {"ok": False, "error_code": 401, "description": "Unauthorized"})
             if method == "getMe":
-                return self._answer(200, {"ok": True, "result": {"id": 1, "is_bot": True, "username": "oqim_test_bot"}})
+                return self._json(200, {"ok": True, "result": {"id": 1, "is_bot": True, "username": "oqim_test_bot"}})
             if method == "getUpdates":
                 with api.lock:
                     found = [u for u in api.updates if u["update_id"] >= payload.get("offset", 0)]
-                return self._answer(200, {"ok": True, "result": found})
+                return self._json(200, {"ok": True, "result": found})
             if method == "sendMessage":
                 with api.lock:
                     if api.send_answers:
-                        return self._answer(*api.send_answers.pop(0))
-                return self._answer(200, {"ok": True, "result": {"message_id": len(api.calls)}})
-            return self._answer(404, {"ok": False, "description": "Not Found"})
+                        return self._json(*api.send_answers.pop(0))
+                return self._json(200, {"ok": True, "result": {"message_id": len(api.calls)}})
+            return self._json(404, {"ok": False, "description": "Not Found"})
 
-        def _answer(self, status: int, body: dict[str, Any]) -> None:
-            raw = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(raw)))
-            self.end_headers()
-            self.wfile.write(raw)
+        def _json(self, status: int, body: dict[str, Any]) -> None:
+            self.answer(status, json.dumps(body).encode())
 
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    state["api"] = FakeBotApi(url=f"http://127.0.0.1:{server.server_port}")
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield state["api"]
-    finally:
-        server.shutdown()
-        server.server_close()
+    with http_server(Handler) as port:
+        api.url = f"http://127.0.0.1:{port}"
+        yield api
 
 
 class _Inbox:

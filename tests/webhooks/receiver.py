@@ -7,7 +7,8 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from tests.net import QuietHandler, http_server
 
 
 @dataclass
@@ -27,33 +28,17 @@ class Receiver:
 
 @contextmanager
 def receiver(path: str = "/hook") -> Iterator[Receiver]:
-    state: dict[str, Receiver] = {}
+    got = Receiver(url="")
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
-            got = Received(self.path, {k.lower(): v for k, v in self.headers.items()}, self.rfile.read(length))
-            r = state["r"]
-            with r.lock:
-                r.requests.append(got)
-                status = r.answers.pop(0) if r.answers else 200
-            answer = b'{"ok": true}' if status < 300 else b'{"error": "not now"}'
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(answer)))
-            self.end_headers()
-            self.wfile.write(answer)
+            request = Received(self.path, {k.lower(): v for k, v in self.headers.items()}, self.rfile.read(length))
+            with got.lock:
+                got.requests.append(request)
+                status = got.answers.pop(0) if got.answers else 200
+            self.answer(status, b'{"ok": true}' if status < 300 else b'{"error": "not now"}')
 
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    state["r"] = Receiver(url=f"http://127.0.0.1:{server.server_port}{path}")
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield state["r"]
-    finally:
-        server.shutdown()
-        server.server_close()
+    with http_server(Handler) as port:
+        got.url = f"http://127.0.0.1:{port}{path}"
+        yield got
