@@ -45,13 +45,15 @@ def _envelope(tenant_id: int, topic: str, n: int) -> str:
 
 def redis_history(tenant_id: int, *, topics: list[str] | None = None, dedupe_keys: int = 1_000_000) -> dict:
     """Fill the organization's topic streams and the firehose to their caps; returns counts."""
-    import redis
     from django.conf import settings
 
-    from realtime.streams import FIREHOSE, PREFIX, stream_key
+    from core import redis_connections
+    from realtime.entries import dedupe_key, firehose_key, shard_of, stream_key
     from realtime.topics import TOPICS
 
-    client = redis.Redis.from_url(settings.REDIS_URL)
+    client = redis_connections.client()
+    shard = shard_of(tenant_id)
+    firehose = firehose_key(shard)
     began = time.monotonic()
     names = topics or list(TOPICS)
     for topic in names:
@@ -62,13 +64,13 @@ def redis_history(tenant_id: int, *, topics: list[str] | None = None, dedupe_key
             for n in range(start, min(start + CHUNK, missing)):
                 pipe.xadd(key, {"e": _envelope(tenant_id, topic, n), "a": "{}"})
             pipe.execute()
-    missing = settings.REALTIME_FIREHOSE_MAXLEN - client.xlen(FIREHOSE)
+    missing = settings.REALTIME_FIREHOSE_MAXLEN - client.xlen(firehose)
     for start in range(0, max(0, missing), CHUNK):
         pipe = client.pipeline(transaction=False)
         for n in range(start, min(start + CHUNK, missing)):
             topic = names[n % len(names)]
             pipe.xadd(
-                FIREHOSE,
+                firehose,
                 {"t": tenant_id, "o": topic, "p": f"1-{n}", "e": _envelope(tenant_id, topic, n), "a": "{}"},
             )
         pipe.execute()
@@ -77,12 +79,12 @@ def redis_history(tenant_id: int, *, topics: list[str] | None = None, dedupe_key
     for start in range(0, dedupe_keys, CHUNK):
         pipe = client.pipeline(transaction=False)
         for _ in range(min(CHUNK, dedupe_keys - start)):
-            pipe.set(f"{PREFIX}:pub:{uuid.uuid4()}", "1", ex=3600)
+            pipe.set(dedupe_key(shard, uuid.uuid4()), "1", ex=3600)
         pipe.execute()
     return {
         "streams": len(names),
         "stream_entries": sum(client.xlen(stream_key(tenant_id, t)) for t in names),
-        "firehose_entries": client.xlen(FIREHOSE),
+        "firehose_entries": client.xlen(firehose),
         "redis_keys": client.dbsize(),
         "redis_filled_s": round(time.monotonic() - began, 1),
     }

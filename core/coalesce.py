@@ -25,13 +25,11 @@ _clients: dict[str, object] = {}
 
 
 def _client():  # type: ignore[no-untyped-def]
-    import redis
+    from core import redis_connections
 
     found = _clients.get(settings.REDIS_URL)
     if found is None:
-        found = _clients[settings.REDIS_URL] = redis.Redis.from_url(
-            settings.REDIS_URL, decode_responses=True, socket_connect_timeout=5, socket_timeout=5
-        )
+        found = _clients[settings.REDIS_URL] = redis_connections.client(decode_responses=True)
     return found
 
 

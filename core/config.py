@@ -9,6 +9,7 @@ import fcntl
 import os
 from pathlib import Path
 from typing import IO, Any
+from urllib.parse import unquote, urlparse
 
 import environ
 
@@ -59,6 +60,43 @@ def database_config(env: environ.Env, data_dir: Path) -> dict[str, Any]:
         # closed (restart, pg_terminate_backend) is replaced before a request gets it.
         config["CONN_HEALTH_CHECKS"] = True
     return config
+
+
+def parse_nodes(value: str | list[str]) -> list[tuple[str, int]]:
+    """ "host:port,host:port" (or a list of them) -> [(host, port), ...]."""
+    items = value.split(",") if isinstance(value, str) else value
+    nodes = []
+    for item in (i.strip() for i in items):
+        if not item:
+            continue
+        host, sep, port = item.rpartition(":")
+        if not sep or not port.isdigit():
+            raise ValueError(f"{item!r} is not host:port")
+        nodes.append((host.strip("[]"), int(port)))
+    return nodes
+
+
+def url_options(url: str) -> dict[str, Any]:
+    """User, password and database number from ``REDIS_URL`` (its host is Sentinel's to find)."""
+    parsed = urlparse(url or "redis://")
+    options: dict[str, Any] = {"db": int(parsed.path.strip("/") or 0)}
+    if parsed.username:
+        options["username"] = unquote(parsed.username)
+    if parsed.password:
+        options["password"] = unquote(parsed.password)
+    return options
+
+
+def redis_layer_config(url: str, sentinels: str, master: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The cache and channel-layer settings for one Redis server or a Sentinel-guarded master."""
+    cache: dict[str, Any] = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+    host: str | dict[str, Any] = url
+    if sentinels:
+        # Django's cache builds its pools from a URL; this pool class finds the master instead.
+        cache["OPTIONS"] = {"pool_class": "core.redis_connections.SentinelCachePool"}
+        host = {"sentinels": parse_nodes(sentinels), "master_name": master, **url_options(url)}
+    layer = {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [host], "prefix": "oqim:channels"}}
+    return {**cache, "KEY_PREFIX": "oqim"}, layer
 
 
 def check_production(

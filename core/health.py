@@ -30,11 +30,9 @@ def check_database() -> str:
 def check_redis() -> str:
     if not settings.REDIS_URL:
         return "embedded"
-    import redis
+    from core import redis_connections
 
-    client = redis.Redis.from_url(
-        settings.REDIS_URL, socket_timeout=PROBE_TIMEOUT_SECONDS, socket_connect_timeout=PROBE_TIMEOUT_SECONDS
-    )
+    client = redis_connections.client(socket_timeout=PROBE_TIMEOUT_SECONDS, connect_timeout=PROBE_TIMEOUT_SECONDS)
     try:
         client.ping()
     finally:

@@ -3,8 +3,9 @@
 Two modes fall out of the environment, nothing else:
 - embedded (no ``REDIS_URL``): SQLite unless ``DATABASE_URL`` says otherwise, the in-process
   channel layer and Dramatiq's in-memory broker; web, worker and scheduler share one process.
-- services (``REDIS_URL`` set): channels-redis, Dramatiq's Redis broker, a Redis cache, and the
-  processes may run apart (``manage.py web|worker|scheduler``).
+- services (``REDIS_URL`` or ``REDIS_SENTINELS`` set): channels-redis, Dramatiq's Redis (or, with
+  ``BROKER_URL``, RabbitMQ) broker, a Redis cache, and the processes may run apart
+  (``manage.py web|worker|scheduler``); the event streams may live on a Redis Cluster.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 
 import environ
 
-from core.config import ConfigurationError, check_production, database_config
+from core.config import ConfigurationError, check_production, database_config, redis_layer_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -35,7 +36,25 @@ _DEV_SECRET = "oqim-development-only-secret-key-never-use-in-production-01234567
 SECRET_KEY = env.str("SECRET_KEY", default="" if IS_PRODUCTION else _DEV_SECRET)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[] if IS_PRODUCTION else ["*"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
-REDIS_URL = env.str("REDIS_URL", default="")
+# Redis: one server (REDIS_URL), or a master found through Sentinel (REDIS_SENTINELS, host:port
+# list; REDIS_URL then only gives user, password and database). docs/scaling.md.
+REDIS_SENTINELS = env.str("REDIS_SENTINELS", default="")
+REDIS_SENTINEL_MASTER = env.str("REDIS_SENTINEL_MASTER", default="oqim")
+REDIS_SENTINEL_PASSWORD = env.str("REDIS_SENTINEL_PASSWORD", default="")
+REDIS_URL = env.str("REDIS_URL", default="redis:///0" if REDIS_SENTINELS else "")
+# The live event streams on a Redis Cluster of their own (seed nodes, host:port list), and the
+# number of shards their firehose is split into (an organization's keys share its shard's slot).
+REALTIME_REDIS_CLUSTER = env.str("REALTIME_REDIS_CLUSTER", default="")
+REALTIME_SHARDS = env.int("REALTIME_SHARDS", default=16 if REALTIME_REDIS_CLUSTER else 1)
+# Replicas that must hold an event before its outbox row counts as published (Redis WAIT): a
+# failover then cannot lose an event the relay believes delivered (fewer while fewer are connected).
+# Default: 1 with Sentinel or Cluster.
+REALTIME_PUBLISH_REPLICAS = env.int(
+    "REALTIME_PUBLISH_REPLICAS", default=1 if (REDIS_SENTINELS or REALTIME_REDIS_CLUSTER) else 0
+)
+REALTIME_PUBLISH_WAIT_MS = env.int("REALTIME_PUBLISH_WAIT_MS", default=500)
+# The job broker: empty for Redis (REDIS_URL), or amqp://... for RabbitMQ.
+BROKER_URL = env.str("BROKER_URL", default="")
 # Fernet keys sealing PINs and provider credentials at rest; the first seals (core.secrets).
 FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
 EMBEDDED = not REDIS_URL
@@ -116,19 +135,9 @@ TEMPLATES = [
 DATABASES = {"default": database_config(env, DATA_DIR)}
 
 if REDIS_URL:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "oqim",
-        }
-    }
-    CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": "oqim:channels"},
-        }
-    }
+    _cache, _layer = redis_layer_config(REDIS_URL, REDIS_SENTINELS, REDIS_SENTINEL_MASTER)
+    CACHES = {"default": _cache}
+    CHANNEL_LAYERS = {"default": _layer}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}

@@ -15,9 +15,6 @@ from realtime.models import OutboxEvent
 Key = tuple[int, int]
 ZERO: Key = (0, 0)
 PREFIX = "oqim:rt"
-FIREHOSE = f"{PREFIX}:firehose"
-EPOCH = f"{PREFIX}:epoch"
-TRIMMED = f"{PREFIX}:trimmed"
 TRIM_SLACK = 100  # a topic stream holds up to REALTIME_STREAM_MAXLEN + this, then drops the excess
 
 
@@ -46,8 +43,46 @@ def format_position(key: Key) -> str:
     return f"{key[0]}-{key[1]}"
 
 
+# Keys are grouped in shards: an organization's streams live in shard ``tenant % REALTIME_SHARDS``
+# with that shard's firehose, epoch, trim record and dedupe keys, all under one hash tag, so a
+# publish is one script call in one Redis Cluster slot. Web processes tail every shard's firehose.
+
+
+def shard_of(tenant_id: int) -> int:
+    return tenant_id % settings.REALTIME_SHARDS
+
+
+def shard_tag(shard: int) -> str:
+    return f"{PREFIX}:{{{shard}}}"
+
+
 def stream_key(tenant_id: int, topic: str) -> str:
-    return f"{PREFIX}:s:{tenant_id}:{topic}"
+    return f"{shard_tag(shard_of(tenant_id))}:s:{tenant_id}:{topic}"
+
+
+def firehose_key(shard: int) -> str:
+    return f"{shard_tag(shard)}:firehose"
+
+
+def epoch_key(shard: int) -> str:
+    return f"{shard_tag(shard)}:epoch"
+
+
+def trimmed_key(shard: int) -> str:
+    return f"{shard_tag(shard)}:trimmed"
+
+
+def dedupe_key(shard: int, event_id: object) -> str:
+    return f"{shard_tag(shard)}:pub:{event_id}"
+
+
+class Unreplicated(RuntimeError):
+    """Appended, but fewer replicas than ``REALTIME_PUBLISH_REPLICAS`` acknowledged some of the
+    events in time: a failover now could lose them, so their rows stay for the relay."""
+
+    def __init__(self, confirmed: list[int]) -> None:
+        super().__init__("events not yet acknowledged by enough replicas")
+        self.confirmed = confirmed  # indexes of the rows that are safe
 
 
 @dataclass(frozen=True, slots=True)

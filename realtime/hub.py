@@ -1,10 +1,11 @@
-"""The web process's router: tails the firehose once and hands each event to local sockets.
+"""The web process's router: tails each shard's firehose once and hands events to local sockets.
 
-Every web process runs one hub while it has sockets. Events are read from Redis by position,
-not received by pub/sub, so a Redis reconnect loses nothing: the hub resumes its cursor. If
-the firehose was trimmed past the cursor (the process stalled for long), the hub cannot know
-what it missed and closes its sockets with ``Close.RESYNC``; clients resume from their own
-positions, which the per-topic streams answer exactly.
+Every web process runs one hub while it has sockets, with one reader per firehose shard. Events
+are read from Redis by position, not received by pub/sub, so a Redis reconnect loses nothing:
+the hub resumes its cursor. If a firehose was trimmed past the cursor (the process stalled for
+long), the hub cannot know what it missed and closes the sockets of that shard's organizations
+with ``Close.RESYNC``; clients resume from their own positions, which the per-topic streams
+answer exactly.
 
 The hub also does the periodic chores for its sockets: heartbeats, idle timeouts, credential
 expiry, and re-checking sessions and memberships (one query for all sockets).
@@ -30,7 +31,7 @@ from realtime.connection import Connection, Subscription
 from realtime.frames import Close
 from realtime.identity import current_roles
 from realtime.inbound import COUNTERS
-from realtime.streams import Entry, streams
+from realtime.streams import Entry, shard_of, streams
 
 logger = logging.getLogger(__name__)
 
@@ -67,7 +68,7 @@ class Hub:
         self.by_stream: dict[tuple[int, str], set[Subscription]] = defaultdict(set)
         self.stats = Stats()
         self.tasks: list[asyncio.Task] = []
-        self.cursor: str | None = None
+        self.cursors: dict[int, str] = {}  # per firehose shard
         self.ready = asyncio.Event()
         self.loop: asyncio.AbstractEventLoop | None = None
 
@@ -79,10 +80,10 @@ class Hub:
         if not self.tasks:
             self.ready.clear()
             self.tasks = [
-                asyncio.create_task(self._tail(), name="realtime-hub-tail"),
-                asyncio.create_task(self._chores(), name="realtime-hub-chores"),
+                asyncio.create_task(self._tail(shard), name=f"realtime-hub-tail-{shard}") for shard in streams().shards
             ]
-        # Subscriptions made before the hub knows its cursor could miss what lands meanwhile.
+            self.tasks.append(asyncio.create_task(self._chores(), name="realtime-hub-chores"))
+        # Subscriptions made before the hub knows its cursors could miss what lands meanwhile.
         # Raises TimeoutError while the event store is unreachable.
         await asyncio.wait_for(self.ready.wait(), timeout=5)
 
@@ -92,7 +93,7 @@ class Hub:
         self.connections.discard(conn)
         if not self.connections and self.tasks:
             tasks, self.tasks = self.tasks, []
-            self.cursor = None
+            self.cursors = {}
             for task in tasks:
                 task.cancel()
             for task in tasks:
@@ -153,38 +154,45 @@ class Hub:
                     continue
                 frame = self._deliver(sub, entry, frame)
 
-    async def _tail(self) -> None:
+    async def _tail(self, shard: int) -> None:
         store = streams()
         backoff = 0.5
+        failed = False
         while True:
             try:
-                if self.cursor is None:
-                    self.cursor = await store.firehose_head()
-                    self.ready.set()
-                cursor, entries, gap = await store.tail(self.cursor, block_ms=2000, count=1000)
-                backoff = 0.5
+                if shard not in self.cursors:
+                    self.cursors[shard] = await store.firehose_head(shard)
+                    if len(self.cursors) == len(store.shards):
+                        self.ready.set()
+                elif failed:
+                    self.cursors[shard] = await store.reconcile(shard, self.cursors[shard])
+                cursor, entries, gap = await store.tail(shard, self.cursors[shard], block_ms=2000, count=1000)
+                backoff, failed = 0.5, False
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                logger.warning("realtime hub cannot read events", extra={"error": type(exc).__name__})
+                logger.warning("realtime hub cannot read events", extra={"error": type(exc).__name__, "shard": shard})
+                failed = True
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 10.0)
                 continue
             if gap:
-                self._resync_everyone()
-            self.cursor = cursor
+                self._resync(shard)
+            self.cursors[shard] = cursor
             # Hand over in slices and let the socket writers run in between: a healthy client
             # must never see a whole read's worth land in its queue at once.
             for start in range(0, len(entries), DISPATCH_SLICE):
                 self.dispatch(entries[start : start + DISPATCH_SLICE])
                 await asyncio.sleep(0)
 
-    def _resync_everyone(self) -> None:
+    def _resync(self, shard: int) -> None:
+        shards = len(streams().shards)
+        conns = [c for c in self.connections if c.identity is None or shard_of(c.who.tenant_id) % shards == shard]
         logger.warning(
-            "realtime hub fell behind the firehose; sockets must resume", extra={"sockets": len(self.connections)}
+            "realtime hub fell behind the firehose; sockets must resume", extra={"sockets": len(conns), "shard": shard}
         )
         self.stats.resyncs += 1
-        for conn in tuple(self.connections):
+        for conn in conns:
             conn.abort(Close.RESYNC, "resync")
 
     # -- chores

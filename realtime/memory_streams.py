@@ -99,11 +99,16 @@ class MemoryStreams:
                 entries = entries[::-1][:limit]
             return Replay(entries=entries, head=format_position(stream.last), complete=complete)
 
-    async def firehose_head(self) -> str:
+    shards = range(1)  # one firehose: nothing here spans servers
+
+    async def firehose_head(self, shard: int) -> str:
         with self.lock:
             return str(self.firehose_seq)
 
-    async def tail(self, cursor: str, *, block_ms: int, count: int) -> tuple[str, list[Entry], bool]:
+    async def reconcile(self, shard: int, cursor: str) -> str:
+        return cursor  # this firehose never fails over
+
+    async def tail(self, shard: int, cursor: str, *, block_ms: int, count: int) -> tuple[str, list[Entry], bool]:
         after = int(cursor)
         waiter = (asyncio.get_running_loop(), asyncio.Event())
         with self.lock:

@@ -17,17 +17,22 @@ from django.utils import timezone
 
 from core.bulk import pg_array
 from realtime.models import OutboxEvent
-from realtime.streams import streams
+from realtime.streams import Unreplicated, streams
 
 logger = logging.getLogger(__name__)
 
 
 def publish(rows: Sequence[OutboxEvent]) -> int:
     """Append ``rows`` to their streams and mark them published; returns how many were appended
-    now (an already published row counts as done, not as appended)."""
+    now (an already published row counts as done, not as appended). Raises ``Unreplicated``
+    after marking only the rows whose events replicas hold (the rest wait for the relay)."""
     if not rows:
         return 0
-    positions = streams().append(rows)
+    try:
+        positions = streams().append(rows)
+    except Unreplicated as short:
+        mark_published([rows[index].pk for index in short.confirmed])
+        raise
     mark_published([row.pk for row in rows])
     return sum(1 for p in positions if p is not None)
 
@@ -69,6 +74,7 @@ def relay_pending(*, min_age_seconds: float | None = None, batch: int = 500) -> 
     age = settings.REALTIME_RELAY_AFTER_SECONDS if min_age_seconds is None else min_age_seconds
     appended = 0
     while True:
+        short = False
         with transaction.atomic():
             rows = list(
                 OutboxEvent.objects.filter(
@@ -77,7 +83,13 @@ def relay_pending(*, min_age_seconds: float | None = None, batch: int = 500) -> 
                 .order_by("pk")
                 .select_for_update(skip_locked=True)[:batch]
             )
-            appended += publish(rows)
+            try:
+                appended += publish(rows)
+            except Unreplicated:
+                short = True  # the next run asks again; the events themselves are out already
+        if short:
+            logger.warning("relay: replicas have not acknowledged some events yet", extra={"events": len(rows)})
+            break
         if len(rows) < batch:
             break
     if appended:

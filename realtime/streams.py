@@ -1,10 +1,12 @@
-"""Where published events live: one stream per tenant and topic, plus a firehose.
+"""Where published events live: one stream per tenant and topic, plus a firehose per shard.
 
-Each event is appended to its topic stream (``oqim:rt:s:<tenant>:<topic>``, the history clients
-replay from) and, in the same atomic step, to the firehose (``oqim:rt:firehose``) that every web
-process tails to feed its local sockets. Positions are the stream entry ids Redis assigns
-("<ms>-<seq>"), monotonic within a stream. Appending is idempotent per event id, so the relay
-and the after-commit publisher may race without duplicating an event.
+Each event is appended to its topic stream (``oqim:rt:{<shard>}:s:<tenant>:<topic>``, the
+history clients replay from) and, in the same atomic step, to its shard's firehose
+(``oqim:rt:{<shard>}:firehose``) that every web process tails to feed its local sockets. An
+organization's shard is ``tenant % REALTIME_SHARDS``; on a Redis Cluster each shard is one slot.
+Positions are the stream entry ids Redis assigns ("<ms>-<seq>"), monotonic within a stream.
+Appending is idempotent per event id, so the relay and the after-commit publisher may race
+without duplicating an event.
 
 Whether a resume position is still good is decided exactly, not guessed:
 
@@ -23,7 +25,6 @@ import threading
 from django.conf import settings
 
 from realtime.entries import (
-    FIREHOSE,
     PREFIX,
     TRIM_SLACK,
     ZERO,
@@ -31,16 +32,18 @@ from realtime.entries import (
     InvalidPosition,
     Key,
     Replay,
+    Unreplicated,
     envelope,
+    firehose_key,
     format_position,
     parse_position,
+    shard_of,
     stream_key,
 )
 from realtime.memory_streams import MemoryStreams
 from realtime.redis_streams import RedisStreams
 
 __all__ = [
-    "FIREHOSE",
     "PREFIX",
     "TRIM_SLACK",
     "ZERO",
@@ -50,17 +53,20 @@ __all__ = [
     "MemoryStreams",
     "RedisStreams",
     "Replay",
+    "Unreplicated",
     "envelope",
+    "firehose_key",
     "format_position",
     "parse_position",
     "reset_streams",
+    "shard_of",
     "stream_key",
     "streams",
 ]
 
 
 def _build() -> RedisStreams | MemoryStreams:
-    return RedisStreams(settings.REDIS_URL) if settings.REDIS_URL else MemoryStreams()
+    return RedisStreams() if settings.REDIS_URL else MemoryStreams()
 
 
 _streams: RedisStreams | MemoryStreams | None = None

@@ -67,3 +67,144 @@ def redis_server(workdir: Path, *args: str) -> Iterator[RedisServer]:
         yield server
     finally:
         server.stop()
+
+
+class SentinelDeployment:
+    """A master, one replica and three Sentinels (quorum two), failing over within seconds."""
+
+    MASTER_NAME = "oqim"
+
+    def __init__(self, workdir: Path) -> None:
+        self.workdir = workdir
+        self.master = RedisServer(workdir / "master")
+        self.replica = RedisServer(workdir / "replica", "--replicaof", "127.0.0.1", str(self.master.port))
+        self.sentinels: list[subprocess.Popen] = []
+        self.sentinel_ports = [free_port() for _ in range(3)]
+
+    @property
+    def sentinels_setting(self) -> str:
+        return ",".join(f"127.0.0.1:{port}" for port in self.sentinel_ports)
+
+    def start(self) -> SentinelDeployment:
+        import redis
+
+        self.master.start()
+        self.replica.start()
+        for port in self.sentinel_ports:
+            conf = self.workdir / f"sentinel-{port}.conf"
+            conf.write_text(
+                f"port {port}\nbind 127.0.0.1\ndir {self.workdir}\n"
+                f"sentinel monitor {self.MASTER_NAME} 127.0.0.1 {self.master.port} 2\n"
+                f"sentinel down-after-milliseconds {self.MASTER_NAME} 1000\n"
+                f"sentinel failover-timeout {self.MASTER_NAME} 4000\n"
+            )
+            log = (self.workdir / f"sentinel-{port}.log").open("a")
+            command = [REDIS_SERVER or "redis-server", str(conf), "--sentinel"]
+            self.sentinels.append(subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT))
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:  # every Sentinel knows the master and its replica
+            try:
+                if all(self._replicas_known(port) for port in self.sentinel_ports):
+                    if redis.Redis(port=self.replica.port).info("replication")["master_link_status"] == "up":
+                        return self
+            except redis.ConnectionError:
+                pass
+            time.sleep(0.1)
+        raise AssertionError("the Sentinel deployment did not come up")
+
+    def _replicas_known(self, port: int) -> bool:
+        import redis
+
+        client = redis.Redis(port=port, decode_responses=True, socket_timeout=1)
+        return bool(client.sentinel_slaves(self.MASTER_NAME))
+
+    def master_port(self) -> int:
+        import redis
+
+        client = redis.Redis(port=self.sentinel_ports[0], decode_responses=True, socket_timeout=1)
+        return int(client.sentinel_get_master_addr_by_name(self.MASTER_NAME)[1])
+
+    def stop(self) -> None:
+        for process in self.sentinels:
+            process.kill()
+            process.wait(10)
+        self.master.stop()
+        self.replica.stop()
+
+
+class ClusterDeployment:
+    """Three masters with a replica each, made with ``redis-cli --cluster create``."""
+
+    def __init__(self, workdir: Path, *, masters: int = 3, replicas: int = 1) -> None:
+        self.nodes = []
+        for _ in range(masters * (1 + replicas)):
+            port = free_port()
+            args = ("--cluster-enabled", "yes", "--cluster-config-file", f"nodes-{port}.conf")
+            # The bus port is the client port + 10000 unless set, past 65535 for a high free port.
+            args += ("--cluster-node-timeout", "1000", "--cluster-port", str(free_port()))
+            self.nodes.append(RedisServer(workdir / f"node-{port}", *args, port=port))
+        self.replicas = replicas
+
+    @property
+    def setting(self) -> str:
+        return ",".join(f"127.0.0.1:{node.port}" for node in self.nodes)
+
+    def start(self) -> ClusterDeployment:
+        import redis
+
+        for node in self.nodes:
+            node.start()
+        addresses = [f"127.0.0.1:{node.port}" for node in self.nodes]
+        subprocess.run(
+            ["redis-cli", "--cluster", "create", *addresses, "--cluster-replicas", str(self.replicas), "--cluster-yes"],
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:  # all slots served, every replica in sync (or it may not fail over)
+            clients = [redis.Redis(port=n.port, decode_responses=True) for n in self.nodes]
+            if all(c.cluster("info")["cluster_state"] == "ok" for c in clients) and all(
+                info["role"] == "master" or info.get("master_link_status") == "up"
+                for info in (c.info("replication") for c in clients)
+            ):
+                return self
+            time.sleep(0.1)
+        raise AssertionError("the cluster never reached state ok with its replicas in sync")
+
+    def primary_of(self, key: str) -> RedisServer:
+        import redis
+
+        alive = next(n for n in self.nodes if n.process is not None and n.process.poll() is None)
+        client = redis.Redis(port=alive.port, decode_responses=True, socket_timeout=2)
+        slot = client.cluster("keyslot", key)
+        for low, high, primary, *_ in client.cluster("slots"):
+            if low <= slot <= high:
+                return next(n for n in self.nodes if n.port == primary[1])
+        raise AssertionError(f"no node serves slot {slot}")
+
+    def stop(self) -> None:
+        for node in self.nodes:
+            node.stop(kill=True)
+
+
+@contextmanager
+def sentinel_deployment(workdir: Path) -> Iterator[SentinelDeployment]:
+    if REDIS_SERVER is None:
+        pytest.skip("redis-server is not installed")
+    deployment = SentinelDeployment(workdir).start()
+    try:
+        yield deployment
+    finally:
+        deployment.stop()
+
+
+@contextmanager
+def cluster_deployment(workdir: Path) -> Iterator[ClusterDeployment]:
+    if REDIS_SERVER is None:
+        pytest.skip("redis-server is not installed")
+    deployment = ClusterDeployment(workdir).start()
+    try:
+        yield deployment
+    finally:
+        deployment.stop()

@@ -1,4 +1,5 @@
-"""The Dramatiq broker for this process: Redis when ``REDIS_URL`` is set, else in-memory.
+"""The Dramatiq broker for this process: RabbitMQ when ``BROKER_URL`` is ``amqp://...``, Redis
+when ``REDIS_URL`` (or ``REDIS_SENTINELS``) is set, else in-memory.
 
 The in-memory (stub) broker only reaches a worker in the same process; ``manage.py web``
 runs one there in embedded mode (see ``workers.embedded``).
@@ -9,9 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 import dramatiq
-import redis
 from django.conf import settings
 from django.db import close_old_connections
+from dramatiq.brokers.rabbitmq import RabbitmqBroker
 from dramatiq.brokers.redis import RedisBroker
 from dramatiq.brokers.stub import StubBroker
 from dramatiq.middleware import Middleware
@@ -30,18 +31,28 @@ class DjangoConnections(Middleware):
     after_skip_message = after_process_message
 
 
+class BrokerConfigurationError(RuntimeError):
+    """``BROKER_URL`` names a broker Oqim does not speak."""
+
+
 def build_broker() -> dramatiq.Broker:
-    if settings.REDIS_URL:
-        client = redis.Redis.from_url(
-            settings.REDIS_URL, socket_connect_timeout=5, socket_timeout=15, health_check_interval=30
-        )
+    if settings.BROKER_URL:
+        if not settings.BROKER_URL.startswith(("amqp://", "amqps://")):
+            raise BrokerConfigurationError("BROKER_URL must be an amqp:// or amqps:// URL (RabbitMQ)")
+        # A consumer that dies hands its unacknowledged messages back at once (its connection
+        # closes); confirmations make each send wait until RabbitMQ holds the message.
+        new: dramatiq.Broker = RabbitmqBroker(url=settings.BROKER_URL, confirm_delivery=True)
+    elif settings.REDIS_URL:
+        from core import redis_connections
+
+        client = redis_connections.client(socket_timeout=15, health_check_interval=30)
         # Messages a killed worker had fetched are requeued by "maintenance" once its heartbeat is
         # WORKER_HEARTBEAT_TIMEOUT_MS stale (dramatiq's default: 60 s, which held orders for
         # minutes). Every fetch and ack is a heartbeat, and each process has one idle consumer
         # per queue polling at least every second, so a live worker never goes quiet that long.
         # Maintenance runs on 20 % of commands (dramatiq: 0.1 %), so the requeue follows the
         # timeout within about a second; it is a sorted-set range read when no worker is dead.
-        new: dramatiq.Broker = RedisBroker(
+        new = RedisBroker(
             client=client,
             namespace="oqim-tasks",
             heartbeat_timeout=settings.WORKER_HEARTBEAT_TIMEOUT_MS,
@@ -59,6 +70,10 @@ def broker_ping(target: dramatiq.Broker) -> bool:
     which has nothing to ping."""
     if isinstance(target, RedisBroker):
         target.client.ping()
+        return True
+    if isinstance(target, RabbitmqBroker):
+        # The thread's connection, opened (or reopened) on demand; raises while RabbitMQ is away.
+        target.connection.process_data_events(time_limit=0)
         return True
     return False
 

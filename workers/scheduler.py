@@ -44,10 +44,10 @@ class LocalLeadership:
 class RedisLeadership:
     """Leader lock (SET NX PX with owner-checked renewal, via redis-py's Lock) plus firing claims."""
 
-    def __init__(self, url: str, *, ttl_seconds: int, namespace: str = "oqim:scheduler") -> None:
-        import redis
+    def __init__(self, *, ttl_seconds: int, namespace: str = "oqim:scheduler") -> None:
+        from core import redis_connections
 
-        self.client = redis.Redis.from_url(url, socket_connect_timeout=5, socket_timeout=5)
+        self.client = redis_connections.client()
         self.namespace = namespace
         self.ttl = ttl_seconds
         self.lock = self.client.lock(f"{namespace}:leader", timeout=ttl_seconds, thread_local=False)
@@ -143,7 +143,7 @@ def build_scheduler() -> Scheduler:
     discover_actors()
     leadership: LocalLeadership | RedisLeadership
     if settings.REDIS_URL:
-        leadership = RedisLeadership(settings.REDIS_URL, ttl_seconds=settings.SCHEDULER_LOCK_TTL_SECONDS)
+        leadership = RedisLeadership(ttl_seconds=settings.SCHEDULER_LOCK_TTL_SECONDS)
     else:
         leadership = LocalLeadership()
     return Scheduler(PERIODIC_JOBS.values(), leadership=leadership)

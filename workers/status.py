@@ -9,6 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Count, Min
 from django.utils import timezone
+from dramatiq.brokers.rabbitmq import RabbitmqBroker
 from dramatiq.brokers.redis import RedisBroker
 
 from workers.broker import broker
@@ -28,6 +29,19 @@ def _queues_redis(target: RedisBroker) -> tuple[list[dict[str, Any]], int | None
     # The scheduler takes its lock on the same Redis (workers.scheduler.RedisLeadership).
     leader_ttl = client.pttl(LEADER_KEY)
     return queues, workers, leader_ttl if leader_ttl >= 0 else None
+
+
+def _queues_rabbitmq(target: RabbitmqBroker) -> tuple[list[dict[str, Any]], int | None, int | None]:
+    from core import redis_connections
+
+    queues, consumers = [], 0
+    for name in sorted(q for q in target.get_declared_queues() if not q.endswith(".DQ")):
+        ready, delayed, _dead = target.get_queue_message_counts(name)
+        queues.append({"name": name, "messages": ready, "delayed": delayed})
+        declared = target.channel.queue_declare(queue=name, passive=True)
+        consumers = max(consumers, declared.method.consumer_count)  # one per worker process and queue
+    leader_ttl = redis_connections.client().pttl(LEADER_KEY)
+    return queues, consumers, leader_ttl if leader_ttl >= 0 else None
 
 
 def _queues_embedded() -> list[dict[str, Any]]:
@@ -50,6 +64,9 @@ def worker_status() -> dict[str, Any]:
     }
     if isinstance(broker, RedisBroker):
         queues, workers, leader_ttl = _queues_redis(broker)
+        status.update(queues=queues, workers=workers, scheduler_leader_ttl_ms=leader_ttl)
+    elif isinstance(broker, RabbitmqBroker):
+        queues, workers, leader_ttl = _queues_rabbitmq(broker)
         status.update(queues=queues, workers=workers, scheduler_leader_ttl_ms=leader_ttl)
     else:
         # Embedded: one worker thread and one scheduler thread inside the web process.

@@ -57,16 +57,18 @@ def database_url() -> str:
 
 
 class LiveServer:
-    """``manage.py web`` in a subprocess, as a user runs it."""
+    """``manage.py web`` in a subprocess, as a user runs it; ``wrapper`` runs it elsewhere (in a
+    network namespace: ``["ip", "netns", "exec", name]``), answering on ``host``."""
 
-    def __init__(self, env: dict[str, str], tmp: Path) -> None:
+    def __init__(self, env: dict[str, str], tmp: Path, *, host: str = "127.0.0.1", wrapper: tuple = ()) -> None:
         self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.ws = f"ws://127.0.0.1:{self.port}/ws/"
+        self.host = host
+        self.base = f"http://{host}:{self.port}"
+        self.ws = f"ws://{host}:{self.port}/ws/"
         self.log = tmp / f"web-{self.port}.log"
         full_env = {**os.environ, "DATABASE_URL": database_url(), "OQIM_DATA_DIR": str(tmp), **env}
         self.process = subprocess.Popen(
-            [sys.executable, "manage.py", "web", "--port", str(self.port), "--host", "127.0.0.1"],
+            [*wrapper, sys.executable, "manage.py", "web", "--port", str(self.port), "--host", host],
             cwd=ROOT,
             env=full_env,
             stdout=self.log.open("w"),

@@ -7,8 +7,9 @@ import uuid
 import redis
 from django.utils import timezone
 
+from realtime.entries import trimmed_key
 from realtime.models import OutboxEvent
-from realtime.streams import TRIM_SLACK, RedisStreams, stream_key
+from realtime.streams import TRIM_SLACK, RedisStreams, firehose_key, stream_key
 from tests.redis_server import redis_server
 
 FULL = 100_000
@@ -55,11 +56,12 @@ def test_append_cost_does_not_grow_with_the_stream(tmp_path, settings):
     settings.REALTIME_FIREHOSE_MAXLEN = FULL
     settings.REALTIME_RETENTION_SECONDS = 24 * 3600
     with redis_server(tmp_path) as server:
+        settings.REDIS_URL = server.url
         client = redis.Redis.from_url(server.url)
-        store = RedisStreams(server.url)
+        store = RedisStreams()
         _fill(client, stream_key(1, "small"), 1_000)
         _fill(client, stream_key(1, "full"), FULL)
-        _fill(client, "oqim:rt:firehose", FULL)
+        _fill(client, firehose_key(0), FULL)
         store.append(_rows(1, tenant_id=1, topic="small"))  # the script is loaded
 
         # when the same appends are measured on each
@@ -75,8 +77,9 @@ def test_retention_trims_old_entries_exactly(tmp_path, settings):
     # given a stream whose oldest entries are older than the retention
     settings.REALTIME_RETENTION_SECONDS = 3600
     with redis_server(tmp_path) as server:
+        settings.REDIS_URL = server.url
         client = redis.Redis.from_url(server.url, decode_responses=True)
-        store = RedisStreams(server.url)
+        store = RedisStreams()
         key = stream_key(1, "organization")
         old_ms = int(timezone.now().timestamp() * 1000) - 2 * 3600 * 1000
         for n in range(5):
@@ -87,4 +90,4 @@ def test_retention_trims_old_entries_exactly(tmp_path, settings):
 
         # then only the new entry is left and the newest trimmed id is remembered for resumes
         assert [entry_id for entry_id, _ in client.xrange(key)] == [position]
-        assert client.hget("oqim:rt:trimmed", key) == f"{old_ms + 4}-0"
+        assert client.hget(trimmed_key(0), key) == f"{old_ms + 4}-0"

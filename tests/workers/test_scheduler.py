@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import os
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -62,10 +61,9 @@ def test_a_scheduler_that_was_down_sends_a_missed_firing_once_not_a_backlog():
 
 @pytest.mark.services
 def test_only_one_of_several_redis_schedulers_leads_and_a_firing_is_sent_once():
-    url = os.environ["REDIS_URL"]
     namespace = f"oqim-test:{uuid.uuid4().hex}"
-    first = RedisLeadership(url, ttl_seconds=2, namespace=namespace)
-    second = RedisLeadership(url, ttl_seconds=2, namespace=namespace)
+    first = RedisLeadership(ttl_seconds=2, namespace=namespace)
+    second = RedisLeadership(ttl_seconds=2, namespace=namespace)
     try:
         # when
         leaders = [first.hold(), second.hold()]

@@ -65,10 +65,10 @@ class MemoryStore:
 
 
 class RedisStore:
-    def __init__(self, url: str) -> None:
-        import redis
+    def __init__(self) -> None:
+        from core import redis_connections
 
-        self.client = redis.Redis.from_url(url, socket_connect_timeout=5, socket_timeout=5)
+        self.client = redis_connections.client()
 
     def create(self, key: str, record: str) -> str:
         if self.client.set(KEY_PREFIX + key, record, nx=True, ex=RETENTION_SECONDS):
@@ -90,7 +90,7 @@ _store: MemoryStore | RedisStore | None = None
 def default_store() -> MemoryStore | RedisStore:
     global _store
     if _store is None:
-        _store = RedisStore(settings.REDIS_URL) if settings.REDIS_URL else MemoryStore()
+        _store = RedisStore() if settings.REDIS_URL else MemoryStore()
     return _store
 
 

@@ -54,5 +54,8 @@ class Command(BaseCommand):
             return None
         client = store.client  # type: ignore[attr-defined]
         keys = sorted(client.scan_iter(match=f"{PROCESS_PREFIX}*", count=1000))
-        values = client.mget(keys) if keys else []
+        pipe = client.pipeline(transaction=False)  # GETs, not MGET: a cluster's keys span slots
+        for key in keys:
+            pipe.get(key)
+        values = pipe.execute() if keys else []
         return {k[len(PROCESS_PREFIX) :]: json.loads(v) for k, v in zip(keys, values, strict=True) if v}

@@ -1,0 +1,172 @@
+"""Running Oqim as a deployment does: web, worker and scheduler processes on a shared database,
+a Redis deployment and a broker, with writers and resuming WebSocket followers to load it."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import websockets
+
+from tests.realtime.conftest import ROOT, Client, LiveServer, access_token, database_url, in_thread
+
+
+class Background:
+    """``manage.py worker`` or ``scheduler``, its output to a file."""
+
+    def __init__(self, command: str, env: dict[str, str], tmp: Path, *, wrapper: tuple = ()) -> None:
+        self.log = tmp / f"{command}-{time.monotonic_ns()}.log"
+        full_env = {**os.environ, "DATABASE_URL": database_url(), "OQIM_DATA_DIR": str(tmp), **env}
+        self.process = subprocess.Popen(
+            [*wrapper, sys.executable, "manage.py", command],
+            cwd=ROOT,
+            env=full_env,
+            stdout=self.log.open("w"),
+            stderr=subprocess.STDOUT,
+        )
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(5)
+
+
+@dataclass
+class Host:
+    """One machine's processes: a web server, a worker and (optionally) a scheduler."""
+
+    web: LiveServer
+    others: list[Background] = field(default_factory=list)
+
+    @classmethod
+    def start(
+        cls, env: dict[str, str], tmp: Path, *, scheduler: bool = True, host: str = "127.0.0.1", wrapper: tuple = ()
+    ) -> Host:
+        tmp.mkdir(parents=True, exist_ok=True)
+        others = [Background("worker", env, tmp, wrapper=wrapper)]
+        if scheduler:
+            others.append(Background("scheduler", env, tmp, wrapper=wrapper))
+        return cls(LiveServer(env, tmp, host=host, wrapper=wrapper), others)
+
+    def stop(self) -> None:
+        self.web.stop()
+        for process in self.others:
+            process.stop()
+
+    def logs(self) -> str:
+        return "\n".join(p.read_text()[-3000:] for p in [self.web.log, *(o.log for o in self.others)])
+
+
+class Writer(threading.Thread):
+    """Renames the organization every ``interval`` seconds through REST, on the hosts in turn,
+    until stopped; records each name with the status it got."""
+
+    def __init__(self, hosts: list[LiveServer], token: str, *, interval: float = 0.02, prefix: str = "w") -> None:
+        super().__init__(daemon=True)
+        self.hosts = hosts
+        self.token = token
+        self.interval = interval
+        self.prefix = prefix
+        self.results: list[tuple[str, int, float]] = []  # (name, status, when)
+        self.stopping = threading.Event()
+
+    def run(self) -> None:
+        n = 0
+        while not self.stopping.is_set():
+            host = self.hosts[n % len(self.hosts)]
+            name = f"{self.prefix}{n:06d}"
+            try:
+                status, _ = host.call("PATCH", "/api/tenant/", self.token, {"name": name})
+            except OSError:
+                status = 0  # no answer at all: the host is gone (its writes may or may not be in)
+            self.results.append((name, status, time.monotonic()))
+            n += 1
+            self.stopping.wait(self.interval)
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.join(30)
+
+    def committed(self) -> set[str]:
+        return {name for name, status, _ in self.results if status == 200}
+
+
+class Follower:
+    """A dashboard's socket on the ``organization`` topic that, when it is dropped, reconnects to
+    the next host and resumes from the last position it saw, as docs/realtime.md tells clients."""
+
+    def __init__(self, hosts: list[LiveServer], membership) -> None:  # type: ignore[no-untyped-def]
+        self.hosts = hosts
+        self.membership = membership
+        self.names: list[str] = []
+        self.position: str | None = None
+        self.reconnects = 0
+        self.resyncs = 0
+        self.task: asyncio.Task | None = None
+        self.connected = asyncio.Event()
+
+    async def _session(self, host: LiveServer) -> None:
+        token = await in_thread(access_token, self.membership)
+        ticket = await in_thread(host.ticket, token)
+        async with websockets.connect(f"{host.ws}?ticket={ticket}", open_timeout=5, close_timeout=1) as ws:
+            client = Client(ws)
+            await client.expect("welcome")
+            await client.send(type="subscribe", topic="organization", **({"since": self.position} if self.position else {}))
+            self.connected.set()
+            while True:
+                # No frame for ten seconds on a socket pinged every few: the host is cut off.
+                frame = json.loads(await asyncio.wait_for(ws.recv(), 10))
+                if frame["type"] == "event":
+                    self.names.append(frame["event"]["data"]["name"])
+                    self.position = frame["position"]
+                elif frame["type"] == "subscribed" and not self.position:
+                    self.position = frame.get("position")
+                elif frame["type"] == "resync_required":
+                    self.resyncs += 1
+                    self.position = None
+                    await client.send(type="subscribe", topic="organization")
+                elif frame["type"] == "ping":
+                    await client.send(type="pong")
+
+    async def _run(self) -> None:
+        n = 0
+        while True:
+            host = self.hosts[n % len(self.hosts)]
+            try:
+                await self._session(host)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # closed, cut off or refused: on to the next host
+                self.connected.clear()
+                self.reconnects += 1
+                n += 1
+                await asyncio.sleep(0.2)
+
+    def start(self) -> None:
+        self.task = asyncio.create_task(self._run())
+
+    async def stop(self) -> None:
+        assert self.task is not None
+        self.task.cancel()
+        try:
+            await self.task
+        except asyncio.CancelledError:
+            pass
+
+    async def wait_for(self, names: set[str], timeout: float) -> set[str]:
+        """The names still missing after ``timeout`` (empty once all arrived)."""
+        deadline = time.monotonic() + timeout
+        while (missing := names - set(self.names)) and time.monotonic() < deadline:
+            await asyncio.sleep(0.1)
+        return missing

@@ -1,0 +1,106 @@
+"""The live events on a Redis Cluster of three masters: a publish stays in one slot, resume and
+trimming judge as on one server, and a master failing over under load loses nothing committed."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+
+import pytest
+from django.utils import timezone
+
+from realtime.models import OutboxEvent
+from realtime.streams import RedisStreams, firehose_key, reset_streams, stream_key
+from tests.factories import member_factory, tenant_factory
+from tests.realtime.conftest import access_token, in_thread
+from tests.redis_server import cluster_deployment
+from tests.scale.harness import Follower, Host, Writer
+
+pytestmark = [pytest.mark.services, pytest.mark.slow]
+
+
+def _row(tenant_id: int, n: int) -> OutboxEvent:
+    return OutboxEvent(
+        event_id=uuid.uuid4(),
+        tenant_id=tenant_id,
+        topic="organization",
+        type="organization.updated",
+        occurred_at=timezone.now(),
+        data={"name": f"n{n}"},
+        audience={},
+    )
+
+
+async def test_publish_resume_and_trimming_on_a_cluster(tmp_path, settings):
+    settings.REALTIME_SHARDS = 16
+    settings.REALTIME_STREAM_MAXLEN = 5
+    settings.REALTIME_PUBLISH_REPLICAS = 1
+    with cluster_deployment(tmp_path) as cluster:
+        settings.REALTIME_REDIS_CLUSTER = cluster.setting
+        reset_streams()
+        store = RedisStreams()
+        # organizations in every shard, so the shards land on all three masters
+        rows = [_row(tenant, n) for n in range(8) for tenant in range(1, 33)]
+        positions = await asyncio.to_thread(store.append, rows)  # CROSSSLOT would raise here
+        assert all(positions)
+        assert len({cluster.primary_of(firehose_key(shard)).port for shard in range(16)}) == 3
+        # appending the same events again adds nothing (the dedupe keys share the shard's slot)
+        assert await asyncio.to_thread(store.append, rows[:5]) == [None] * 5
+
+        # resume: from a kept position the rest comes back; from a trimmed one, resync
+        mine = [p for r, p in zip(rows, positions, strict=True) if r.tenant_id == 7]
+        replay = await store.read(7, "organization", mine[4], limit=100)
+        assert replay.complete and [e.position for e in replay.entries] == mine[5:]
+        assert not (await store.read(7, "organization", mine[1], limit=100)).complete
+        assert (await store.read(7, "organization", mine[-1], limit=100)).head == mine[-1]
+        # the hub's view: each shard's firehose holds its organizations' events, in order
+        cursor, entries, gap = await store.tail(7 % 16, "0-0", block_ms=100, count=1000)
+        assert [e.position for e in entries if e.tenant_id == 7] == mine and not gap
+        assert store.firehose_length() == len(rows)
+        assert {s["tenant"] for s in store.stream_stats()} == set(range(1, 33))
+        assert len(await asyncio.to_thread(lambda: cluster_keys(store, stream_key(7, "organization")))) == 1
+    reset_streams()
+
+
+def cluster_keys(store: RedisStreams, key: str) -> list[str]:
+    return [k for k in store.client.scan_iter(match=key)]
+
+
+async def test_a_master_failing_over_under_load_loses_nothing_committed(tmp_path, transactional_db):
+    with cluster_deployment(tmp_path / "redis") as cluster:
+        env = {"REALTIME_REDIS_CLUSTER": cluster.setting, "REALTIME_SHARDS": "16", "REALTIME_RELAY_AFTER_SECONDS": "1"}
+        host = Host.start(env, tmp_path / "host")
+        try:
+            tenant = await in_thread(tenant_factory)
+            admin = await in_thread(member_factory, tenant=tenant)
+            follower = Follower([host.web], admin)
+            follower.start()
+            await asyncio.wait_for(follower.connected.wait(), 15)
+            writer = Writer([host.web], await in_thread(access_token, admin))
+            writer.start()
+            await asyncio.sleep(2)
+
+            # when: the master holding this organization's shard dies
+            primary = cluster.primary_of(f"oqim:rt:{{{tenant.pk % 16}}}:firehose")
+            killed_at = time.monotonic()
+            primary.stop(kill=True)
+            while cluster.primary_of(f"oqim:rt:{{{tenant.pk % 16}}}:firehose").port == primary.port:
+                assert time.monotonic() - killed_at < 30, "the cluster never promoted a replica"
+                await asyncio.sleep(0.2)
+            promoted_at = time.monotonic()
+            await asyncio.sleep(4)
+            await in_thread(writer.stop)
+
+            # then
+            statuses = {status for _, status, _ in writer.results}
+            assert statuses <= {200, 503}, (statuses, host.logs())
+            after = [s for _, s, when in writer.results if when > promoted_at + 1]
+            assert after and all(s == 200 for s in after), "writes did not carry on"
+            missing = await follower.wait_for(writer.committed(), timeout=30)
+            assert not missing, (sorted(missing)[:5], follower.reconnects, host.logs())
+            pending = await in_thread(lambda: OutboxEvent.objects.filter(published_at__isnull=True).count())
+            assert pending == 0
+            await follower.stop()
+        finally:
+            host.stop()
