@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/realtime.py [--subscribers 100] [--rate 100] [--seconds 10]
                                        [--idle 5000] [--resume 10000]
+    .venv/bin/python bench/realtime.py --hosts [--tenants 8] ...   # as root: across two hosts
 
 Needs DATABASE_URL (PostgreSQL) and REDIS_URL; defaults to the local services
 (postgres://postgres@127.0.0.1:5432/oqim_bench, redis://127.0.0.1:6379/14, both wiped).
@@ -11,6 +12,9 @@ Needs DATABASE_URL (PostgreSQL) and REDIS_URL; defaults to the local services
   processes; deliveries/s and emit-to-receive latency, at full and at half rate.
 - connections: --idle authenticated sockets held; server memory per socket and idle CPU.
 - resume: a client away for --resume events catches up; the time it takes.
+- with --hosts: four web processes on two hosts (network namespaces, ``bench/hosts.py``), fan-out
+  and resume first on one Redis, then with the streams on a three-master Redis Cluster, at the
+  same load, events spread over --tenants organizations (so over the cluster's shards).
 Last line: RESULT key=value ...
 """
 
@@ -37,8 +41,9 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "core.settings")
 from tests.net import free_port  # noqa: E402
 
 
-def prepare() -> tuple[object, str]:
-    """A fresh database and Redis; a tenant with an admin; returns (tenant, access token)."""
+def prepare(count: int = 1) -> tuple[list, list[str]]:
+    """A fresh database and Redis; ``count`` organizations with an admin each; returns them and
+    the admins' access tokens."""
     url = os.environ["DATABASE_URL"]
     name = url.rsplit("/", 1)[1]
     subprocess.run(["psql", url.rsplit("/", 1)[0] + "/postgres", "-qc", f"DROP DATABASE IF EXISTS {name}"], check=True)
@@ -55,26 +60,34 @@ def prepare() -> tuple[object, str]:
     from core import services
     from core.auth import issue_tokens
 
-    tenant, admin = services.tenant_create(
-        name="Bench", slug="bench", admin_username="bench-admin", admin_password="bench-pass-4-oqim!"
-    )
-    return tenant, str(issue_tokens(membership=admin).access_token)
+    tenants, tokens = [], []
+    for n in range(count):
+        tenant, admin = services.tenant_create(
+            name=f"Bench {n}", slug=f"bench-{n}", admin_username=f"bench-admin-{n}", admin_password="bench-pass-4-oqim!"
+        )
+        tenants.append(tenant)
+        tokens.append(str(issue_tokens(membership=admin).access_token))
+    return tenants, tokens
 
 
-def start_web(tmp: Path) -> tuple[subprocess.Popen, int]:
+def start_web(
+    tmp: Path, *, host: str = "127.0.0.1", wrapper: tuple = (), extra: dict | None = None
+) -> tuple[subprocess.Popen, str]:
+    """A web process; returns it and the "host:port" it answers on."""
     port = free_port()
     env = {**os.environ, "OQIM_DATA_DIR": str(tmp), "LOG_LEVEL": "WARNING", "JWT_ACCESS_TTL_SECONDS": "3600"}
+    env.update(extra or {})
     process = subprocess.Popen(
-        [sys.executable, "manage.py", "web", "--port", str(port), "--host", "127.0.0.1"],
+        [*wrapper, sys.executable, "manage.py", "web", "--port", str(port), "--host", host],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=open(os.environ["BENCH_WEB_LOG"], "a") if os.environ.get("BENCH_WEB_LOG") else subprocess.DEVNULL,  # noqa: SIM115
     )
-    for _ in range(200):
+    for _ in range(300):
         try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/health/", timeout=1)
-            return process, port
+            urllib.request.urlopen(f"http://{host}:{port}/health/", timeout=1)
+            return process, f"{host}:{port}"
         except OSError:
             time.sleep(0.1)
     raise SystemExit("web process did not start")
@@ -100,10 +113,10 @@ def percentile(values: list[float], p: float) -> float:
 # -- client side (runs in a child process so that it does not share a core's loop with emitting)
 
 
-async def open_socket(port: int, token: str, topic: str | None = "organization", since: str | None = None):  # type: ignore[no-untyped-def]
+async def open_socket(address: str, token: str, topic: str | None = "organization", since: str | None = None):  # type: ignore[no-untyped-def]
     import websockets
 
-    ws = await websockets.connect(f"ws://127.0.0.1:{port}/ws/", max_queue=None, ping_interval=None)
+    ws = await websockets.connect(f"ws://{address}/ws/", max_queue=None, ping_interval=None)
     await ws.send(json.dumps({"type": "auth", "token": token}))
     welcome = json.loads(await ws.recv())
     assert welcome["type"] == "welcome", welcome
@@ -112,8 +125,12 @@ async def open_socket(port: int, token: str, topic: str | None = "organization",
     return ws
 
 
-async def fan_out_clients(ports: list[int], token: str, subscribers: int, expect: int, out: Path) -> None:
-    sockets = await asyncio.gather(*(open_socket(ports[i % len(ports)], token) for i in range(subscribers)))
+async def fan_out_clients(addresses: list[str], tokens: list[str], subscribers: int, expect: int, out: Path) -> None:
+    # subscriber i follows organization i % T, on a web process that spreads each one's over all
+    t = len(tokens)
+    sockets = await asyncio.gather(
+        *(open_socket(addresses[(i // t) % len(addresses)], tokens[i % t]) for i in range(subscribers))
+    )
     latencies: list[float] = []
     received = 0
     print("ready", flush=True)
@@ -140,7 +157,7 @@ async def fan_out_clients(ports: list[int], token: str, subscribers: int, expect
         task.cancel()
 
 
-async def idle_clients(ports: list[int], token: str, count: int) -> None:
+async def idle_clients(ports: list[str], token: str, count: int) -> None:
     _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     sockets = []
@@ -162,9 +179,9 @@ async def idle_clients(ports: list[int], token: str, count: int) -> None:
 
 
 def client_main(args: argparse.Namespace) -> None:
-    ports = [int(p) for p in args.ports.split(",")]
+    ports = args.ports.split(",")
     if args.client == "fanout":
-        asyncio.run(fan_out_clients(ports, args.token, args.subscribers, args.expect, Path(args.out)))
+        asyncio.run(fan_out_clients(ports, args.token.split(","), args.subscribers, args.expect, Path(args.out)))
     else:
         asyncio.run(idle_clients(ports, args.token, args.idle))
 
@@ -183,23 +200,26 @@ def spawn_client(kind: str, **options: object) -> subprocess.Popen:
 # -- the phases
 
 
-def fan_out(tenant, token: str, ports: list[int], subscribers: int, rate: int, seconds: int, tmp: Path) -> dict:  # type: ignore[no-untyped-def]
+def fan_out(tenants, tokens: list[str], ports: list[str], subscribers: int, rate: int, seconds: int, tmp: Path) -> dict:  # type: ignore[no-untyped-def]
+    """--rate events/s, each organization's in turn, to --subscribers sockets (each organization's
+    share of them); deliveries/s and latency."""
     from domains.members import services
 
     events = rate * seconds
-    out = tmp / f"fanout-{rate}.json"
+    out = tmp / f"fanout-{rate}-{time.monotonic_ns()}.json"
+    per_tenant = [len(range(n, subscribers, len(tenants))) for n in range(len(tenants))]
     client = spawn_client(
         "fanout",
-        ports=",".join(map(str, ports)),
-        token=token,
+        ports=",".join(ports),
+        token=",".join(tokens),
         subscribers=subscribers,
-        expect=events * subscribers,
+        expect=sum(per_tenant[i % len(tenants)] for i in range(events)),
         out=out,
     )
     began = time.monotonic()
     for i in range(events):
         time.sleep(max(0.0, began + i / rate - time.monotonic()))
-        services.tenant_update(tenant=tenant, name=repr(time.time()))
+        services.tenant_update(tenant=tenants[i % len(tenants)], name=repr(time.time()))
     emitted_in = time.monotonic() - began
     client.wait(180)
     result = json.loads(out.read_text())
@@ -208,15 +228,15 @@ def fan_out(tenant, token: str, ports: list[int], subscribers: int, rate: int, s
         "emitted_per_s": round(events / emitted_in),
         "deliveries_per_s": round(result["received"] / max(emitted_in, 1e-9)),
         "delivered": result["received"],
-        "expected": events * subscribers,
+        "expected": sum(per_tenant[i % len(tenants)] for i in range(events)),
         "p50_ms": round(percentile(lat, 0.50), 1),
         "p99_ms": round(percentile(lat, 0.99), 1),
     }
 
 
-def connections(token: str, webs: list[subprocess.Popen], ports: list[int], count: int) -> dict:
+def connections(token: str, webs: list[subprocess.Popen], ports: list[str], count: int) -> dict:
     before = sum(rss_kb(w.pid) for w in webs)
-    client = spawn_client("idle", ports=",".join(map(str, ports)), token=token, idle=count)
+    client = spawn_client("idle", ports=",".join(ports), token=token, idle=count)
     time.sleep(3)
     after = sum(rss_kb(w.pid) for w in webs)
     cpu0 = sum(cpu_seconds(w.pid) for w in webs)
@@ -232,7 +252,7 @@ def connections(token: str, webs: list[subprocess.Popen], ports: list[int], coun
     }
 
 
-def resume(tenant, token: str, port: int, backlog: int) -> dict:  # type: ignore[no-untyped-def]
+def resume(tenant, token: str, port: str, backlog: int) -> dict:  # type: ignore[no-untyped-def]
     from django.utils import timezone
 
     from realtime import publisher
@@ -273,6 +293,76 @@ def resume(tenant, token: str, port: int, backlog: int) -> dict:  # type: ignore
     return {"resume_events": backlog, "resume_s": round(asyncio.run(catch_up(position)), 2)}
 
 
+def use_deployment(env: dict[str, str]) -> None:
+    """Point this process's publishing at the Redis deployment the web processes use."""
+    from django.conf import settings
+
+    from realtime.streams import reset_streams
+
+    settings.REDIS_URL = env["REDIS_URL"]
+    settings.REALTIME_REDIS_CLUSTER = env.get("REALTIME_REDIS_CLUSTER", "")
+    settings.REALTIME_SHARDS = int(env.get("REALTIME_SHARDS", "1"))
+    reset_streams()
+
+
+def on_hosts(label: str, env: dict[str, str], machines, db_url: str, tenants, tokens, args, tmp: Path) -> dict:  # type: ignore[no-untyped-def]
+    """Fan-out and resume with two web processes on each host, on one Redis deployment."""
+    use_deployment(env)
+    extra = {**env, "DATABASE_URL": db_url}
+    started = [
+        start_web(tmp / f"{label}-{h}-{k}", host=machines.address(h), wrapper=machines.wrapper(h), extra=extra)
+        for h in (0, 1)
+        for k in (0, 1)
+    ]
+    addresses = [address for _, address in started]
+    try:
+        fan = fan_out(tenants, tokens, addresses, args.subscribers, args.rate, args.seconds, tmp)
+        print(f"{label} fan-out:", fan, flush=True)
+        caught_up = resume(tenants[0], tokens[0], addresses[1], args.resume)
+        print(f"{label} resume:", caught_up, flush=True)
+    finally:
+        for web, _ in started:
+            web.terminate()
+            web.wait(20)
+    return {**fan, **caught_up}
+
+
+def across_hosts(args: argparse.Namespace) -> None:
+    from bench.hosts import postgres_on, redis_cluster, single_redis, two_hosts
+
+    tenants, tokens = prepare(args.tenants or 8)
+    tmp = Path(tempfile.mkdtemp(prefix="oqim-bench-hosts-"))
+    figures: dict[str, dict] = {}
+    with (
+        two_hosts() as machines,
+        postgres_on(machines.service_ip, os.environ["DATABASE_URL"]) as db_url,
+        single_redis(machines.service_ip, tmp) as single,
+    ):
+        run = (machines, db_url, tenants, tokens, args, tmp)
+        figures["single"] = on_hosts("single", single, *run)
+        with redis_cluster(machines.service_ip, tmp, single["REDIS_URL"]) as cluster:
+            figures["cluster"] = on_hosts("cluster", cluster, *run)
+    pairs = " ".join(f"{label}_{key}={value}" for label, f in figures.items() for key, value in _reported(f).items())
+    single_f, cluster_f = figures["single"], figures["cluster"]
+    print(
+        f"RESULT hosts=2 web_processes=4 tenants={len(tenants)} subscribers={args.subscribers} rate={args.rate} "
+        f"resume_events={args.resume} {pairs} "
+        f"ratio_deliveries={cluster_f['deliveries_per_s'] / max(single_f['deliveries_per_s'], 1):.2f} "
+        f"ratio_p99={cluster_f['p99_ms'] / max(single_f['p99_ms'], 1e-9):.2f} "
+        f"ratio_resume={cluster_f['resume_s'] / max(single_f['resume_s'], 1e-9):.2f}"
+    )
+
+
+def _reported(f: dict) -> dict:
+    return {
+        "deliveries_per_s": f["deliveries_per_s"],
+        "delivered": f"{f['delivered']}/{f['expected']}",
+        "p50_ms": f["p50_ms"],
+        "p99_ms": f["p99_ms"],
+        "resume_s": f["resume_s"],
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--subscribers", type=int, default=100)
@@ -280,6 +370,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--idle", type=int, default=5000)
     parser.add_argument("--resume", type=int, default=10_000)
+    parser.add_argument("--hosts", action="store_true", help="four web processes on two hosts: single Redis vs cluster")
+    parser.add_argument("--tenants", type=int, default=0, help="organizations the events spread over (--hosts: 8)")
     # client-process options
     parser.add_argument("--client", choices=["fanout", "idle"])
     parser.add_argument("--ports", default="")
@@ -290,14 +382,18 @@ def main() -> None:
     if args.client:
         client_main(args)
         return
+    if args.hosts:
+        across_hosts(args)
+        return
 
-    tenant, token = prepare()
+    tenants, tokens = prepare(args.tenants or 1)
+    tenant, token = tenants[0], tokens[0]
     tmp = Path(tempfile.mkdtemp(prefix="oqim-bench-rt-"))
     webs, ports = zip(*(start_web(tmp / str(i)) for i in range(2)), strict=True)
     try:
-        full = fan_out(tenant, token, list(ports), args.subscribers, args.rate, args.seconds, tmp)
+        full = fan_out(tenants, tokens, list(ports), args.subscribers, args.rate, args.seconds, tmp)
         print("fan-out full:", full, flush=True)
-        half = fan_out(tenant, token, list(ports), args.subscribers, args.rate // 2, args.seconds, tmp)
+        half = fan_out(tenants, tokens, list(ports), args.subscribers, args.rate // 2, args.seconds, tmp)
         print("fan-out half:", half, flush=True)
         idle = connections(token, list(webs), list(ports), args.idle)
         print("connections:", idle, flush=True)

@@ -59,6 +59,16 @@ def database_config(env: environ.Env, data_dir: Path) -> dict[str, Any]:
         # With the pool, Django passes psycopg_pool's check_connection: a connection the server
         # closed (restart, pg_terminate_backend) is replaced before a request gets it.
         config["CONN_HEALTH_CHECKS"] = True
+        # A host that drops off the network mid-transaction must not hold its row locks for the
+        # hours TCP takes to notice: the server ends a transaction left idle this long, and the
+        # client's keepalives find a dead server within half a minute.
+        idle_ms = env.int("DB_IDLE_IN_TRANSACTION_TIMEOUT_MS", default=60_000)
+        if idle_ms:
+            options.setdefault("options", f"-c idle_in_transaction_session_timeout={idle_ms}")
+        options.setdefault("keepalives", 1)
+        options.setdefault("keepalives_idle", 10)
+        options.setdefault("keepalives_interval", 5)
+        options.setdefault("keepalives_count", 3)
     return config
 
 

@@ -18,25 +18,26 @@ REDIS_SERVER = shutil.which("redis-server")
 
 
 class RedisServer:
-    def __init__(self, workdir: Path, *args: str, port: int | None = None) -> None:
+    def __init__(self, workdir: Path, *args: str, port: int | None = None, bind: str = "127.0.0.1") -> None:
         self.port = port or free_port()
+        self.bind = bind  # one address or several, space-separated; the first is the one to dial
         self.workdir = workdir
         self.args = args
         self.process: subprocess.Popen | None = None
 
     @property
     def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
+        return f"redis://{self.bind.split()[0]}:{self.port}/0"
 
     def start(self) -> RedisServer:
         import redis
 
         self.workdir.mkdir(parents=True, exist_ok=True)
-        command = [REDIS_SERVER or "redis-server", "--port", str(self.port), "--bind", "127.0.0.1"]
+        command = [REDIS_SERVER or "redis-server", "--port", str(self.port), "--bind", *self.bind.split()]
         command += ["--save", "", "--appendonly", "no", "--dir", str(self.workdir), *self.args]
         log = (self.workdir / f"redis-{self.port}.log").open("a")
         self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
-        client = redis.Redis(port=self.port, socket_connect_timeout=0.2)
+        client = redis.Redis(host=self.bind.split()[0], port=self.port, socket_connect_timeout=0.2)
         deadline = time.monotonic() + 10
         while True:
             try:
@@ -104,9 +105,9 @@ class SentinelDeployment:
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:  # every Sentinel knows the master and its replica
             try:
-                if all(self._replicas_known(port) for port in self.sentinel_ports):
-                    if redis.Redis(port=self.replica.port).info("replication")["master_link_status"] == "up":
-                        return self
+                replica = redis.Redis(port=self.replica.port).info("replication")
+                if replica["master_link_status"] == "up" and all(map(self._replicas_known, self.sentinel_ports)):
+                    return self
             except redis.ConnectionError:
                 pass
             time.sleep(0.1)
@@ -135,26 +136,28 @@ class SentinelDeployment:
 class ClusterDeployment:
     """Three masters with a replica each, made with ``redis-cli --cluster create``."""
 
-    def __init__(self, workdir: Path, *, masters: int = 3, replicas: int = 1) -> None:
+    def __init__(self, workdir: Path, *, masters: int = 3, replicas: int = 1, host: str = "127.0.0.1") -> None:
+        self.host = host  # the address every node binds and announces: all clients must reach it
         self.nodes = []
         for _ in range(masters * (1 + replicas)):
             port = free_port()
             args = ("--cluster-enabled", "yes", "--cluster-config-file", f"nodes-{port}.conf")
             # The bus port is the client port + 10000 unless set, past 65535 for a high free port.
             args += ("--cluster-node-timeout", "1000", "--cluster-port", str(free_port()))
-            self.nodes.append(RedisServer(workdir / f"node-{port}", *args, port=port))
+            args += ("--cluster-announce-ip", host)
+            self.nodes.append(RedisServer(workdir / f"node-{port}", *args, port=port, bind=host))
         self.replicas = replicas
 
     @property
     def setting(self) -> str:
-        return ",".join(f"127.0.0.1:{node.port}" for node in self.nodes)
+        return ",".join(f"{self.host}:{node.port}" for node in self.nodes)
 
     def start(self) -> ClusterDeployment:
         import redis
 
         for node in self.nodes:
             node.start()
-        addresses = [f"127.0.0.1:{node.port}" for node in self.nodes]
+        addresses = [f"{self.host}:{node.port}" for node in self.nodes]
         subprocess.run(
             ["redis-cli", "--cluster", "create", *addresses, "--cluster-replicas", str(self.replicas), "--cluster-yes"],
             check=True,
@@ -163,7 +166,7 @@ class ClusterDeployment:
         )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:  # all slots served, every replica in sync (or it may not fail over)
-            clients = [redis.Redis(port=n.port, decode_responses=True) for n in self.nodes]
+            clients = [redis.Redis(host=self.host, port=n.port, decode_responses=True) for n in self.nodes]
             if all(c.cluster("info")["cluster_state"] == "ok" for c in clients) and all(
                 info["role"] == "master" or info.get("master_link_status") == "up"
                 for info in (c.info("replication") for c in clients)
@@ -176,7 +179,7 @@ class ClusterDeployment:
         import redis
 
         alive = next(n for n in self.nodes if n.process is not None and n.process.poll() is None)
-        client = redis.Redis(port=alive.port, decode_responses=True, socket_timeout=2)
+        client = redis.Redis(host=self.host, port=alive.port, decode_responses=True, socket_timeout=2)
         slot = client.cluster("keyslot", key)
         for low, high, primary, *_ in client.cluster("slots"):
             if low <= slot <= high:
@@ -200,10 +203,10 @@ def sentinel_deployment(workdir: Path) -> Iterator[SentinelDeployment]:
 
 
 @contextmanager
-def cluster_deployment(workdir: Path) -> Iterator[ClusterDeployment]:
+def cluster_deployment(workdir: Path, host: str = "127.0.0.1") -> Iterator[ClusterDeployment]:
     if REDIS_SERVER is None:
         pytest.skip("redis-server is not installed")
-    deployment = ClusterDeployment(workdir).start()
+    deployment = ClusterDeployment(workdir, host=host).start()
     try:
         yield deployment
     finally:

@@ -4,6 +4,7 @@ a Redis deployment and a broker, with writers and resuming WebSocket followers t
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import subprocess
@@ -83,13 +84,18 @@ class Writer(threading.Thread):
 
     def run(self) -> None:
         n = 0
+        dead: set[int] = set()
         while not self.stopping.is_set():
-            host = self.hosts[n % len(self.hosts)]
+            turn = n % len(self.hosts)
+            if turn in dead and len(dead) < len(self.hosts):
+                n += 1
+                continue
             name = f"{self.prefix}{n:06d}"
             try:
-                status, _ = host.call("PATCH", "/api/tenant/", self.token, {"name": name})
+                status, _ = self.hosts[turn].call("PATCH", "/api/tenant/", self.token, {"name": name})
             except OSError:
-                status = 0  # no answer at all: the host is gone (its writes may or may not be in)
+                status = 0  # no answer: the host is gone (this write may or may not be in)
+                dead.add(turn)
             self.results.append((name, status, time.monotonic()))
             n += 1
             self.stopping.wait(self.interval)
@@ -122,7 +128,8 @@ class Follower:
         async with websockets.connect(f"{host.ws}?ticket={ticket}", open_timeout=5, close_timeout=1) as ws:
             client = Client(ws)
             await client.expect("welcome")
-            await client.send(type="subscribe", topic="organization", **({"since": self.position} if self.position else {}))
+            resume = {"since": self.position} if self.position else {}
+            await client.send(type="subscribe", topic="organization", **resume)
             self.connected.set()
             while True:
                 # No frame for ten seconds on a socket pinged every few: the host is cut off.
@@ -159,10 +166,8 @@ class Follower:
     async def stop(self) -> None:
         assert self.task is not None
         self.task.cancel()
-        try:
+        with contextlib.suppress(asyncio.CancelledError):
             await self.task
-        except asyncio.CancelledError:
-            pass
 
     async def wait_for(self, names: set[str], timeout: float) -> set[str]:
         """The names still missing after ``timeout`` (empty once all arrived)."""
