@@ -63,7 +63,7 @@ def prepare(count: int = 1) -> tuple[list, list[str]]:
     tenants, tokens = [], []
     for n in range(count):
         tenant, admin = services.tenant_create(
-            name=f"Bench {n}", slug=f"bench-{n}", admin_username=f"bench-admin-{n}", admin_password="bench-pass-4-oqim!"
+            name=f"Bench {n}", slug=f"bench-{n}", admin_username=f"owner-{n}", admin_password="Rt-bench-pass-4-oqim!"
         )
         tenants.append(tenant)
         tokens.append(str(issue_tokens(membership=admin).access_token))
@@ -131,6 +131,9 @@ async def fan_out_clients(addresses: list[str], tokens: list[str], subscribers: 
     sockets = await asyncio.gather(
         *(open_socket(addresses[(i // t) % len(addresses)], tokens[i % t]) for i in range(subscribers))
     )
+    for ws in sockets:  # every subscription confirmed before the first event is sent
+        while json.loads(await ws.recv())["type"] != "subscribed":
+            continue
     latencies: list[float] = []
     received = 0
     print("ready", flush=True)
@@ -305,6 +308,48 @@ def use_deployment(env: dict[str, str]) -> None:
     reset_streams()
 
 
+def tail_cost(tenant, token: str, webs: list[subprocess.Popen], ports: list[str], rate: int, seconds: int = 10) -> dict:  # type: ignore[no-untyped-def]
+    """What tailing costs a web process for events none of its sockets want: one socket per
+    process (of another organization) keeps its hub reading while ``rate`` events/s pass."""
+    from django.utils import timezone
+
+    from realtime import publisher
+    from realtime.models import OutboxEvent
+
+    client = spawn_client("idle", ports=",".join(ports), token=token, idle=len(ports))
+    time.sleep(2)
+    cpu0 = sum(cpu_seconds(w.pid) for w in webs)
+    began = time.monotonic()
+    sent = 0
+    while (elapsed := time.monotonic() - began) < seconds:
+        due = int(elapsed * rate) - sent
+        if due <= 0:
+            time.sleep(0.01)
+            continue
+        rows = OutboxEvent.objects.bulk_create(
+            OutboxEvent(
+                tenant_id=tenant.pk,
+                topic="organization",
+                type="organization.updated",
+                occurred_at=timezone.now(),
+                data={"name": f"elsewhere {sent + i}", "timezone": "UTC"},
+            )
+            for i in range(due)
+        )
+        publisher.publish(rows)
+        sent += due
+    spent = time.monotonic() - began
+    cpu_pct = (sum(cpu_seconds(w.pid) for w in webs) - cpu0) / spent * 100 / len(webs)
+    client.stdin.write("\n")
+    client.stdin.flush()
+    client.wait(60)
+    return {
+        "unwanted_events_per_s": round(sent / spent),
+        "tail_cpu_pct_per_process": round(cpu_pct, 1),
+        "tail_cpu_pct_per_1k_events": round(cpu_pct / max(sent / spent / 1000, 1e-9), 2),
+    }
+
+
 def on_hosts(label: str, env: dict[str, str], machines, db_url: str, tenants, tokens, args, tmp: Path) -> dict:  # type: ignore[no-untyped-def]
     """Fan-out and resume with two web processes on each host, on one Redis deployment."""
     use_deployment(env)
@@ -320,11 +365,13 @@ def on_hosts(label: str, env: dict[str, str], machines, db_url: str, tenants, to
         print(f"{label} fan-out:", fan, flush=True)
         caught_up = resume(tenants[0], tokens[0], addresses[1], args.resume)
         print(f"{label} resume:", caught_up, flush=True)
+        tail = tail_cost(tenants[1], tokens[0], [w for w, _ in started], addresses, rate=2000)
+        print(f"{label} tail cost:", tail, flush=True)
     finally:
         for web, _ in started:
             web.terminate()
             web.wait(20)
-    return {**fan, **caught_up}
+    return {**fan, **caught_up, **tail}
 
 
 def across_hosts(args: argparse.Namespace) -> None:
@@ -360,6 +407,7 @@ def _reported(f: dict) -> dict:
         "p50_ms": f["p50_ms"],
         "p99_ms": f["p99_ms"],
         "resume_s": f["resume_s"],
+        "tail_cpu_pct_per_1k_events": f["tail_cpu_pct_per_1k_events"],
     }
 
 

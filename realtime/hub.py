@@ -67,38 +67,56 @@ class Hub:
         self.connections: set[Connection] = set()
         self.by_stream: dict[tuple[int, str], set[Subscription]] = defaultdict(set)
         self.stats = Stats()
-        self.tasks: list[asyncio.Task] = []
-        self.cursors: dict[int, str] = {}  # per firehose shard
-        self.ready = asyncio.Event()
+        self.chores: asyncio.Task | None = None
+        # Only the shards of organizations this process holds sockets for are read: each
+        # unwanted event costs a process ~5 % of a core per 1,000/s (docs/scaling.md).
+        self.tails: dict[int, asyncio.Task] = {}
+        self.members: dict[int, set[Connection]] = defaultdict(set)  # shard -> its joined sockets
+        self.cursors: dict[int, str] = {}
+        self.ready: dict[int, asyncio.Event] = {}
         self.loop: asyncio.AbstractEventLoop | None = None
+
+    @staticmethod
+    def shard(conn: Connection) -> int:
+        return shard_of(conn.who.tenant_id) % len(streams().shards)
 
     # -- membership of sockets and subscriptions
 
     async def join(self, conn: Connection) -> None:
+        """Admit an authenticated socket once its organization's shard is being read."""
         self.connections.add(conn)
         self.stats.connections_total += 1
-        if not self.tasks:
-            self.ready.clear()
-            self.tasks = [
-                asyncio.create_task(self._tail(shard), name=f"realtime-hub-tail-{shard}") for shard in streams().shards
-            ]
-            self.tasks.append(asyncio.create_task(self._chores(), name="realtime-hub-chores"))
-        # Subscriptions made before the hub knows its cursors could miss what lands meanwhile.
-        # Raises TimeoutError while the event store is unreachable.
-        await asyncio.wait_for(self.ready.wait(), timeout=5)
+        if self.chores is None:
+            self.chores = asyncio.create_task(self._chores(), name="realtime-hub-chores")
+        shard = self.shard(conn)
+        self.members[shard].add(conn)
+        if shard not in self.tails:
+            self.ready[shard] = asyncio.Event()
+            self.tails[shard] = asyncio.create_task(self._tail(shard), name=f"realtime-hub-tail-{shard}")
+        # Subscriptions made before the hub knows the shard's cursor could miss what lands
+        # meanwhile. Raises TimeoutError while the event store is unreachable.
+        await asyncio.wait_for(self.ready[shard].wait(), timeout=5)
 
     async def leave(self, conn: Connection) -> None:
         for sub in list(conn.subs.values()):
             self.detach(sub)
         self.connections.discard(conn)
-        if not self.connections and self.tasks:
-            tasks, self.tasks = self.tasks, []
-            self.cursors = {}
-            for task in tasks:
-                task.cancel()
-            for task in tasks:
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await task
+        stopping = []
+        if conn.identity is not None and conn in self.members.get(shard := self.shard(conn), ()):
+            self.members[shard].discard(conn)
+            if not self.members[shard]:  # the last socket of this shard: stop reading it
+                del self.members[shard]
+                self.cursors.pop(shard, None)
+                self.ready.pop(shard, None)
+                stopping.append(self.tails.pop(shard))
+        if not self.connections and self.chores is not None:
+            stopping.append(self.chores)
+            self.chores = None
+        for task in stopping:
+            task.cancel()
+        for task in stopping:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
 
     def attach(self, sub: Subscription) -> None:
         sub.conn.subs[sub.topic] = sub
@@ -162,8 +180,7 @@ class Hub:
             try:
                 if shard not in self.cursors:
                     self.cursors[shard] = await store.firehose_head(shard)
-                    if len(self.cursors) == len(store.shards):
-                        self.ready.set()
+                    self.ready[shard].set()
                 elif failed:
                     self.cursors[shard] = await store.reconcile(shard, self.cursors[shard])
                 cursor, entries, gap = await store.tail(shard, self.cursors[shard], block_ms=2000, count=1000)
@@ -186,8 +203,7 @@ class Hub:
                 await asyncio.sleep(0)
 
     def _resync(self, shard: int) -> None:
-        shards = len(streams().shards)
-        conns = [c for c in self.connections if c.identity is None or shard_of(c.who.tenant_id) % shards == shard]
+        conns = list(self.members.get(shard, ()))
         logger.warning(
             "realtime hub fell behind the firehose; sockets must resume", extra={"sockets": len(conns), "shard": shard}
         )

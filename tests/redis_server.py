@@ -144,7 +144,7 @@ class ClusterDeployment:
             args = ("--cluster-enabled", "yes", "--cluster-config-file", f"nodes-{port}.conf")
             # The bus port is the client port + 10000 unless set, past 65535 for a high free port.
             args += ("--cluster-node-timeout", "1000", "--cluster-port", str(free_port()))
-            args += ("--cluster-announce-ip", host)
+            args += ("--cluster-announce-ip", host, "--protected-mode", "no")  # clients off loopback too
             self.nodes.append(RedisServer(workdir / f"node-{port}", *args, port=port, bind=host))
         self.replicas = replicas
 
