@@ -203,7 +203,16 @@ def spawn_client(kind: str, **options: object) -> subprocess.Popen:
 # -- the phases
 
 
-def fan_out(tenants, tokens: list[str], ports: list[str], subscribers: int, rate: int, seconds: int, tmp: Path) -> dict:  # type: ignore[no-untyped-def]
+def fan_out(
+    tenants,
+    tokens: list[str],
+    ports: list[str],
+    subscribers: int,
+    rate: int,
+    seconds: int,
+    tmp: Path,
+    webs: list | None = None,
+) -> dict:  # type: ignore[no-untyped-def]
     """--rate events/s, each organization's in turn, to --subscribers sockets (each organization's
     share of them); deliveries/s and latency."""
     from domains.members import services
@@ -219,12 +228,14 @@ def fan_out(tenants, tokens: list[str], ports: list[str], subscribers: int, rate
         expect=sum(per_tenant[i % len(tenants)] for i in range(events)),
         out=out,
     )
+    cpu0 = sum(cpu_seconds(w.pid) for w in webs or [])
     began = time.monotonic()
     for i in range(events):
         time.sleep(max(0.0, began + i / rate - time.monotonic()))
         services.tenant_update(tenant=tenants[i % len(tenants)], name=repr(time.time()))
     emitted_in = time.monotonic() - began
     client.wait(180)
+    web_cpu_s = sum(cpu_seconds(w.pid) for w in webs or []) - cpu0
     result = json.loads(out.read_text())
     lat = [x * 1000 for x in result["latencies"]]
     return {
@@ -234,7 +245,34 @@ def fan_out(tenants, tokens: list[str], ports: list[str], subscribers: int, rate
         "expected": sum(per_tenant[i % len(tenants)] for i in range(events)),
         "p50_ms": round(percentile(lat, 0.50), 1),
         "p99_ms": round(percentile(lat, 0.99), 1),
+        # web processes' CPU per thousand deliveries (routing, frames, socket writes)
+        "web_cpu_ms_per_1k": round(web_cpu_s * 1000 / max(result["received"] / 1000, 1e-9), 1) if webs else None,
     }
+
+
+def append_cost(tenant, count: int = 500) -> float:  # type: ignore[no-untyped-def]
+    """Microseconds of wall time for one event's publish from this process, one event a call."""
+    import uuid
+
+    from django.utils import timezone
+
+    from realtime.models import OutboxEvent
+    from realtime.streams import streams
+
+    store = streams()
+    began = time.perf_counter()
+    for n in range(count):
+        row = OutboxEvent(
+            event_id=uuid.uuid4(),
+            tenant_id=tenant.pk,
+            topic="organization",
+            type="organization.updated",
+            occurred_at=timezone.now(),
+            data={"name": f"probe {n}", "timezone": "UTC"},
+            audience={},
+        )
+        store.append([row])
+    return round((time.perf_counter() - began) / count * 1e6, 1)
 
 
 def connections(token: str, webs: list[subprocess.Popen], ports: list[str], count: int) -> dict:
@@ -361,7 +399,10 @@ def on_hosts(label: str, env: dict[str, str], machines, db_url: str, tenants, to
     ]
     addresses = [address for _, address in started]
     try:
-        fan = fan_out(tenants, tokens, addresses, args.subscribers, args.rate, args.seconds, tmp)
+        publish_us = append_cost(tenants[-1])
+        webs = [web for web, _ in started]
+        fan = fan_out(tenants, tokens, addresses, args.subscribers, args.rate, args.seconds, tmp, webs)
+        fan["publish_us"] = publish_us
         print(f"{label} fan-out:", fan, flush=True)
         caught_up = resume(tenants[0], tokens[0], addresses[1], args.resume)
         print(f"{label} resume:", caught_up, flush=True)
@@ -408,6 +449,8 @@ def _reported(f: dict) -> dict:
         "p99_ms": f["p99_ms"],
         "resume_s": f["resume_s"],
         "tail_cpu_pct_per_1k_events": f["tail_cpu_pct_per_1k_events"],
+        "web_cpu_ms_per_1k": f["web_cpu_ms_per_1k"],
+        "publish_us": f["publish_us"],
     }
 
 

@@ -188,7 +188,10 @@ class Hub:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                logger.warning("realtime hub cannot read events", extra={"error": type(exc).__name__, "shard": shard})
+                logger.warning(
+                    "realtime hub cannot read events",
+                    extra={"error": type(exc).__name__, "detail": str(exc)[:200], "shard": shard},
+                )
                 failed = True
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 10.0)
@@ -264,10 +267,10 @@ class Hub:
     async def _publish_snapshot(self) -> None:
         """Services mode: leave this process's figures in Redis for ``manage.py realtime_status``."""
         store = streams()
-        if not hasattr(store, "aclient"):
+        if not hasattr(store, "connected"):
             return
         try:
-            await store.aclient().set(f"{PROCESS_PREFIX}{PROCESS_ID}", json.dumps(self.snapshot()), ex=15)
+            await (await store.connected()).set(f"{PROCESS_PREFIX}{PROCESS_ID}", json.dumps(self.snapshot()), ex=15)
         except Exception as exc:
             logger.debug("realtime snapshot not published", extra={"error": type(exc).__name__})
 

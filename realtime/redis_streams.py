@@ -139,6 +139,14 @@ class RedisStreams:
             self._async[loop_id] = client
         return client
 
+    async def connected(self) -> Any:
+        """This loop's client, ready: a cluster client learns the slots and the command table on
+        first use, and commands racing that first use fail to find their keys."""
+        client = self.aclient()
+        if self.cluster:
+            await client.initialize()  # at once when done already
+        return client
+
     def _node(self, shard: int) -> Any:
         """The client of the server holding ``shard``: a WAIT must follow the writes on their own
         connection, which a cluster pipeline spread over nodes cannot promise."""
@@ -230,12 +238,12 @@ class RedisStreams:
             return None
 
     async def head(self, tenant_id: int, topic: str) -> str:
-        client = self.aclient()
+        client = await self.connected()
         info = await self._info(client, stream_key(tenant_id, topic))
         return info["last-generated-id"] if info else format_position(await self._epoch(client, shard_of(tenant_id)))
 
     async def read(self, tenant_id: int, topic: str, since: str, limit: int) -> Replay:
-        client = self.aclient()
+        client = await self.connected()
         shard = shard_of(tenant_id)
         key = stream_key(tenant_id, topic)
         since_key = parse_position(since)
@@ -258,7 +266,7 @@ class RedisStreams:
         return Replay(entries=entries, head=format_position(last), complete=complete)
 
     async def firehose_head(self, shard: int) -> str:
-        info = await self._info(self.aclient(), firehose_key(shard))
+        info = await self._info(await self.connected(), firehose_key(shard))
         return info["last-generated-id"] if info else "0-0"
 
     async def reconcile(self, shard: int, cursor: str) -> str:
@@ -271,9 +279,16 @@ class RedisStreams:
     async def tail(self, shard: int, cursor: str, *, block_ms: int, count: int) -> tuple[str, list[Entry], bool]:
         """Firehose entries after ``cursor``: (new cursor, entries, gap). ``gap`` says entries
         after ``cursor`` were trimmed before this process read them."""
-        client = self.aclient()
+        client = await self.connected()
         key = firehose_key(shard)
-        result = await client.xread({key: cursor}, block=block_ms, count=count)
+        if self.cluster:
+            # Named by node: redis-py finds XREAD's keys with a COMMAND GETKEYS round trip per call.
+            result = await client.execute_command(
+                "XREAD", "COUNT", count, "BLOCK", block_ms, "STREAMS", key, cursor,
+                target_nodes=client.get_node_from_key(key),
+            )  # fmt: skip
+        else:
+            result = await client.xread({key: cursor}, block=block_ms, count=count)
         entries: list[Entry] = []
         new_cursor = cursor
         first_read = None
