@@ -14,6 +14,8 @@ from collections.abc import Iterable
 
 from django.conf import settings
 
+from core import redis_connections
+
 PREFIX = "oqim:coalesce"
 _TTL_SECONDS = 3600  # a mark whose job was lost expires; the next request then schedules again
 
@@ -25,8 +27,6 @@ _clients: dict[str, object] = {}
 
 
 def _client():  # type: ignore[no-untyped-def]
-    from core import redis_connections
-
     found = _clients.get(settings.REDIS_URL)
     if found is None:
         found = _clients[settings.REDIS_URL] = redis_connections.client(decode_responses=True)

@@ -14,6 +14,7 @@ from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET
 
+from core import redis_connections
 from core.errors import error_body
 
 logger = logging.getLogger(__name__)
@@ -30,8 +31,6 @@ def check_database() -> str:
 def check_redis() -> str:
     if not settings.REDIS_URL:
         return "embedded"
-    from core import redis_connections
-
     client = redis_connections.client(socket_timeout=PROBE_TIMEOUT_SECONDS, connect_timeout=PROBE_TIMEOUT_SECONDS)
     try:
         client.ping()

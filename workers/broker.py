@@ -17,6 +17,8 @@ from dramatiq.brokers.redis import RedisBroker
 from dramatiq.brokers.stub import StubBroker
 from dramatiq.middleware import Middleware
 
+from core import redis_connections
+
 
 class DjangoConnections(Middleware):
     """Workers are long-lived threads: drop broken or expired DB connections around each message,
@@ -43,8 +45,6 @@ def build_broker() -> dramatiq.Broker:
         # closes); confirmations make each send wait until RabbitMQ holds the message.
         new: dramatiq.Broker = RabbitmqBroker(url=settings.BROKER_URL, confirm_delivery=True)
     elif settings.REDIS_URL:
-        from core import redis_connections
-
         client = redis_connections.client(socket_timeout=15, health_check_interval=30)
         # Messages a killed worker had fetched are requeued by "maintenance" once its heartbeat is
         # WORKER_HEARTBEAT_TIMEOUT_MS stale (dramatiq's default: 60 s, which held orders for

@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from apscheduler.triggers.cron import CronTrigger
 from django.conf import settings
 
+from core import redis_connections
 from workers.registry import PERIODIC_JOBS, PeriodicJob, discover_actors
 
 logger = logging.getLogger(__name__)
@@ -45,8 +46,6 @@ class RedisLeadership:
     """Leader lock (SET NX PX with owner-checked renewal, via redis-py's Lock) plus firing claims."""
 
     def __init__(self, *, ttl_seconds: int, namespace: str = "oqim:scheduler") -> None:
-        from core import redis_connections
-
         self.client = redis_connections.client()
         self.namespace = namespace
         self.ttl = ttl_seconds

@@ -12,6 +12,7 @@ from django.utils import timezone
 from dramatiq.brokers.rabbitmq import RabbitmqBroker
 from dramatiq.brokers.redis import RedisBroker
 
+from core import redis_connections
 from workers.broker import broker
 from workers.models import PendingJob
 
@@ -32,8 +33,6 @@ def _queues_redis(target: RedisBroker) -> tuple[list[dict[str, Any]], int | None
 
 
 def _queues_rabbitmq(target: RabbitmqBroker) -> tuple[list[dict[str, Any]], int | None, int | None]:
-    from core import redis_connections
-
     queues, consumers = [], 0
     for name in sorted(q for q in target.get_declared_queues() if not q.endswith(".DQ")):
         ready, delayed, _dead = target.get_queue_message_counts(name)

@@ -25,6 +25,7 @@ from typing import Any
 
 from django.conf import settings
 
+from core import redis_connections
 from domains.orders.providers.base import (
     ACCEPTED,
     COMPLETED,
@@ -66,8 +67,6 @@ class MemoryStore:
 
 class RedisStore:
     def __init__(self) -> None:
-        from core import redis_connections
-
         self.client = redis_connections.client()
 
     def create(self, key: str, record: str) -> str:
