@@ -16,7 +16,7 @@ from pathlib import Path
 
 import environ
 
-from core.config import ConfigurationError, check_production, database_config, redis_layer_config
+from core.config import ConfigurationError, check_production, database_config, parse_nodes, redis_layer_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -55,6 +55,17 @@ REALTIME_PUBLISH_REPLICAS = env.int(
 REALTIME_PUBLISH_WAIT_MS = env.int("REALTIME_PUBLISH_WAIT_MS", default=500)
 # The job broker: empty for Redis (REDIS_URL), or amqp://... for RabbitMQ.
 BROKER_URL = env.str("BROKER_URL", default="")
+for _name, _nodes in (("REDIS_SENTINELS", REDIS_SENTINELS), ("REALTIME_REDIS_CLUSTER", REALTIME_REDIS_CLUSTER)):
+    try:
+        parse_nodes(_nodes)
+    except ValueError as exc:
+        raise ConfigurationError(f"{_name} must be a comma-separated host:port list: {exc}") from None
+if BROKER_URL and not BROKER_URL.startswith(("amqp://", "amqps://")):
+    raise ConfigurationError("BROKER_URL must be an amqp:// or amqps:// URL (RabbitMQ)")
+if (BROKER_URL or REALTIME_REDIS_CLUSTER) and not REDIS_URL:
+    raise ConfigurationError(
+        "BROKER_URL and REALTIME_REDIS_CLUSTER need REDIS_URL or REDIS_SENTINELS too: the cache and locks live there"
+    )
 # Fernet keys sealing PINs and provider credentials at rest; the first seals (core.secrets).
 FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
 EMBEDDED = not REDIS_URL

@@ -46,6 +46,18 @@ def test_production_refuses_to_start_without_field_encryption_keys(tmp_path):
     assert bad.returncode != 0 and "not a Fernet key" in bad.stderr
 
 
+def test_scale_out_settings_that_cannot_work_are_refused_at_start(tmp_path):
+    cases = {
+        "BROKER_URL must be an amqp://": {"BROKER_URL": "redis://127.0.0.1:6379/0", "REDIS_URL": "redis://x/0"},
+        "need REDIS_URL or REDIS_SENTINELS": {"BROKER_URL": "amqp://guest:guest@127.0.0.1:5672/", "REDIS_URL": ""},
+        "REDIS_SENTINELS must be a comma-separated host:port list": {"REDIS_SENTINELS": "10.0.0.1"},
+        "REALTIME_REDIS_CLUSTER must be": {"REALTIME_REDIS_CLUSTER": "a:b", "REDIS_URL": "redis://x/0"},
+    }
+    for message, env in cases.items():
+        result = run_manage("check", env={"BROKER_URL": "", "REDIS_SENTINELS": "", **env}, tmp_path=tmp_path)
+        assert result.returncode != 0 and message in result.stderr, (message, result.stderr[-500:])
+
+
 def test_production_refuses_debug(tmp_path):
     result = run_manage("check", env={**SAFE, "DEBUG": "true"}, tmp_path=tmp_path)
     assert result.returncode != 0 and "DEBUG is on" in result.stderr

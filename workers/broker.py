@@ -33,14 +33,8 @@ class DjangoConnections(Middleware):
     after_skip_message = after_process_message
 
 
-class BrokerConfigurationError(RuntimeError):
-    """``BROKER_URL`` names a broker Oqim does not speak."""
-
-
 def build_broker() -> dramatiq.Broker:
-    if settings.BROKER_URL:
-        if not settings.BROKER_URL.startswith(("amqp://", "amqps://")):
-            raise BrokerConfigurationError("BROKER_URL must be an amqp:// or amqps:// URL (RabbitMQ)")
+    if settings.BROKER_URL:  # an amqp:// URL (core.settings refuses anything else)
         # A consumer that dies hands its unacknowledged messages back at once (its connection
         # closes); confirmations make each send wait until RabbitMQ holds the message.
         new: dramatiq.Broker = RabbitmqBroker(url=settings.BROKER_URL, confirm_delivery=True)
