@@ -371,6 +371,8 @@ LOGGING = {
         "daphne": {"level": "WARNING"},
         "dramatiq": {"level": "WARNING" if TESTING else "INFO"},
         "apscheduler": {"level": "WARNING"},
+        # pika logs six INFO lines for every connection it opens (one per worker thread).
+        "pika": {"level": "WARNING"},
     },
 }
 
