@@ -329,6 +329,26 @@ class RedisStreams:
                 stats.append({"tenant": int(tenant), "topic": topic, "length": length})
         return stats
 
+    def stale_keys(self) -> list[str]:
+        """Event keys the current layout no longer appends to: those of a release before shards,
+        of shards past ``REALTIME_SHARDS``, and streams whose organization moved to another shard.
+        Dedupe keys are left out: they expire on their own."""
+        shards = settings.REALTIME_SHARDS
+        stale = []
+        for key in self.client.scan_iter(match=f"{PREFIX}:*", count=1000):
+            rest = key[len(PREFIX) + 1 :]
+            if rest.startswith(("proc:", "pub:")) or ":pub:" in rest:
+                continue
+            tag, _, inner = rest.partition("}:")
+            if not rest.startswith("{") or not tag[1:].isdigit():
+                stale.append(key)  # the unsharded layout: oqim:rt:s:..., oqim:rt:firehose, ...
+                continue
+            shard = int(tag[1:])
+            tenant = inner.split(":")[1] if inner.startswith("s:") else ""
+            if shard >= shards or (tenant.isdigit() and int(tenant) % shards != shard):
+                stale.append(key)
+        return sorted(stale)
+
     def firehose_length(self) -> int:
         pipe = self.client.pipeline(transaction=False)
         for shard in self.shards:

@@ -1,10 +1,13 @@
-"""A web process reads only the firehose shards of the organizations it holds sockets for."""
+"""A web process reads only the firehose shards of the organizations it holds sockets for, and
+``realtime_prune`` removes the keys a layout no longer uses."""
 
 from __future__ import annotations
 
 import pytest
+import redis
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
+from django.core.management import call_command
 
 from asgi import application
 from domains.members import services
@@ -12,8 +15,7 @@ from realtime.hub import hub
 from realtime.streams import reset_streams
 from tests.factories import member_factory, tenant_factory
 from tests.realtime.conftest import access_token
-
-pytestmark = pytest.mark.services
+from tests.redis_server import redis_server
 
 
 async def _follow(member) -> WebsocketCommunicator:  # type: ignore[no-untyped-def]
@@ -26,6 +28,7 @@ async def _follow(member) -> WebsocketCommunicator:  # type: ignore[no-untyped-d
     return socket
 
 
+@pytest.mark.services
 async def test_only_the_shards_of_local_organizations_are_read(settings, transactional_db):
     settings.REALTIME_SHARDS = 8
     reset_streams()
@@ -54,3 +57,25 @@ async def test_only_the_shards_of_local_organizations_are_read(settings, transac
     await sockets[1].disconnect()
     assert hub().tails == {} and hub().chores is None
     reset_streams()
+
+
+def test_prune_lists_then_deletes_only_the_keys_the_layout_no_longer_uses(settings, tmp_path):
+    with redis_server(tmp_path) as server:
+        settings.REDIS_URL = server.url
+        settings.REALTIME_SHARDS = 4
+        reset_streams()
+        _prune_on(redis.Redis.from_url(server.url, decode_responses=True))
+    reset_streams()
+
+
+def _prune_on(client: redis.Redis) -> None:
+    keep = ["oqim:rt:{1}:s:5:organization", "oqim:rt:{1}:firehose", "oqim:rt:{3}:epoch", "oqim:rt:{2}:pub:x"]
+    stale = ["oqim:rt:s:5:organization", "oqim:rt:firehose", "oqim:rt:{6}:firehose", "oqim:rt:{2}:s:5:stock"]
+    for key in keep + stale:
+        client.set(key, "1") if ":pub:" in key or key.endswith("epoch") else client.xadd(key, {"e": "{}"})
+
+    call_command("realtime_prune")  # a dry run lists and keeps
+    assert all(client.exists(key) for key in keep + stale)
+    call_command("realtime_prune", "--delete")
+    assert all(client.exists(key) for key in keep)
+    assert not any(client.exists(key) for key in stale)
