@@ -92,6 +92,7 @@ class Forwarder:
         self.listen, self.target = listen, target
         self.loop = asyncio.new_event_loop()
         self.started = threading.Event()
+        self.open: set[asyncio.StreamWriter] = set()
         self.thread = threading.Thread(target=self._run, daemon=True)
 
     async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -107,7 +108,9 @@ class Forwarder:
         except OSError:
             writer.close()
             return
+        self.open |= {writer, up_writer}
         await asyncio.gather(self._pipe(reader, up_writer), self._pipe(up_reader, writer))
+        self.open -= {writer, up_writer}
 
     def _run(self) -> None:
         asyncio.set_event_loop(self.loop)
@@ -124,7 +127,14 @@ class Forwarder:
         return self
 
     def stop(self) -> None:
-        self.loop.call_soon_threadsafe(self.loop.stop)
+        """Stop, closing the connections still open: the database would count them as sessions."""
+
+        def close_all() -> None:
+            for writer in self.open:
+                writer.close()
+            self.loop.stop()
+
+        self.loop.call_soon_threadsafe(close_all)
         self.thread.join(10)
 
 
