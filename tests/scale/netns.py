@@ -132,7 +132,7 @@ class Forwarder:
         def close_all() -> None:
             for writer in self.open:
                 writer.close()
-            self.loop.stop()
+            self.loop.call_later(0.2, self.loop.stop)  # the closes run on the loop
 
         self.loop.call_soon_threadsafe(close_all)
         self.thread.join(10)
