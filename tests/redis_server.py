@@ -153,6 +153,13 @@ class ClusterDeployment:
         return ",".join(f"{self.host}:{node.port}" for node in self.nodes)
 
     def start(self) -> ClusterDeployment:
+        try:
+            return self._start()
+        except BaseException:
+            self.stop()  # no node outlives a cluster that never formed
+            raise
+
+    def _start(self) -> ClusterDeployment:
         import redis
 
         for node in self.nodes:
