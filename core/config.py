@@ -99,14 +99,18 @@ def url_options(url: str) -> dict[str, Any]:
 
 def redis_layer_config(url: str, sentinels: str, master: str) -> tuple[dict[str, Any], dict[str, Any]]:
     """The cache and channel-layer settings for one Redis server or a Sentinel-guarded master."""
-    cache: dict[str, Any] = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+    cache: dict[str, Any] = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": url,
+        "KEY_PREFIX": "oqim",
+    }
     host: str | dict[str, Any] = url
     if sentinels:
         # Django's cache builds its pools from a URL; this pool class finds the master instead.
         cache["OPTIONS"] = {"pool_class": "core.redis_connections.SentinelCachePool"}
         host = {"sentinels": parse_nodes(sentinels), "master_name": master, **url_options(url)}
     layer = {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [host], "prefix": "oqim:channels"}}
-    return {**cache, "KEY_PREFIX": "oqim"}, layer
+    return cache, layer
 
 
 def check_production(

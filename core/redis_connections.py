@@ -11,6 +11,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import redis
+import redis.asyncio
+import redis.asyncio.sentinel
+import redis.sentinel
 from django.conf import settings
 
 from core.config import parse_nodes, url_options
@@ -27,12 +31,20 @@ def _sentinel_kwargs(timeout: float) -> dict[str, Any]:
     return kwargs
 
 
+def _master(sentinel_class: type, options: dict[str, Any]) -> Any:
+    """The master's client through Sentinel: each new connection asks it where the master is."""
+    sentinel = sentinel_class(
+        parse_nodes(settings.REDIS_SENTINELS),
+        sentinel_kwargs=_sentinel_kwargs(options["socket_connect_timeout"]),
+        **options,
+    )
+    return sentinel.master_for(settings.REDIS_SENTINEL_MASTER, **url_options(settings.REDIS_URL))
+
+
 def client(
     *, decode_responses: bool = False, socket_timeout: float | None = 5.0, connect_timeout: float = 5.0, **extra: Any
 ) -> Any:
     """A synchronous client of the current master."""
-    import redis
-
     options = {
         "decode_responses": decode_responses,
         "socket_timeout": socket_timeout,
@@ -41,27 +53,15 @@ def client(
     }
     if not sentinel_enabled():
         return redis.Redis.from_url(settings.REDIS_URL, **options)
-    from redis.sentinel import Sentinel
-
-    sentinel = Sentinel(
-        parse_nodes(settings.REDIS_SENTINELS), sentinel_kwargs=_sentinel_kwargs(connect_timeout), **options
-    )
-    return sentinel.master_for(settings.REDIS_SENTINEL_MASTER, **url_options(settings.REDIS_URL))
+    return _master(redis.sentinel.Sentinel, options)
 
 
 def async_client(*, decode_responses: bool = False, connect_timeout: float = 5.0, **extra: Any) -> Any:
     """An asyncio client of the current master (bound to the running event loop once used)."""
-    import redis.asyncio
-
     options = {"decode_responses": decode_responses, "socket_connect_timeout": connect_timeout, **extra}
     if not sentinel_enabled():
         return redis.asyncio.Redis.from_url(settings.REDIS_URL, **options)
-    from redis.asyncio.sentinel import Sentinel
-
-    sentinel = Sentinel(
-        parse_nodes(settings.REDIS_SENTINELS), sentinel_kwargs=_sentinel_kwargs(connect_timeout), **options
-    )
-    return sentinel.master_for(settings.REDIS_SENTINEL_MASTER, **url_options(settings.REDIS_URL))
+    return _master(redis.asyncio.sentinel.Sentinel, options)
 
 
 class SentinelCachePool:
@@ -70,8 +70,10 @@ class SentinelCachePool:
 
     @classmethod
     def from_url(cls, url: str, **options: Any) -> Any:
-        from redis.sentinel import Sentinel, SentinelConnectionPool
-
         timeout = options.get("socket_connect_timeout", 5.0)
-        sentinel = Sentinel(parse_nodes(settings.REDIS_SENTINELS), sentinel_kwargs=_sentinel_kwargs(timeout))
-        return SentinelConnectionPool(settings.REDIS_SENTINEL_MASTER, sentinel, **{**url_options(url), **options})
+        sentinel = redis.sentinel.Sentinel(
+            parse_nodes(settings.REDIS_SENTINELS), sentinel_kwargs=_sentinel_kwargs(timeout)
+        )
+        return redis.sentinel.SentinelConnectionPool(
+            settings.REDIS_SENTINEL_MASTER, sentinel, **{**url_options(url), **options}
+        )

@@ -13,6 +13,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
+import redis
 from django.conf import settings
 
 from core import redis_connections
@@ -98,8 +99,6 @@ return redis.call('GET', KEYS[1])
 
 class RedisStreams:
     def __init__(self) -> None:
-        import redis
-
         self.cluster = bool(settings.REALTIME_REDIS_CLUSTER)
         if self.cluster:
             from redis.cluster import ClusterNode, RedisCluster
@@ -163,8 +162,6 @@ class RedisStreams:
             return 0
         connected, until = self._replicas.get(shard, (wanted, 0.0))
         if time.monotonic() >= until:
-            import redis
-
             try:
                 role = node.execute_command("ROLE")  # ["master", offset, [[host, port, offset], ...]]
                 connected = len(role[2]) if role[0] == "master" else 0
@@ -179,8 +176,6 @@ class RedisStreams:
         """Append each row's event once; returns the new positions (None: appended before).
         One script call per shard and at most ``APPEND_CHUNK`` events; raises ``Unreplicated``
         when replicas did not acknowledge some of them within ``REALTIME_PUBLISH_WAIT_MS``."""
-        import redis
-
         by_shard: dict[int, list[int]] = {}
         for index, row in enumerate(rows):
             by_shard.setdefault(shard_of(row.tenant_id), []).append(index)
@@ -235,8 +230,6 @@ class RedisStreams:
 
     @staticmethod
     async def _info(client: Any, key: str) -> dict[str, Any] | None:
-        import redis
-
         try:
             return await client.xinfo_stream(key)
         except redis.ResponseError:

@@ -3,6 +3,7 @@ measurements, restarts, Sentinel, Cluster): started on free ports, stopped after
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import subprocess
 import time
@@ -104,12 +105,10 @@ class SentinelDeployment:
             self.sentinels.append(subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT))
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:  # every Sentinel knows the master and its replica
-            try:
+            with contextlib.suppress(redis.ConnectionError):  # a Sentinel still starting
                 replica = redis.Redis(port=self.replica.port).info("replication")
                 if replica["master_link_status"] == "up" and all(map(self._replicas_known, self.sentinel_ports)):
                     return self
-            except redis.ConnectionError:
-                pass
             time.sleep(0.1)
         raise AssertionError("the Sentinel deployment did not come up")
 

@@ -11,11 +11,15 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import websockets
 
+from core.models import Organization
+from realtime.models import OutboxEvent
+from tests.factories import member_factory, tenant_factory
 from tests.realtime.conftest import ROOT, Client, LiveServer, access_token, database_url, in_thread
 
 
@@ -175,3 +179,40 @@ class Follower:
         while (missing := names - set(self.names)) and time.monotonic() < deadline:
             await asyncio.sleep(0.1)
         return missing
+
+
+async def fail_over_under_load(host: Host, fail: Callable[[Organization], Callable[[], bool]]) -> None:
+    """Lose a Redis master while an organization is renamed over REST every 20 ms and a dashboard
+    follows it. ``fail`` kills the master (it is handed the organization, whose shard may decide
+    which) and returns a check that a replica has taken over.
+
+    Then REST answered only 200 or, during the switch, 503; writes carried on on the new master;
+    every committed change reached the dashboard (the relay republishes what the old master took
+    but never handed to its replica); and no outbox row is left pending."""
+    tenant = await in_thread(tenant_factory)
+    admin = await in_thread(member_factory, tenant=tenant)
+    follower = Follower([host.web], admin)
+    follower.start()
+    await asyncio.wait_for(follower.connected.wait(), 15)
+    writer = Writer([host.web], await in_thread(access_token, admin))
+    writer.start()
+    await asyncio.sleep(2)
+
+    killed_at = time.monotonic()
+    taken_over = fail(tenant)
+    while not taken_over():
+        assert time.monotonic() - killed_at < 30, "no replica was promoted"
+        await asyncio.sleep(0.2)
+    promoted_at = time.monotonic()
+    await asyncio.sleep(4)
+    await in_thread(writer.stop)
+
+    statuses = {status for _, status, _ in writer.results}
+    assert statuses <= {200, 503}, (statuses, host.logs())
+    after = [s for _, s, when in writer.results if when > promoted_at + 1]
+    assert after and all(s == 200 for s in after), "writes did not carry on on the new master"
+    missing = await follower.wait_for(writer.committed(), timeout=30)
+    assert not missing, (sorted(missing)[:5], follower.reconnects, host.logs())
+    pending = await in_thread(lambda: OutboxEvent.objects.filter(published_at__isnull=True).count())
+    assert pending == 0
+    await follower.stop()
