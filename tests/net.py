@@ -11,9 +11,20 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 def free_port() -> int:
     """A loopback port nobody listens on right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    return free_ports(1)[0]
+
+
+def free_ports(count: int) -> list[int]:
+    """``count`` different free loopback ports: held open together while they are chosen, so the
+    kernel cannot hand the same one out twice (as calling ``free_port`` in a row may)."""
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for s in sockets:
+            s.bind(("127.0.0.1", 0))
+        return [s.getsockname()[1] for s in sockets]
+    finally:
+        for s in sockets:
+            s.close()
 
 
 class QuietHandler(BaseHTTPRequestHandler):

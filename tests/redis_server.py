@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.net import free_port
+from tests.net import free_port, free_ports
 
 REDIS_SERVER = shutil.which("redis-server")
 
@@ -78,10 +78,10 @@ class SentinelDeployment:
 
     def __init__(self, workdir: Path) -> None:
         self.workdir = workdir
-        self.master = RedisServer(workdir / "master")
-        self.replica = RedisServer(workdir / "replica", "--replicaof", "127.0.0.1", str(self.master.port))
+        master, replica, *self.sentinel_ports = free_ports(5)
+        self.master = RedisServer(workdir / "master", port=master)
+        self.replica = RedisServer(workdir / "replica", "--replicaof", "127.0.0.1", str(master), port=replica)
         self.sentinels: list[subprocess.Popen] = []
-        self.sentinel_ports = [free_port() for _ in range(3)]
 
     @property
     def sentinels_setting(self) -> str:
@@ -138,11 +138,12 @@ class ClusterDeployment:
     def __init__(self, workdir: Path, *, masters: int = 3, replicas: int = 1, host: str = "127.0.0.1") -> None:
         self.host = host  # the address every node binds and announces: all clients must reach it
         self.nodes = []
-        for _ in range(masters * (1 + replicas)):
-            port = free_port()
+        count = masters * (1 + replicas)
+        ports = free_ports(2 * count)  # a client port and a bus port for each node, all different
+        for port, bus in zip(ports[:count], ports[count:], strict=True):
             args = ("--cluster-enabled", "yes", "--cluster-config-file", f"nodes-{port}.conf")
             # The bus port is the client port + 10000 unless set, past 65535 for a high free port.
-            args += ("--cluster-node-timeout", "1000", "--cluster-port", str(free_port()))
+            args += ("--cluster-node-timeout", "1000", "--cluster-port", str(bus))
             args += ("--cluster-announce-ip", host, "--protected-mode", "no")  # clients off loopback too
             self.nodes.append(RedisServer(workdir / f"node-{port}", *args, port=port, bind=host))
         self.replicas = replicas
