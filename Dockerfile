@@ -13,7 +13,7 @@ RUN pip install -r requirements.txt
 
 COPY . .
 # Static files are collected at build time (seed 000); the key is a build-only placeholder.
-RUN SECRET_KEY=build-only-placeholder-not-used-at-runtime-0000 ALLOWED_HOSTS=build FIELD_ENCRYPTION_KEYS=YnVpbGQtb25seS1wbGFjZWhvbGRlci1rZXktMDAwMDA= \
+RUN SECRET_KEY=build-only-placeholder-not-used-at-runtime-0000000000000 ALLOWED_HOSTS=build FIELD_ENCRYPTION_KEYS=YnVpbGQtb25seS1wbGFjZWhvbGRlci1rZXktMDAwMDA= \
     python manage.py collectstatic --noinput \
  && useradd --system --uid 10001 oqim && mkdir -p /app/var/media && chown -R oqim /app/var
 

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PORT
 
-.PHONY: run test install lint format migrations-check openapi bench-http clean
+.PHONY: run test install lint format migrations-check openapi bench-http bench-smoke clean
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is required") if sys.version_info < (3, 11) else None'
@@ -42,6 +42,10 @@ openapi: install
 
 bench-http: install
 	$(BIN)/python bench/http_api.py
+
+# Every benchmark's --smoke run in this shell's mode (make test runs them too: tests/test_benchmarks.py).
+bench-smoke: install
+	$(BIN)/python -m pytest -q tests/test_benchmarks.py
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache

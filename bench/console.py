@@ -2,23 +2,24 @@
 with a worker and a scheduler over PostgreSQL + Redis, on lived-in state with the demo loaded.
 
     .venv/bin/python bench/console.py [--agents 1000] [--rate 2000] [--seconds 20] [--meals 500]
-                                      [--serves 20] [--skip pages,kitchen,map] [--fresh]
+                                      [--serves 20] [--skip pages,kitchen,map] [--fresh] [--smoke]
 
 Uses postgres://postgres@127.0.0.1:5432/oqim_bench_console and redis://127.0.0.1:6379/12
 (both wiped) unless DATABASE_URL / REDIS_URL say otherwise; Chromium at $CHROMIUM
 (/usr/bin/chromium).
 
-- lived-in first (bench/livedin.py; ``--fresh`` skips it): every topic stream at its MAXLEN,
-  the firehose full, a day of outbox rows; then ``seed_demo`` as ``make run`` loads it.
+- the demo as ``make run`` loads it (``seed_demo``), then lived in (``--fresh`` skips it): every
+  topic stream of the demo organization at its MAXLEN, the firehose full, a day of outbox rows.
 - pages: each page opened cold (a new browser context) by a demo login whose role opens it;
   ``live`` is navigation start to the connection badge saying live, ``ready`` to the last REST
   answer the page asked for once live (its first complete render), JS heap after.
 - kitchen: --meals more meals in the demo kitchen; the kitchen page's first render with all of
   them, then --serves taps of "Serve" by the cook while a manager's kitchen page is open:
   tap to the manager's portion count changing (the live path end to end, both pages drawn).
-- map: the manager's field map open while --agents phones (bench/locations.py's generator, on
-  real sockets) send --rate points/s; every animation frame's duration in the page (frame p50,
-  p95, p99, max), long tasks (> 50 ms), agent rows drawn, live frames the page received.
+- map: the manager's field map open while --agents phones (bench/clients/phones.py, the
+  locations bench's generator, on real sockets) send --rate points/s; every animation frame's
+  duration in the page (frame p50, p95, p99, max), long tasks (> 50 ms), agent rows drawn, live
+  frames the page received.
 Last line: RESULT key=value ...
 """
 
@@ -27,25 +28,27 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
-import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
-from decimal import Decimal
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/oqim_bench_console")
-os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/12")
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "core.settings")
-os.environ.setdefault("LOG_LEVEL", "WARNING")
-os.environ["JWT_ACCESS_TTL_SECONDS"] = "7200"
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench import livedin  # noqa: E402
-from bench.locations import members, spawn  # noqa: E402
-from bench.realtime import percentile, prepare, start_web  # noqa: E402
+from bench.harness import environment
+
+environment.services(database="oqim_bench_console", redis_db=12)
+environment.setup()
+
+from bench.harness import cli, livedin, people, sockets  # noqa: E402
+from bench.harness.domains import kitchen, stock  # noqa: E402
+from bench.harness.measure import percentile  # noqa: E402
+from bench.harness.result import Report  # noqa: E402
+from bench.harness.servers import Server, Servers  # noqa: E402
+from core.console.pages import PAGES  # noqa: E402
+from core.demo import DEMO_SLUG, seed_demo  # noqa: E402
+from core.models import Organization  # noqa: E402
+from core.roles import Role, has_capability  # noqa: E402
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 PASSWORD = "oqim-demo-pass"
@@ -92,8 +95,6 @@ def ms(values: list[float], p: float) -> float:
 
 
 def role_for(capability: str) -> str:
-    from core.roles import has_capability
-
     return next(role for role in ROLES if has_capability(role, capability))
 
 
@@ -145,10 +146,8 @@ class Console:
 
 
 def pages_phase(console: Console) -> dict:
-    from core.console.pages import PAGES
-
     results: dict = {}
-    for page_def in PAGES:
+    for page_def in sorted(PAGES.values(), key=lambda p: (p.order, p.slug)):
         page = console.page(f"demo-{role_for(page_def.capability)}")
         found = console.render(page, page_def.slug)
         page.close()
@@ -161,33 +160,20 @@ def pages_phase(console: Console) -> dict:
 
 def add_meals(count: int) -> None:
     """``count`` meals of three demo ingredients each, through the kitchen's service."""
-    from core.demo import DEMO_SLUG
-    from core.models import Organization
-    from domains.kitchen import services
-    from domains.stock.api import Product
-
     tenant = Organization.objects.get(slug=DEMO_SLUG)
-    products = list(Product.objects.filter(tenant=tenant).order_by("pk"))
-    for n in range(count):
-        recipe = [products[(n + i) % len(products)] for i in range(3)]
-        services.meal_create(
-            tenant=tenant,
-            name=f"Meal {n:03d}",
-            recipe=[{"product": p, "quantity": Decimal(1 + (n + i) % 5)} for i, p in enumerate(recipe)],
-            actor=None,
-        )
+    products = stock.products_of(tenant)
+    recipes = [[(products[(n + i) % len(products)], 1 + (n + i) % 5) for i in range(3)] for n in range(count)]
+    kitchen.meals(tenant, recipes, prefix="Meal")
 
 
 def kitchen_phase(console: Console, serves: int) -> dict:
-    from domains.kitchen.models import Meal
-
-    meal = django(lambda: Meal.objects.get(name="Plov"))
+    meal = django(lambda: kitchen.meal_named(Organization.objects.get(slug=DEMO_SLUG), "Palov"))
     manager = console.page("demo-manager")
     found = console.render(manager, "kitchen")
     cards = manager.locator(".meal").count()
     cook = console.page("demo-cook")
     console.render(cook, "kitchen")
-    # The manager's page notes the time each time Plov's count changes.
+    # The manager's page notes the time each time Palov's count changes.
     manager.evaluate(
         """(id) => {
           window.__changes = [];
@@ -227,18 +213,11 @@ def kitchen_phase(console: Console, serves: int) -> dict:
     }
 
 
-def map_phase(console: Console, args: argparse.Namespace, ports: list[int], tmp: Path) -> dict:
-    from core.auth import issue_tokens
-    from core.demo import DEMO_SLUG
-    from core.models import Organization
-    from core.roles import Role
-
+def map_phase(console: Console, args: argparse.Namespace, webs: list[Server]) -> dict:
     def agents() -> list[str]:
-        tenant = Organization.objects.get(slug=DEMO_SLUG)
-        return [str(issue_tokens(membership=m).access_token) for m in members(tenant, Role.AGENT, args.agents)]
+        return people.tokens(people.members(Organization.objects.get(slug=DEMO_SLUG), Role.AGENT, args.agents))
 
     tokens = django(agents)
-    (tmp / "agents.json").write_text(json.dumps(tokens))
     manager = console.page("demo-manager")
     console.render(manager, "map")
     received = {"frames": 0, "entries": 0}
@@ -253,20 +232,12 @@ def map_phase(console: Console, args: argparse.Namespace, ports: list[int], tmp:
     manager.on("websocket", lambda ws: ws.on("framereceived", count))
     manager.reload()
     manager.wait_for_function("() => window.__liveAt !== undefined", timeout=30000)
-    phones = spawn(
-        "phones",
-        ports=",".join(map(str, ports)),
-        tokens=tmp / "agents.json",
-        rate=args.rate,
-        batch=1,
-        seconds=args.seconds,
-        out=tmp / "phones.json",
-    )
+    addresses = [w.address for w in webs]
+    phones = sockets.spawn("phones", addresses=addresses, tokens=tokens, rate=args.rate, batch=1, seconds=args.seconds)
     manager.evaluate("window.__longTasks = []; window.__recordFrames()")
-    phones.stdin.write("go\n")
-    phones.stdin.flush()
+    sockets.go(phones)
     began = time.monotonic()
-    while phones.poll() is None and time.monotonic() - began < args.seconds + 120:
+    while phones.process.poll() is None and time.monotonic() - began < args.seconds + 120:
         manager.wait_for_timeout(500)  # lets Playwright deliver the socket frames it saw
     manager.wait_for_timeout(2000)  # the last points drawn
     figures = manager.evaluate(
@@ -282,7 +253,7 @@ def map_phase(console: Console, args: argparse.Namespace, ports: list[int], tmp:
         }"""
     )
     manager.close()
-    sent = json.loads((tmp / "phones.json").read_text())
+    sent = phones.figures()
     frames = figures["frames"][1:]  # the first one spans the evaluate call
     return {
         "agents": args.agents,
@@ -303,71 +274,47 @@ def map_phase(console: Console, args: argparse.Namespace, ports: list[int], tmp:
     }
 
 
-def start_background(tmp: Path) -> list[subprocess.Popen]:
-    env = {**os.environ, "OQIM_DATA_DIR": str(tmp)}
-    return [
-        subprocess.Popen(
-            [sys.executable, "manage.py", command],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        for command in ("worker", "scheduler")
-    ]
+def browse(args: argparse.Namespace, webs: list[Server], report: Report) -> None:
+    from playwright.sync_api import sync_playwright
+
+    skip = cli.phases(args.skip)
+    with sync_playwright() as playwright:
+        console = Console(playwright, webs[0].url)
+        if "pages" not in skip:
+            report.add(pages_phase(console))
+        if "kitchen" not in skip:
+            django(add_meals, args.meals)
+            found = report.phase("kitchen", kitchen_phase(console, args.serves))
+            report.check("the cook's and the manager's pages agree", found["pages_agree"])
+        if "map" not in skip:
+            found = report.phase("map", map_phase(console, args, webs))
+            report.check("the map drew every agent", found["agents_drawn"] >= args.agents, found["agents_drawn"])
+        console.browser.close()
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--agents", type=int, default=1000)
-    parser.add_argument("--rate", type=int, default=2000)
-    parser.add_argument("--seconds", type=float, default=20)
-    parser.add_argument("--meals", type=int, default=500)
-    parser.add_argument("--serves", type=int, default=20)
+    parser = cli.Parser(__doc__)
+    parser.size("--agents", full=1000, smoke=20)
+    parser.size("--rate", full=2000, smoke=40, help="points/s the phones send")
+    parser.size("--seconds", full=20.0, smoke=2.0, type=float)
+    parser.size("--meals", full=500, smoke=10, help="meals added to the demo kitchen")
+    parser.size("--serves", full=20, smoke=2)
     parser.add_argument("--skip", default="", help="comma-separated phases to skip: pages,kitchen,map")
-    livedin.add_arguments(parser)
-    args = parser.parse_args()
-    from playwright.sync_api import sync_playwright
-
-    prepare()  # a fresh database and Redis (and a bench organization the pages never see)
-    from core.demo import seed_demo
-
+    args = parser.parse()
+    if not Path(CHROMIUM).exists():
+        raise SystemExit(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+    environment.fresh()
+    people.organizations(1)  # a bench organization the pages never see
     seed_demo()
-    results: dict = {}
+    report = Report()
     if not args.fresh:
-        from core.demo import DEMO_SLUG
-        from core.models import Organization
-
-        demo = Organization.objects.get(slug=DEMO_SLUG)
-        results.update(livedin.redis_history(demo.pk))
-        results["outbox_rows"] = livedin.outbox_history(demo.pk)
-        livedin.analyze()
-        print("lived-in:", results, flush=True)
-    tmp = Path(tempfile.mkdtemp(prefix="oqim-bench-console-"))
-    webs, ports = zip(*(start_web(tmp / f"web{i}") for i in range(2)), strict=True)
-    background = start_background(tmp)
-    skip = set(args.skip.split(","))
-    try:
-        with sync_playwright() as playwright:
-            console = Console(playwright, f"http://127.0.0.1:{ports[0]}")
-            if "pages" not in skip:
-                results.update(pages_phase(console))
-            if "kitchen" not in skip:
-                django(add_meals, args.meals)
-                found = kitchen_phase(console, args.serves)
-                print("kitchen:", found, flush=True)
-                results.update(found)
-            if "map" not in skip:
-                found = map_phase(console, args, list(ports), tmp)
-                print("map:", found, flush=True)
-                results.update(found)
-            console.browser.close()
-    finally:
-        for process in [*webs, *background]:
-            process.terminate()
-        for process in [*webs, *background]:
-            process.wait(30)
-    print("RESULT " + " ".join(f"{k}={v}" for k, v in results.items()))
+        report.add(livedin.build(Organization.objects.get(slug=DEMO_SLUG).pk, smoke=args.smoke))
+    with Servers() as servers:
+        webs = servers.web(2)
+        servers.worker()
+        servers.scheduler()
+        browse(args, webs, report)
+    report.emit(expect=["page_ready_max_ms"] if "pages" not in cli.phases(args.skip) else [])
 
 
 if __name__ == "__main__":

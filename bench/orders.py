@@ -8,7 +8,8 @@ instances (primary and failover URL, one shared store in Redis) with provider de
 Phases (each places --orders orders with --clients concurrent keep-alive clients, Idempotency-Key
 on every POST, then waits until every order is completed or failed):
   1. calm: no faults but the provider's.
-  2. kill: the same while a worker process is SIGKILLed every --kill-every seconds and restarted.
+  2. kill: the same while a worker process is SIGKILLed every --kill-every seconds and restarted
+     (at most --max-kills times; 0: no limit).
 
 Reported per phase: orders/s (placed-to-all-settled), creation-to-PIN latency p50/p99 (server
 timestamps), duplicate dispatches (orders the provider accepted more than once from us: must be
@@ -16,7 +17,8 @@ timestamps), duplicate dispatches (orders the provider accepted more than once f
 deduplicates), lost orders (not settled at the end: must be 0), duplicated PINs (more than one
 `order.pin_ready`, or a PIN differing from the provider's: must be 0).
 
-Usage:  .venv/bin/python bench/orders.py [--orders 10000] [--clients 20] [--kill-every 4]
+    .venv/bin/python bench/orders.py [--orders 10000] [--clients 20] [--kill-every 4] [--smoke]
+
 Uses postgres://postgres@127.0.0.1:5432/oqim_bench and redis://127.0.0.1:6379/14 (both wiped)
 unless DATABASE_URL / REDIS_URL say otherwise. Last line: RESULT key=value ...
 """
@@ -26,123 +28,71 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import random
-import signal
-import subprocess
 import sys
-import tempfile
 import threading
 import time
-from collections import Counter
-from decimal import Decimal
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-# Tokens are issued here, once: they must outlive the whole run (the default is 5 minutes).
-os.environ.setdefault("JWT_ACCESS_TTL_SECONDS", "7200")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.keepalive import post  # noqa: E402
-from bench.kitchen import pct, prepare  # noqa: E402  (sets the bench database and Redis defaults)
-from bench.realtime import start_web  # noqa: E402
-from tests.net import free_port  # noqa: E402
+from bench.harness import environment
+
+environment.services(database="oqim_bench", redis_db=14)
+environment.setup()
+
+import redis  # noqa: E402
+from django.conf import settings  # noqa: E402
+
+from bench.harness import cli, http, people  # noqa: E402
+from bench.harness.domains import orders  # noqa: E402
+from bench.harness.measure import ms, percentile  # noqa: E402
+from bench.harness.result import Report  # noqa: E402
+from bench.harness.servers import Server, Servers  # noqa: E402
+from core.roles import Role  # noqa: E402
+from tests.net import free_ports  # noqa: E402
 
 TIMEOUT_SECONDS = 2
+HEARTBEATS = "oqim-tasks:__heartbeats__"  # dramatiq's RedisBroker, namespace in workers.broker
 
 
-def start(args: list[str], tmp: Path, name: str) -> subprocess.Popen:
-    env = {**os.environ, "OQIM_DATA_DIR": str(tmp), "LOG_LEVEL": "WARNING"}
-    return subprocess.Popen(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        stdout=(tmp / f"{name}.log").open("a"),
-        stderr=subprocess.STDOUT,
-    )
-
-
-def fixture(clients: int, primary: int, failover: int) -> dict:
-    from core.auth import issue_tokens
-    from core.models import Membership, Organization, User
-    from core.roles import Role
-    from domains.orders import services
-    from domains.orders.models import ProviderKind
-
-    tenant = Organization.objects.create(slug="bench-orders", name="Bench orders")
-    provider = services.provider_create(
-        tenant=tenant,
-        name="Bench provider",
-        kind=ProviderKind.HTTP,
-        base_url=f"http://127.0.0.1:{primary}",
-        failover_url=f"http://127.0.0.1:{failover}",
-        timeout_seconds=TIMEOUT_SECONDS,
-    )
-    product = services.product_create(tenant=tenant, name="Gems", provider=provider, code="gems")
-    package = services.package_create(
-        tenant=tenant,
-        product=product,
-        name="100",
-        code="g100",
-        price=Decimal("1.99"),
-        currency="USD",
-    )
-    tokens = []
-    for c in range(clients):
-        user = User.objects.create(username=f"bench-customer-{c}")
-        membership = Membership.objects.create(tenant=tenant, user=user, role=Role.CUSTOMER)
-        tokens.append(str(issue_tokens(membership=membership).access_token))
-    return {"tenant": tenant.pk, "package": package.pk, "tokens": tokens}
-
-
-async def client(port: int, token: str, package: int, todo: list[int], out: dict, tag: str) -> None:
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+async def client(web: Server, token: str, package: int, todo: list[int], out: dict, tag: str) -> None:
+    reader, writer = await http.connect(web)
     try:
         while todo:
             n = todo.pop()
             body = {"package": package, "account": f"player-{n}"}
             started = time.perf_counter()
-            status, answer = await post(reader, writer, "/api/orders/", token, body, key=f"{tag}-{n}")
-            payload = json.loads(answer)
+            status, answer = await http.post(reader, writer, "/api/orders/", token, body, key=f"{tag}-{n}")
             out["latency"].append(time.perf_counter() - started)
             if status == 201:
-                out["ids"].append(payload["id"])
+                out["ids"].append(json.loads(answer)["id"])
             else:
                 out["errors"][status] = out["errors"].get(status, 0) + 1
     finally:
         writer.close()
 
 
-HEARTBEATS = "oqim-tasks:__heartbeats__"  # dramatiq's RedisBroker, namespace in workers.broker
-
-
 class Workers:
-    """Two worker processes; ``kill_one`` SIGKILLs one mid-work and starts a replacement, and
-    measures the redelivery delay: from the kill until the broker's maintenance declares the
-    dead worker gone, which is the moment it puts the messages that worker held back in their
-    queues (dramatiq's dispatch script does both in one step)."""
+    """Two worker processes; ``kill_one`` SIGKILLs one mid-work and starts it again, and measures
+    the redelivery delay: from the kill until the broker's maintenance declares the dead worker
+    gone, which is the moment it puts the messages that worker held back in their queues
+    (dramatiq's dispatch script does both in one step)."""
 
-    def __init__(self, tmp: Path) -> None:
-        import redis
-        from django.conf import settings
-
-        self.tmp = tmp
-        self.processes = [self._start(i) for i in range(2)]
+    def __init__(self, servers: Servers) -> None:
+        self.servers = servers
+        self.processes = [servers.worker(i, threads=8) for i in range(2)]
         self.kills = 0
         self.redelivery_s: list[float] = []
         self.client = redis.Redis.from_url(settings.REDIS_URL, decode_responses=True)
 
-    def _start(self, i: int) -> subprocess.Popen:
-        return start(["worker", "--threads", "8"], self.tmp, f"worker-{i}")
-
     def kill_one(self) -> None:
         before = dict(self.client.zrange(HEARTBEATS, 0, -1, withscores=True))
-        i = random.randrange(len(self.processes))
-        self.processes[i].send_signal(signal.SIGKILL)
+        worker = random.choice(self.processes)
+        self.servers.kill(worker)
         killed_at = time.monotonic()
-        self.processes[i].wait()
         self.kills += 1
-        self.processes[i] = self._start(i)
+        self.servers.restart(worker)
         threading.Thread(target=self._watch, args=(before, killed_at), daemon=True).start()
 
     def _watch(self, before: dict[str, float], killed_at: float) -> None:
@@ -155,191 +105,100 @@ class Workers:
                 return
             time.sleep(0.1)
 
-    def stop(self) -> None:
-        for process in self.processes:
-            process.terminate()
-        for process in self.processes:
-            process.wait(30)
 
-
-def phase(
-    name: str,
-    data: dict,
-    webs: list[int],
-    workers: Workers,
-    *,
-    orders: int,
-    clients: int,
-    kill_every: float | None,
-    settle_timeout: float,
-) -> dict:
-    from django.db.models import Count, Max
-
-    from domains.orders.models import TERMINAL, Order, OrderAttempt
-    from realtime.models import OutboxEvent
-
+def place(name: str, data: dict, webs: list[Server], args: argparse.Namespace) -> dict:
     out: dict = {"latency": [], "ids": [], "errors": {}}
-    todo = list(range(orders))
-    stop_killing = threading.Event()
-
-    def killer() -> None:
-        while not stop_killing.wait(kill_every):
-            workers.kill_one()
-
-    if kill_every:
-        threading.Thread(target=killer, daemon=True).start()
+    todo = list(range(args.orders))
+    tokens = data["tokens"]
 
     async def run() -> None:
         await asyncio.gather(
             *(
-                client(webs[i % len(webs)], data["tokens"][i % len(data["tokens"])], data["package"], todo, out, name)
-                for i in range(clients)
+                client(webs[i % len(webs)], tokens[i % len(tokens)], data["package"], todo, out, name)
+                for i in range(args.clients)
             )
         )
 
     started = time.perf_counter()
     asyncio.run(run())
-    placed = time.perf_counter() - started
+    out["placed_s"] = time.perf_counter() - started
+    return out
+
+
+def phase(name: str, data: dict, webs: list[Server], workers: Workers, args: argparse.Namespace, kill: bool) -> dict:
+    stop_killing = threading.Event()
+
+    def killer() -> None:
+        while not stop_killing.wait(args.kill_every) and (not args.max_kills or workers.kills < args.max_kills):
+            workers.kill_one()
+
+    if kill:
+        threading.Thread(target=killer, daemon=True).start()
+    started = time.perf_counter()
+    out = place(name, data, webs, args)
     ids = out["ids"]
-    deadline = time.perf_counter() + settle_timeout
-    while time.perf_counter() < deadline:
-        pending = Order.objects.filter(pk__in=ids).exclude(status__in=TERMINAL).count()
-        if not pending:
-            break
+    deadline = time.perf_counter() + args.settle_timeout
+    while orders.unsettled(ids) and time.perf_counter() < deadline:
         time.sleep(1)
     settled = time.perf_counter() - started
     stop_killing.set()
-
-    rows = Order.objects.filter(pk__in=ids)
-    counts = dict(rows.values_list("status").annotate(n=Count("id")).values_list("status", "n"))
-    to_pin = [
-        (completed - created).total_seconds()
-        for created, completed in rows.filter(status="completed").values_list("created_at", "completed_at")
-    ]
-    accepted_twice = (
-        OrderAttempt.objects.filter(
-            order_id__in=ids, kind="dispatch", outcome__in=["accepted", "processing", "completed", "failed"]
-        )
-        .values("order_id")
-        .annotate(n=Count("id"))
-        .filter(n__gt=1)
-        .count()
-    )
-    resent = (
-        OrderAttempt.objects.filter(order_id__in=ids, kind="dispatch")
-        .values("order_id")
-        .annotate(n=Count("id"))
-        .filter(n__gt=1)
-        .count()
-    )
-    # read in Python: JSON key lookups differ between databases
-    announced = Counter(
-        d["order_id"] for d in OutboxEvent.objects.filter(type="order.pin_ready").values_list("data", flat=True)
-    )
-    id_set = set(ids)
-    duplicated_pins = sum(1 for order_id, n in announced.items() if order_id in id_set and n > 1)
-    duplicated_pins += pin_mismatches(rows.filter(status="completed"))
-    failovers = OrderAttempt.objects.filter(order_id__in=ids, endpoint="failover").count()
+    found = orders.outcome(ids)
+    to_pin = found.pop("to_pin")
     return {
         "placed": len(ids),
         "create_errors": out["errors"],
-        "create_per_s": len(ids) / placed,
-        "create_p99_ms": pct(out["latency"], 0.99) * 1000,
-        "orders_per_s": len(ids) / settled,
-        "completed": counts.get("completed", 0),
-        "failed": counts.get("failed", 0),
-        "lost": len(ids) - counts.get("completed", 0) - counts.get("failed", 0) - counts.get("cancelled", 0),
-        "pin_p50_ms": pct(to_pin, 0.5) * 1000,
-        "pin_p99_ms": pct(to_pin, 0.99) * 1000,
-        "duplicate_dispatches": accepted_twice,
-        "resent_dispatches": resent,
-        "duplicated_pins": duplicated_pins,
-        "failover_calls": failovers,
+        "create_per_s": round(len(ids) / out["placed_s"], 1),
+        "create_p99_ms": ms(out["latency"], 0.99),
+        "orders_per_s": round(len(ids) / settled, 1),
+        **found,
+        "pin_p50_ms": ms(to_pin, 0.5),
+        "pin_p99_ms": ms(to_pin, 0.99),
         "worker_kills": workers.kills,
-        "redelivery_p50_s": pct(workers.redelivery_s, 0.5) if workers.redelivery_s else None,
-        "redelivery_max_s": max(workers.redelivery_s) if workers.redelivery_s else None,
-        "max_dispatch_attempts": rows.aggregate(m=Max("dispatch_attempts"))["m"],
+        "redelivery_p50_s": round(percentile(workers.redelivery_s, 0.5), 1) if workers.redelivery_s else None,
+        "redelivery_max_s": round(max(workers.redelivery_s), 1) if workers.redelivery_s else None,
     }
 
 
-def pin_mismatches(completed) -> int:  # type: ignore[no-untyped-def]
-    """Orders whose stored PIN differs from the one the provider holds for them."""
-    import redis
-    from django.conf import settings
-
-    from domains.orders.providers.simulated import KEY_PREFIX
-
-    client = redis.Redis.from_url(settings.REDIS_URL)
-    wrong = 0
-    for order in completed.iterator():
-        record = client.get(KEY_PREFIX + order.provider_key)
-        wrong += record is None or json.loads(record)["pin"] != order.pin()
-    return wrong
+def run(args: argparse.Namespace) -> dict:
+    """The processes, the fixture, and the two phases."""
+    primary, failover = free_ports(2)
+    faults = ["--error-rate", "0.15", "--timeout-rate", "0.05", "--hang-seconds", str(TIMEOUT_SECONDS + 1)]
+    results = {}
+    with Servers() as servers:
+        for port in (primary, failover):
+            servers.manage(f"provider-{port}", "simulate_provider", "--port", str(port), *faults)
+        tenant = people.organization("bench-orders", "Bench orders")
+        package = orders.shop(tenant, f"http://127.0.0.1:{primary}", f"http://127.0.0.1:{failover}", TIMEOUT_SECONDS)
+        customers = people.members(tenant, Role.CUSTOMER, args.clients, prefix="bench-customer")
+        data = {"package": package, "tokens": people.tokens(customers)}
+        webs = servers.web(2)
+        workers = Workers(servers)
+        servers.scheduler()
+        time.sleep(2)
+        for name, kill in (("calm", False), ("kill", True)):
+            results[name] = phase(name, data, webs, workers, args, kill)
+            print(name, json.dumps(results[name]), flush=True)
+    return results
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--orders", type=int, default=10_000)
-    parser.add_argument("--clients", type=int, default=20)
-    parser.add_argument("--kill-every", type=float, default=4.0)
-    parser.add_argument("--settle-timeout", type=float, default=900.0)
-    args = parser.parse_args()
-
-    prepare()
-    ports = [free_port(), free_port()]
-    with tempfile.TemporaryDirectory() as raw:
-        tmp = Path(raw)
-        providers = [
-            start(
-                [
-                    "simulate_provider",
-                    "--port",
-                    str(port),
-                    "--error-rate",
-                    "0.15",
-                    "--timeout-rate",
-                    "0.05",
-                    "--hang-seconds",
-                    str(TIMEOUT_SECONDS + 1),
-                ],
-                tmp,
-                f"provider-{port}",
-            )
-            for port in ports
-        ]
-        data = fixture(args.clients, *ports)
-        webs = [start_web(tmp / f"web{i}") for i in range(2)]
-        workers = Workers(tmp)
-        scheduler = start(["scheduler"], tmp, "scheduler")
-        results = {}
-        try:
-            time.sleep(2)
-            for name, kill in (("calm", None), ("kill", args.kill_every)):
-                results[name] = phase(
-                    name,
-                    data,
-                    [port for _, port in webs],
-                    workers,
-                    orders=args.orders,
-                    clients=args.clients,
-                    kill_every=kill,
-                    settle_timeout=args.settle_timeout,
-                )
-                print(name, json.dumps(results[name]), flush=True)
-        finally:
-            for process in [scheduler, *providers, *(p for p, _ in webs)]:
-                process.terminate()
-            workers.stop()
-    calm, kill = results["calm"], results["kill"]
-    print(
-        "RESULT "
-        + " ".join(
-            f"{phase_}_{key}={value if not isinstance(value, float) else round(value, 1)}"
-            for phase_, figures in (("calm", calm), ("kill", kill))
-            for key, value in figures.items()
-            if key != "create_errors"
-        )
-    )
+    parser = cli.Parser(__doc__)
+    parser.size("--orders", full=10_000, smoke=30)
+    parser.size("--clients", full=20, smoke=4)
+    parser.size("--kill-every", full=4.0, smoke=3.0, type=float)
+    parser.size("--max-kills", full=0, smoke=2, help="kills at most (0: until every order is settled)")
+    parser.size("--settle-timeout", full=900.0, smoke=90.0, type=float)
+    args = parser.parse()
+    environment.fresh()
+    results = run(args)
+    report = Report()
+    for phase_, figures in results.items():
+        report.add({f"{phase_}_{key}": value for key, value in figures.items() if key != "create_errors"})
+        report.check(f"{phase_}: every order placed", figures["placed"] == args.orders, figures["create_errors"])
+        for name in ("lost", "duplicate_dispatches", "duplicated_pins"):
+            report.check(f"{phase_}_{name} = 0", figures[name] == 0, figures[name])
+    report.check("a worker was killed in the kill phase", results["kill"]["worker_kills"] > 0)
+    report.emit(expect=["calm_orders_per_s", "calm_pin_p99_ms", "kill_orders_per_s", "kill_pin_p99_ms"])
 
 
 if __name__ == "__main__":

@@ -1,18 +1,23 @@
 """Shop benchmark on PostgreSQL (+ Redis): concurrent cashiers, ledger drift, reports at 1M lines.
 
+Lived-in first (``--fresh`` skips it): --lines sale lines of another organization's season, every
+topic stream at its MAXLEN, the firehose full, a day of outbox rows.
+
 Phases:
-  1. sales over HTTP: W `manage.py web` processes (--web, 2 by default), C cashiers (keep-alive clients) at 3 branches
-     selling 1-3 lines each from 20 shared products; a few products run short, so some sales are
-     refused whole with 409.
-  2. sales through the service API: P processes x T threads calling `shops.services.sale_record`
+  1. sales over HTTP: --web `manage.py web` processes (2 by default), C cashiers (keep-alive
+     clients) at 3 branches selling 1-3 lines each from 20 shared products; a few products run
+     short, so some sales are refused whole with 409.
+  2. sales through the service API: 2 processes x T threads calling `shops.services.sale_record`
      (no HTTP), to show what the domain itself sustains.
      After both: drift check. Every branch balance = the sum of its ledger rows and its rows chain
      (balance_after follows row by row), none negative, the daily rollup = the raw sale lines, and
      every 409 names a real shortage.
-  3. reports: 1,000,000 generated sale lines (90 days, 3 branches, 200 products) plus their rollup,
-     then GET /api/shops/reports/summary/ for one day and for 30 days, and top-products, over HTTP.
+  3. reports over the season's lines (90 days, 3 branches, 200 products) and their rollup:
+     GET /api/shops/reports/summary/ for one day, one branch, 30 days, and top-products, over HTTP.
+  4. the database's own limit: one sale's SQL replayed by pgbench (bench/harness/pgreplay.py).
 
-Usage:  .venv/bin/python bench/sales.py [--cashiers 10] [--seconds 10] [--web 2] [--lines 1000000]
+    .venv/bin/python bench/sales.py [--cashiers 10] [--seconds 10] [--web 2] [--lines 1000000] [--smoke]
+
 Uses postgres://postgres@127.0.0.1:5432/oqim_bench and redis://127.0.0.1:6379/14 (both wiped)
 unless DATABASE_URL / REDIS_URL say otherwise. Last line: RESULT key=value ...
 """
@@ -20,91 +25,32 @@ unless DATABASE_URL / REDIS_URL say otherwise. Last line: RESULT key=value ...
 from __future__ import annotations
 
 import argparse
-import asyncio
+import datetime
 import json
 import os
 import random
 import sys
-import tempfile
-import threading
 import time
-import urllib.request
-from decimal import Decimal
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/oqim_bench")
-os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/14")
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "core.settings")
-os.environ.setdefault("LOG_LEVEL", "WARNING")
-# Tokens are issued here, once: they must outlive the whole run (the default is 5 minutes).
-os.environ.setdefault("JWT_ACCESS_TTL_SECONDS", "7200")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench import livedin  # noqa: E402
-from bench.keepalive import post, run_clients  # noqa: E402
-from bench.kitchen import fan_out, pct, prepare, setup_django, unjustified  # noqa: E402
-from bench.realtime import start_web  # noqa: E402
+from bench.harness import environment
 
-PLENTY = 10**7
-SCARCE = 60  # of each of the 3 scarce products per branch: they run out during the run
+environment.services(database="oqim_bench", redis_db=14)
+environment.setup()
+
+from bench.harness import cli, http, livedin, load, pgreplay  # noqa: E402
+from bench.harness.domains import shops, stock  # noqa: E402
+from bench.harness.measure import ms  # noqa: E402
+from bench.harness.result import Report  # noqa: E402
+from bench.harness.servers import Server, Servers  # noqa: E402
 
 
-def shop_fixture(cashiers: int) -> dict:
-    """A tenant with 3 branches stocking 20 shared products (3 of them scarce), and the cashiers."""
-    import datetime
-
-    from core.auth import issue_tokens
-    from core.models import Membership, Organization, User
-    from core.roles import Role
-    from domains.shops import services as shops
-    from domains.stock import services as stock
-
-    tenant = Organization.objects.create(slug="bench-shop", name="Bench shop")
-    owner = User.objects.create(username="bench-owner")
-    Membership.objects.create(tenant=tenant, user=owner, role=Role.ADMIN)
-    store = shops.store_create(tenant=tenant, name="Bench store")
-    branches = [shops.branch_create(tenant=tenant, store=store, name=f"branch-{b}") for b in range(3)]
-    products = [
-        stock.product_create(
-            tenant=tenant,
-            name=f"item-{i}",
-            unit="pcs",
-            sku=f"SKU-{i}",
-            sale_price=Decimal(f"{1 + i % 9}.{i % 100:02d}"),
-            cost_price=Decimal(f"{i % 9}.50"),
-        )
-        for i in range(20)
-    ]
-    for branch in branches:
-        stock.delivery_create(
-            tenant=tenant,
-            branch=branch,
-            delivered_on=datetime.date.today(),
-            lines=[{"product": p, "quantity": Decimal(SCARCE if i < 3 else PLENTY)} for i, p in enumerate(products)],
-            actor=owner,
-        )
-    tokens = []
-    for c in range(cashiers):
-        user = User.objects.create(username=f"bench-cashier-{c}")
-        membership = Membership.objects.create(tenant=tenant, user=user, role=Role.CASHIER)
-        for branch in branches:  # every cashier may sell at every branch: they share products
-            shops.staff_assign(branch=branch, user=user, role="cashier", actor=owner)
-        tokens.append(str(issue_tokens(membership=membership).access_token))
-    owner_membership = Membership.objects.get(user=owner)
+def sale_body(rng: random.Random, data: dict) -> dict:
+    chosen = rng.sample(data["products"], rng.randint(1, 3))
     return {
-        "tenant": tenant.pk,
-        "branches": [b.pk for b in branches],
-        "products": [p.pk for p in products],
-        "tokens": tokens,
-        "owner_token": str(issue_tokens(membership=owner_membership).access_token),
-    }
-
-
-def sale_body(rng: random.Random, fixture: dict) -> dict:
-    chosen = rng.sample(fixture["products"], rng.randint(1, 3))
-    return {
-        "branch": rng.choice(fixture["branches"]),
+        "branch": rng.choice(data["branches"]),
         "payment_method": rng.choice(["cash", "card", "transfer"]),
         "lines": [
             {"product": p, "quantity": rng.randint(1, 3), "discount_percent": rng.choice(["0", "0", "5"])}
@@ -116,16 +62,16 @@ def sale_body(rng: random.Random, fixture: dict) -> dict:
 # -- phase 1: HTTP
 
 
-async def http_cashier(port: int, token: str, fixture: dict, deadline: float, out: dict, seed: int) -> None:
+async def http_cashier(web: Server, token: str, data: dict, deadline: float, out: dict, seed: int) -> None:
     rng = random.Random(seed)
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    reader, writer = await http.connect(web)
     n = 0
     try:
         while time.perf_counter() < deadline:
             n += 1
             started = time.perf_counter()
-            body = sale_body(rng, fixture)
-            status, payload = await post(reader, writer, "/api/shops/sales/", token, body, key=f"bench-{seed}-{n}")
+            body = sale_body(rng, data)
+            status, payload = await http.post(reader, writer, "/api/shops/sales/", token, body, key=f"bench-{seed}-{n}")
             out["latency"].append(time.perf_counter() - started)
             out["status"][status] = out["status"].get(status, 0) + 1
             if status == 409:
@@ -134,20 +80,22 @@ async def http_cashier(port: int, token: str, fixture: dict, deadline: float, ou
         writer.close()
 
 
-def http_phase(fixture: dict, seconds: float, processes: int) -> dict:
+def http_phase(data: dict, seconds: float, processes: int) -> dict:
     out: dict = {"latency": [], "status": {}, "refusals": []}
-    tokens = fixture["tokens"]
-    elapsed = run_clients(
-        processes,
-        len(tokens),
-        seconds,
-        lambda port, i, deadline: http_cashier(port, tokens[i], fixture, deadline, out, seed=i),
-    )
+    tokens = data["tokens"]
+    with Servers() as servers:
+        webs = servers.web(processes)
+        elapsed = http.run_clients(
+            webs,
+            len(tokens),
+            seconds,
+            lambda web, i, deadline: http_cashier(web, tokens[i], data, deadline, out, seed=i),
+        )
     return {
         "sales_per_s": out["status"].get(201, 0) / elapsed,
         "requests_per_s": len(out["latency"]) / elapsed,
-        "p50_ms": pct(out["latency"], 0.50) * 1000,
-        "p99_ms": pct(out["latency"], 0.99) * 1000,
+        "p50_ms": ms(out["latency"], 0.50),
+        "p99_ms": ms(out["latency"], 0.99),
         "status": out["status"],
         "refusals": out["refusals"],
     }
@@ -156,298 +104,125 @@ def http_phase(fixture: dict, seconds: float, processes: int) -> dict:
 # -- phase 2: service API in several processes
 
 
-def service_worker(fixture: dict, threads: int, seconds: float, seed: int) -> None:
-    setup_django()
-    from django.db import connections
+def service_worker(data: dict, threads: int, seconds: float, seed: int) -> dict:
+    """In a process of its own (bench.harness.load): ``threads`` cashiers selling until the deadline."""
+    till = shops.Till(data)
 
-    from core.models import Organization, User
-    from domains.shops import services as shops
-    from domains.shops.models import Branch
-    from domains.stock.models import Product
-    from domains.stock.services import InsufficientStock
+    def call(rng: random.Random, n: int) -> dict | None:
+        body = sale_body(rng, data)
+        return till.sell(body["branch"], body["lines"], cashier=n, payment=body["payment_method"])[1]
 
-    tenant = Organization.objects.get(pk=fixture["tenant"])
-    branches = {b.pk: b for b in Branch.objects.filter(pk__in=fixture["branches"])}
-    products = {p.pk: p for p in Product.objects.filter(pk__in=fixture["products"])}
-    cashiers = list(User.objects.filter(username__startswith="bench-cashier-").order_by("pk"))
-    out: dict = {"latency": [], "sold": 0, "refusals": []}
-    lock = threading.Lock()
-    deadline = time.perf_counter() + seconds
-
-    def run(t: int) -> None:
-        rng = random.Random(seed * 100 + t)
-        cashier = cashiers[(seed * threads + t) % len(cashiers)]
-        while time.perf_counter() < deadline:
-            body = sale_body(rng, fixture)
-            lines = [
-                {
-                    "product": products[x["product"]],
-                    "quantity": Decimal(x["quantity"]),
-                    "discount_percent": Decimal(x["discount_percent"]),
-                }
-                for x in body["lines"]
-            ]
-            started = time.perf_counter()
-            refusal = None
-            try:
-                shops.sale_record(
-                    tenant=tenant,
-                    branch=branches[body["branch"]],
-                    actor=cashier,
-                    lines=lines,
-                    payment_method=body["payment_method"],
-                )
-            except InsufficientStock as exc:
-                refusal = {"error": {"code": "insufficient_stock", "shortages": exc.extra["shortages"]}}
-            with lock:
-                out["latency"].append(time.perf_counter() - started)
-                if refusal is None:
-                    out["sold"] += 1
-                else:
-                    out["refusals"].append(refusal)
-        connections.close_all()
-
-    pool = [threading.Thread(target=run, args=(t,)) for t in range(threads)]
-    for t in pool:
-        t.start()
-    for t in pool:
-        t.join()
-    print(json.dumps(out))
+    return load.threads(call, count=threads, seconds=seconds, seed=seed)
 
 
-def service_phase(fixture: dict, processes: int, threads: int, seconds: float) -> dict:
-    results = fan_out(__file__, [[fixture, threads, seconds, p] for p in range(processes)])
-    latency = [x for r in results for x in r["latency"]]
+def service_phase(data: dict, processes: int, threads: int, seconds: float) -> dict:
+    payloads = [[data, threads, seconds, p] for p in range(processes)]
+    found = load.merged(load.processes("bench.sales:service_worker", payloads))
     return {
-        "sales_per_s": sum(r["sold"] for r in results) / seconds,
-        "p50_ms": pct(latency, 0.5) * 1000,
-        "p99_ms": pct(latency, 0.99) * 1000,
-        "refusals": [x for r in results for x in r["refusals"]],
+        "sales_per_s": found["done"] / seconds,
+        "p50_ms": ms(found["latency"], 0.5),
+        "p99_ms": ms(found["latency"], 0.99),
+        "refusals": found["refusals"],
     }
 
 
-def anomalies(tenant_id: int, refusals: list[dict]) -> dict:
-    """Branch balances vs the ledger, row by row; the rollup vs the raw lines; every 409 justified."""
-    from django.db.models import Sum
-
-    from domains.shops.models import DailySales, SaleLine
-    from domains.stock.models import BranchStock, Movement
-
-    drift = negative = broken_chain = 0
-    for row in BranchStock.objects.filter(tenant_id=tenant_id):
-        running = Decimal(0)
-        ledger = Movement.objects.filter(product_id=row.product_id, branch_id=row.branch_id).order_by("pk")
-        for quantity, after in ledger.values_list("quantity", "balance_after"):
-            running += quantity
-            broken_chain += after != running
-            negative += after < 0
-        drift += row.on_hand != running
-    rollup = DailySales.objects.filter(tenant_id=tenant_id).aggregate(q=Sum("quantity"), r=Sum("revenue"))
-    raw = SaleLine.objects.filter(tenant_id=tenant_id).aggregate(q=Sum("quantity"), r=Sum("total"))
-    return {
-        "drift": drift,
-        "negative": negative,
-        "broken_chain": broken_chain,
-        "rollup_mismatch": int((rollup["q"], rollup["r"]) != (raw["q"], raw["r"])),
-        "unjustified_409": unjustified(refusals),
-    }
+# -- phase 3: reports over the season's lines
 
 
-# -- phase 3: reports over 1,000,000 sale lines
-
-
-def generate_lines(lines: int) -> dict:
-    """Sales of 4 lines each over 90 days at 3 branches from 200 products, written in SQL, and
-    their rollup built the way the sales build it (net per branch, day and product)."""
-    from django.db import connection
-
-    from core.auth import issue_tokens
-    from core.models import Membership, Organization, User
-    from domains.shops.models import Branch, Store
-    from domains.stock.models import Product
-
-    tenant = Organization.objects.create(slug="bench-report", name="Bench report")
-    owner = User.objects.create(username="bench-report-owner")
-    membership = Membership.objects.create(tenant=tenant, user=owner, role="admin")
-    store = Store.objects.create(tenant=tenant, name="Report store")
-    branches = [Branch.objects.create(tenant=tenant, store=store, name=f"rb-{b}") for b in range(3)]
-    products = Product.objects.bulk_create(
-        [
-            Product(tenant=tenant, name=f"rp-{i}", unit="pcs", sku=f"R-{i}", sale_price=Decimal("2.50"), cost_price=1)
-            for i in range(200)
-        ]
-    )
-    sales = lines // 4
-    p0, b0 = products[0].pk, branches[0].pk
-    started = time.perf_counter()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            INSERT INTO shops_sale (tenant_id, branch_id, cashier_id, payment_method, currency, subtotal,
-                discount_total, total, cost_total, refunded_total, customer_name, customer_phone, note,
-                business_day, created_at)
-            SELECT %s, %s + (n %% 3), %s, 'cash', 'USD', 10, 0, 10, 4, 0, '', '', '',
-                   current_date - (n %% 90), now() - ((n %% 90) || ' days')::interval
-            FROM generate_series(1, %s) AS n
-            """,
-            [tenant.pk, b0, owner.pk, sales],
-        )
-        cursor.execute(
-            """
-            INSERT INTO shops_saleline (tenant_id, sale_id, product_id, quantity, unit_price, discount_percent,
-                total, unit_cost, cost_total, returned_quantity)
-            SELECT s.tenant_id, s.id, %s + ((s.id * 7 + k * 13) %% 200), 1, 2.50, 0, 2.50, 1, 1, 0
-            FROM shops_sale s CROSS JOIN generate_series(1, 4) AS k
-            WHERE s.tenant_id = %s
-            """,
-            [p0, tenant.pk],
-        )
-        cursor.execute(
-            """
-            INSERT INTO shops_dailysales (tenant_id, branch_id, day, product_id, currency, quantity, revenue, cost,
-                discount)
-            SELECT s.tenant_id, s.branch_id, s.business_day, l.product_id, s.currency, sum(l.quantity),
-                   sum(l.total), sum(l.cost_total), 0
-            FROM shops_saleline l JOIN shops_sale s ON s.id = l.sale_id
-            WHERE s.tenant_id = %s
-            GROUP BY s.tenant_id, s.branch_id, s.business_day, l.product_id, s.currency
-            """,
-            [tenant.pk],
-        )
-        cursor.execute("ANALYZE shops_sale; ANALYZE shops_saleline; ANALYZE shops_dailysales")
-        cursor.execute("SELECT count(*) FROM shops_saleline WHERE tenant_id = %s", [tenant.pk])
-        (count,) = cursor.fetchone()
-    return {
-        "lines": count,
-        "generate_s": time.perf_counter() - started,
-        "token": str(issue_tokens(membership=membership).access_token),
-        "branch": b0,
-    }
-
-
-def report_phase(data: dict, requests: int) -> dict:
-    import datetime
-
+def report_phase(season: dict, requests: int) -> dict:
     today = datetime.date.today()
+    month = today - datetime.timedelta(days=29)
     urls = {
         "day": f"/api/shops/reports/summary/?start={today}&end={today}",
-        "day_branch": f"/api/shops/reports/summary/?start={today}&end={today}&branch={data['branch']}",
-        "month": f"/api/shops/reports/summary/?start={today - datetime.timedelta(days=29)}&end={today}",
-        "top": f"/api/shops/reports/top-products/?start={today - datetime.timedelta(days=29)}&end={today}",
+        "day_branch": f"/api/shops/reports/summary/?start={today}&end={today}&branch={season['branch']}",
+        "month": f"/api/shops/reports/summary/?start={month}&end={today}",
+        "top": f"/api/shops/reports/top-products/?start={month}&end={today}",
     }
-    results = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        process, port = start_web(Path(tmp) / "report")
-        try:
-            for name, url in urls.items():
-                timings = []
-                for _ in range(requests):
-                    request = urllib.request.Request(
-                        f"http://127.0.0.1:{port}{url}", headers={"Authorization": f"Bearer {data['token']}"}
-                    )
-                    started = time.perf_counter()
-                    with urllib.request.urlopen(request, timeout=30) as answer:
-                        body = json.loads(answer.read())
-                    timings.append(time.perf_counter() - started)
-                results[name] = {"p50_ms": pct(timings, 0.5) * 1000, "p99_ms": pct(timings, 0.99) * 1000}
-                if name == "day":
-                    results["day_revenue"] = body["totals"][0]["revenue"] if body["totals"] else "0"
-        finally:
-            process.terminate()
-            process.wait(15)
+    results: dict = {}
+    with Servers() as servers:
+        web = servers.web(1, name="report")[0]
+        for name, url in urls.items():
+            timings, body = http.timed_gets(f"{web.url}{url}", season["token"], requests)
+            results[name] = {"p50_ms": ms(timings, 0.5), "p99_ms": ms(timings, 0.99)}
+            if name == "day":
+                results["day_revenue"] = body["totals"][0]["revenue"] if body["totals"] else "0"
     return results
 
 
-def pgbench_phase(fixture: dict, clients: int, seconds: float) -> dict:
+def pgbench_phase(data: dict, clients: int, seconds: float) -> dict:
     """One sale's SQL, replayed by pgbench: what PostgreSQL alone sustains for it."""
-    from bench import pgreplay
-    from core.models import Membership, Organization
-    from domains.shops import services as shops
-    from domains.shops.models import Branch
-    from domains.stock.models import Product
-
-    tenant = Organization.objects.get(pk=fixture["tenant"])
-    cashier = Membership.objects.filter(tenant=tenant, role="cashier").select_related("user").first().user
-    branch = Branch.objects.get(pk=fixture["branches"][0])
-    products = list(Product.objects.filter(pk__in=fixture["products"][5:7]))  # plentiful ones
+    till = shops.Till(data)
     key = "pgreplay-sale"
-    inside, after = pgreplay.capture(
-        lambda: shops.sale_record(
-            tenant=tenant,
-            branch=branch,
-            actor=cashier,
-            lines=[{"product": p, "quantity": 1} for p in products],
-            payment_method="cash",
-            idempotency_key=key,
-        )
-    )
+    lines = [{"product": p, "quantity": 1} for p in data["products"][5:7]]  # plentiful ones
+    inside, after = pgreplay.capture(lambda: till.sell(data["branches"][0], lines, cashier=0, key=key))
     tps = pgreplay.replay(os.environ["DATABASE_URL"], inside, after, clients=clients, seconds=seconds, unique=(key,))
     return {"pgbench_sales_per_s": round(tps), "statements": len(inside) + len(after)}
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--cashiers", type=int, default=10)
-    parser.add_argument("--seconds", type=float, default=10)
-    parser.add_argument("--web", type=int, default=2, help="web processes (each runs sync views on one thread)")
-    parser.add_argument("--lines", type=int, default=1_000_000)
-    parser.add_argument("--report-requests", type=int, default=200)
-    parser.add_argument("--service-worker")
-    livedin.add_arguments(parser)
-    args = parser.parse_args()
-    if args.service_worker:
-        service_worker(*json.loads(args.service_worker))
-        return
-
-    prepare()
-    fixture = shop_fixture(args.cashiers)
-    data = None
-    if not args.fresh:  # the sales tables as a season of trade leaves them, before any sale is timed
-        data = generate_lines(args.lines)
-        print(f"lived-in: generated {data['lines']} sale lines in {data['generate_s']:.1f} s", flush=True)
-        print("lived-in:", livedin.redis_history(fixture["tenant"]), flush=True)
-        livedin.outbox_history(fixture["tenant"])
-        livedin.analyze()
-    http = http_phase(fixture, args.seconds, args.web)
+def selling(data: dict, args: argparse.Namespace, report: Report) -> tuple[dict, dict, dict]:
+    """Phases 1 and 2, and the drift check after them."""
+    found = http_phase(data, args.seconds, args.web)
     print(
-        f"http: {http['sales_per_s']:.0f} sales/s ({http['requests_per_s']:.0f} requests/s), "
-        f"p50 {http['p50_ms']:.1f} ms, p99 {http['p99_ms']:.1f} ms, statuses {http['status']}"
+        f"http: {found['sales_per_s']:.0f} sales/s ({found['requests_per_s']:.0f} requests/s), "
+        f"p50 {found['p50_ms']} ms, p99 {found['p99_ms']} ms, statuses {found['status']}",
+        flush=True,
     )
-    service = service_phase(fixture, processes=2, threads=max(1, args.cashiers // 2), seconds=args.seconds)
-    print(
-        f"service API: {service['sales_per_s']:.0f} sales/s, "
-        f"p50 {service['p50_ms']:.1f} ms, p99 {service['p99_ms']:.1f} ms"
-    )
-    check = anomalies(fixture["tenant"], http["refusals"] + service["refusals"])
-    print(f"anomalies: {check}, 409s checked: {len(http['refusals']) + len(service['refusals'])}")
-    if data is None:
-        data = generate_lines(args.lines)
-        print(f"generated {data['lines']} sale lines in {data['generate_s']:.1f} s")
-    report = report_phase(data, args.report_requests)
-    replayed = pgbench_phase(fixture, clients=args.cashiers, seconds=args.seconds)
-    print(f"pgbench: {replayed}")
-    for name in ("day", "day_branch", "month", "top"):
-        print(f"report {name}: p50 {report[name]['p50_ms']:.1f} ms, p99 {report[name]['p99_ms']:.1f} ms")
-    figures = {
-        "http_sales_per_s": f"{http['sales_per_s']:.0f}",
-        "http_p50_ms": f"{http['p50_ms']:.1f}",
-        "http_p99_ms": f"{http['p99_ms']:.1f}",
-        "service_sales_per_s": f"{service['sales_per_s']:.0f}",
-        "service_p99_ms": f"{service['p99_ms']:.1f}",
-        "drift": check["drift"],
-        "negative": check["negative"],
-        "broken_chain": check["broken_chain"],
-        "rollup_mismatch": check["rollup_mismatch"],
-        "unjustified_409": check["unjustified_409"],
-        "report_lines": data["lines"],
-        "report_day_p99_ms": f"{report['day']['p99_ms']:.1f}",
-        "report_month_p99_ms": f"{report['month']['p99_ms']:.1f}",
-        "top_products_p99_ms": f"{report['top']['p99_ms']:.1f}",
-        **replayed,
-        "http_of_pgbench": f"{http['sales_per_s'] / max(1, replayed['pgbench_sales_per_s']):.2f}",
-        "lived_in": not args.fresh,
+    service = service_phase(data, processes=2, threads=max(1, args.cashiers // 2), seconds=args.seconds)
+    print(f"service API: {service['sales_per_s']:.0f} sales/s, p99 {service['p99_ms']} ms", flush=True)
+    refusals = found["refusals"] + service["refusals"]
+    check = {
+        **stock.branch_anomalies(data["tenant"]),
+        "rollup_mismatch": shops.rollup_mismatch(data["tenant"]),
+        "unjustified_409": stock.unjustified(refusals),
     }
-    print("RESULT " + " ".join(f"{k}={v}" for k, v in figures.items()))
+    print(f"anomalies: {check}, 409s checked: {len(refusals)}", flush=True)
+    for name, count in check.items():
+        report.check(f"{name} = 0", count == 0, count)
+    report.check("some sales over HTTP", found["status"].get(201, 0) > 0, found["status"])
+    report.check("no HTTP errors", set(found["status"]) <= {201, 409}, found["status"])
+    report.check("some sales through the service API", service["sales_per_s"] > 0)
+    return found, service, check
+
+
+def main() -> None:
+    parser = cli.Parser(__doc__)
+    parser.size("--cashiers", full=10, smoke=4)
+    parser.size("--seconds", full=10.0, smoke=2.0, type=float)
+    parser.size("--web", full=2, smoke=1, help="web processes")
+    parser.size("--lines", full=1_000_000, smoke=4_000, help="sale lines of the season the reports read")
+    parser.size("--report-requests", full=200, smoke=10)
+    args = parser.parse()
+    environment.fresh()
+    report = Report()
+    data = shops.shop(args.cashiers)
+    season = None
+    if not args.fresh:  # the sales tables as a season of trade leaves them, before any sale is timed
+        season = shops.season(args.lines)
+        print(f"lived-in: {season['lines']} sale lines in {season['generate_s']:.1f} s", flush=True)
+        livedin.build(data["tenant"], smoke=args.smoke)
+    found, service, check = selling(data, args, report)
+    season = season or shops.season(args.lines)
+    reports = report_phase(season, args.report_requests)
+    for name in ("day", "day_branch", "month", "top"):
+        print(f"report {name}: p50 {reports[name]['p50_ms']} ms, p99 {reports[name]['p99_ms']} ms", flush=True)
+    replayed = pgbench_phase(data, clients=args.cashiers, seconds=args.seconds)
+    print("pgbench:", replayed, flush=True)
+    report.add(
+        http_sales_per_s=f"{found['sales_per_s']:.0f}",
+        http_p50_ms=found["p50_ms"],
+        http_p99_ms=found["p99_ms"],
+        service_sales_per_s=f"{service['sales_per_s']:.0f}",
+        service_p99_ms=service["p99_ms"],
+        **check,
+        report_lines=season["lines"],
+        report_day_p99_ms=reports["day"]["p99_ms"],
+        report_month_p99_ms=reports["month"]["p99_ms"],
+        top_products_p99_ms=reports["top"]["p99_ms"],
+        **replayed,
+        http_of_pgbench=f"{found['sales_per_s'] / max(1, replayed['pgbench_sales_per_s']):.2f}",
+        lived_in=not args.fresh,
+    )
+    report.emit(expect=["http_sales_per_s", "service_sales_per_s", "report_month_p99_ms", "http_of_pgbench"])
 
 
 if __name__ == "__main__":

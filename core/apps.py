@@ -10,5 +10,7 @@ class CoreConfig(AppConfig):
             schema,  # noqa: F401  (registers the OpenAPI auth extension)
             strict_fields,
         )
+        from core.roles import CAPABILITIES
 
         strict_fields.install()
+        CAPABILITIES.load()  # every app's ``capabilities`` module, before anything asks

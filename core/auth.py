@@ -12,9 +12,12 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, cast
 
+from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.models import update_last_login
 from django.core.cache import cache
+from django.http import HttpRequest
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import AuthenticationFailed, PermissionDenied, ValidationError
 from rest_framework.request import Request
@@ -127,6 +130,17 @@ class TenantRequest(Request):
     membership: Membership
 
 
+def answer_language(request: HttpRequest, membership: Membership | None) -> str:
+    """The language to answer in: the console's choice on this device (its cookie), then the
+    member's own, then the request's ``Accept-Language`` (what ``LocaleMiddleware`` found)."""
+    chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+    if chosen and translation.check_for_language(chosen):
+        return translation.get_supported_language_variant(chosen)
+    if membership is not None and membership.language:
+        return membership.language
+    return translation.get_language_from_request(request)
+
+
 class TenantJWTAuthentication(JWTAuthentication):
     """DRF authentication: ``Authorization: Bearer <access>``; sets ``request.membership``
     and ``request.tenant`` (None when the user has no live membership in the token's tenant)."""
@@ -144,6 +158,11 @@ class TenantJWTAuthentication(JWTAuthentication):
         # None without a live membership: core.permissions then refuses the request.
         authed.membership = principal.membership  # type: ignore[assignment]
         authed.tenant = principal.membership.tenant if principal.membership else None  # type: ignore[assignment]
+        if principal.membership is not None and principal.membership.language:
+            # Known only now, after LocaleMiddleware: errors from here on speak the member's language.
+            language = answer_language(request._request, principal.membership)
+            translation.activate(language)
+            request._request.LANGUAGE_CODE = language
         return principal.user, raw
 
 
@@ -163,7 +182,9 @@ def login(*, username: str, password: str, tenant_slug: str | None) -> tuple[Mem
         raise PermissionDenied(_("You have no active membership in this organization."), code="no_membership")
     if len(memberships) > 1:
         slugs = ", ".join(sorted(m.tenant.slug for m in memberships))
-        raise ValidationError({"tenant": [f"Choose the organization to sign in to: {slugs}."]}, code="required")
+        raise ValidationError(
+            {"tenant": [_("Choose the organization to sign in to: %(slugs)s.") % {"slugs": slugs}]}, code="required"
+        )
     membership = memberships[0]
     update_last_login(User, user)
     return membership, issue_tokens(membership=membership)

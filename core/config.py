@@ -6,6 +6,7 @@ Kept free of Django imports: settings.py loads this before Django is configured.
 from __future__ import annotations
 
 import fcntl
+import importlib
 import os
 from pathlib import Path
 from typing import IO, Any
@@ -18,6 +19,27 @@ from core.secrets import valid_key
 
 class ConfigurationError(RuntimeError):
     """The environment asks for something Oqim refuses to run with."""
+
+
+# The environment every settings module reads (core.settings, and each app's ``conf``).
+env = environ.Env()
+
+
+def app_settings(installed_apps: list[str], base_dir: Path) -> dict[str, Any]:
+    """The knobs each of this project's apps declares in its own ``<app>/conf.py`` (upper-case
+    names read from the environment, as in settings.py): a domain's settings live in its folder.
+    A dict-valued ``ENUM_NAME_OVERRIDES`` there joins the OpenAPI schema's enum names."""
+    found: dict[str, Any] = {"ENUM_NAME_OVERRIDES": {}}
+    for name in installed_apps:
+        if not (base_dir.joinpath(*name.split(".")) / "conf.py").is_file():
+            continue  # third-party apps are never imported here: Django is not set up yet
+        module = importlib.import_module(f"{name}.conf")
+        for key, value in vars(module).items():
+            if key == "ENUM_NAME_OVERRIDES":
+                found[key].update(value)
+            elif key.isupper():
+                found[key] = value
+    return found
 
 
 # WAL lets the embedded worker thread read while a request writes. Every write transaction

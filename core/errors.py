@@ -16,6 +16,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.db.utils import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, JsonResponse
+from django.utils.translation import gettext
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from rest_framework import exceptions, status
@@ -54,8 +55,8 @@ class DependencyUnavailable(exceptions.APIException):
     wait = RETRY_AFTER_SECONDS
 
 
-# Set in the request's environ when the database connection failed under it: core.http then
-# runs a safe request (GET, HEAD, OPTIONS) once more on a fresh connection.
+# Set in the request's environ when the database connection failed under it: the web server's
+# thread pool (realtime/server/http.py) then runs a safe request (GET, HEAD, OPTIONS) once more on a fresh connection.
 DATABASE_LOST = "oqim.database_lost"
 DATABASE_ERRORS = (OperationalError, InterfaceError)
 
@@ -125,7 +126,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, exceptions.ValidationError):
         fields = _flatten(exc.detail)
         only_non_field = set(fields) == {"non_field_errors"}
-        message = fields["non_field_errors"][0]["message"] if only_non_field else "Some fields are invalid."
+        message = fields["non_field_errors"][0]["message"] if only_non_field else gettext("Some fields are invalid.")
         body = error_body("invalid", message, {} if only_non_field else fields)
     else:
         detail = exc.detail
@@ -141,7 +142,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
 
 
 def error_json(status_code: int, code: str, message: str) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
-    """An error answer as raw parts, for the server layers below Django (core.http)."""
+    """An error answer as raw parts, for the server layers below Django (realtime/server/)."""
     body = json.dumps(error_body(code, message), separators=(",", ":")).encode()
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
     return status_code, headers, body

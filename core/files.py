@@ -7,6 +7,7 @@ from typing import IO
 
 from django.db.models.fields.files import FieldFile
 from django.http import FileResponse
+from django.utils.translation import gettext
 from rest_framework.exceptions import NotFound
 
 logger = logging.getLogger(__name__)
@@ -19,7 +20,7 @@ def open_stored(file: FieldFile) -> IO[bytes]:
         return file.open("rb")
     except FileNotFoundError:
         logger.error("stored file missing", extra={"file": file.name})
-        raise NotFound("The file is missing from storage.", code="file_missing") from None
+        raise NotFound(gettext("The file is missing from storage."), code="file_missing") from None
 
 
 def stored_response(file: FieldFile, content_type: str) -> FileResponse:

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from django.db import IntegrityError, models
+from django.utils.translation import gettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework.exceptions import ValidationError
@@ -18,7 +19,7 @@ def idempotency_key(request: Request) -> str | None:
     """The request's key, or None without one; 400 on the header for a malformed key."""
     key = request.headers.get("Idempotency-Key", "").strip()
     if len(key) > 100 or not key.isprintable():
-        raise ValidationError({"Idempotency-Key": ["At most 100 printable characters."]}, code="invalid")
+        raise ValidationError({"Idempotency-Key": [gettext("At most 100 printable characters.")]}, code="invalid")
     return key or None
 
 

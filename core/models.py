@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
@@ -15,6 +16,11 @@ class User(AbstractUser):
 
     class Meta:
         db_table = "core_user"
+
+    @property
+    def display_name(self) -> str:
+        """As others know them: their full name, else their login."""
+        return self.get_full_name() or self.username
 
 
 class Organization(models.Model):
@@ -40,6 +46,9 @@ class Membership(SoftDeletable):
     role = models.CharField(max_length=20, choices=Role.choices)
     # The member's code in the organization's 1C (agents): how 1C's rows name them.
     onec_code = models.CharField(max_length=50, blank=True, default="", db_default="")
+    # The language they chose for the API's answers and their messages; "" until they choose
+    # (then the console's cookie or the request's Accept-Language decide).
+    language = models.CharField(max_length=2, choices=settings.LANGUAGES, blank=True, default="", db_default="")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

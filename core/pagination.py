@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db.models import BigIntegerField, ExpressionWrapper, F, QuerySet
+from django.utils.translation import gettext
 from rest_framework import pagination
 from rest_framework.exceptions import NotFound, ValidationError
 
@@ -34,7 +35,7 @@ class CursorPagination(pagination.CursorPagination):
         if raw is None:
             return settings.REST_FRAMEWORK["PAGE_SIZE"]
         if not raw.isascii() or not raw.isdigit() or int(raw) < 1:
-            raise ValidationError({self.page_size_query_param: ["A whole number from 1."]}, code="invalid")
+            raise ValidationError({self.page_size_query_param: [gettext("A whole number from 1.")]}, code="invalid")
         return min(int(raw), self.max_page_size)
 
     def decode_cursor(self, request):  # type: ignore[no-untyped-def]
@@ -42,7 +43,7 @@ class CursorPagination(pagination.CursorPagination):
         try:
             return super().decode_cursor(request)
         except NotFound:
-            raise ValidationError({self.cursor_query_param: ["Invalid cursor."]}, code="invalid") from None
+            raise ValidationError({self.cursor_query_param: [gettext("Invalid cursor.")]}, code="invalid") from None
 
     def get_ordering(self, request, queryset, view):  # type: ignore[no-untyped-def]
         ordering = super().get_ordering(request, queryset, view)

@@ -12,6 +12,7 @@ import json
 from typing import Any
 
 from django.conf import settings
+from django.utils.translation import gettext
 from rest_framework import parsers
 from rest_framework.exceptions import ParseError
 from rest_framework.settings import api_settings
@@ -60,4 +61,4 @@ class JSONParser(parsers.JSONParser):
             text = codecs.getreader(encoding)(stream).read()
             return loads(text, strict=api_settings.STRICT_JSON)
         except ValueError as exc:  # includes UnicodeDecodeError and TooDeep
-            raise ParseError(f"JSON parse error - {exc}") from exc
+            raise ParseError(gettext("The body is not valid JSON: %(error)s") % {"error": exc}) from exc

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.utils.translation import gettext
 from rest_framework.exceptions import NotAuthenticated, PermissionDenied
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
@@ -43,11 +44,11 @@ class HasCapability(BasePermission):
             return True
         membership = getattr(request, "membership", None)
         if membership is None:
-            raise PermissionDenied("You have no active membership in this organization.", code="no_membership")
+            raise PermissionDenied(gettext("You have no active membership in this organization."), code="no_membership")
         needed = (required,) if isinstance(required, str) else tuple(required or ())
         if not any(has_capability(membership.role, capability) for capability in needed):
             raise PermissionDenied(
-                f"Your role ({membership.role}) may not do this ({' or '.join(needed) or 'unlisted action'}).",
+                gettext("Your role may not do this (%(needed)s).") % {"needed": " / ".join(needed) or "—"},
                 code="permission_denied",
             )
         return True

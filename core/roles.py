@@ -1,13 +1,21 @@
-"""Roles and what each may do: fixed in code, one matrix, documented in docs/permissions.md.
+"""Roles, and the capabilities every app declares for them: one matrix, documented in
+docs/permissions.md.
 
-Views ask for a capability, never for a role, so the matrix is the single place to read or
-change who may do what. A membership with a role missing from ``Role`` grants nothing.
+Views ask for a capability, never for a role. Each app declares its own capabilities, and which
+roles hold them, in its ``capabilities`` module (``capability(...)``); they are found at start-up
+the way urls and events are. A membership with a role missing from ``Role`` grants nothing.
 """
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from core.discovery import Declarations
 
 
 class Role(models.TextChoices):
@@ -20,66 +28,29 @@ class Role(models.TextChoices):
     CUSTOMER = "customer", _("Customer")
 
 
-A, M, CO, CA, AG, V, CU = (
-    Role.ADMIN,
-    Role.MANAGER,
-    Role.COOK,
-    Role.CASHIER,
-    Role.AGENT,
-    Role.VIEWER,
-    Role.CUSTOMER,
-)
-STAFF = frozenset({A, M, CO, CA, AG, V})
+STAFF = frozenset(Role) - {Role.CUSTOMER}
+EVERYONE = frozenset(Role)
 
-# capability -> (roles that hold it, what it allows). Admin holds every capability.
-CAPABILITIES: dict[str, tuple[frozenset[Role], str]] = {
-    "tenant.view": (STAFF, "Read the organization's profile and settings"),
-    "tenant.manage": (frozenset({A}), "Change the organization's profile and settings"),
-    "members.view": (frozenset({A, M}), "List staff and customers of the organization"),
-    "members.manage": (frozenset({A}), "Invite members, change roles, deactivate members"),
-    "stock.view": (frozenset({A, M, V}), "See products, stock levels and the ledger"),
-    "stock.manage": (frozenset({A, M}), "Create products, record deliveries and adjustments"),
-    "kitchen.serve": (frozenset({A, M, CO}), "Serve meals (deducts ingredients)"),
-    "kitchen.view": (frozenset({A, M, CO, V}), "See meals, recipes and portions possible"),
-    "kitchen.manage": (frozenset({A, M}), "Edit meals and recipes"),
-    "analytics.view": (frozenset({A, M, V}), "Reports, charts and monthly variance"),
-    "alarms.view": (frozenset({A, M}), "See variance and operational alarms"),
-    "alarms.acknowledge": (frozenset({A, M}), "Acknowledge alarms"),
-    "orders.place": (frozenset({A, M, CU}), "Place digital orders"),
-    "orders.view_own": (frozenset({A, M, CU}), "See one's own orders and their PINs"),
-    "orders.view_all": (frozenset({A, M, V}), "Orders overview for the whole organization"),
-    "orders.view_pins": (frozenset({A, M}), "See PINs of any order of the organization"),
-    "orders.manage": (frozenset({A, M}), "Retry or cancel orders"),
-    "sales.record": (frozenset({A, M, CA}), "Record sales and returns"),
-    "sales.view": (frozenset({A, M, CA, V}), "See sales"),
-    "expenses.manage": (frozenset({A, M}), "Record and edit expenses"),
-    "shops.manage": (frozenset({A}), "Create stores and branches, assign staff"),
-    "clients.view_all": (frozenset({A, M, V}), "See every client"),
-    "clients.view_assigned": (frozenset({A, M, AG}), "See clients assigned to oneself"),
-    "clients.manage": (frozenset({A, M}), "Create, edit and assign clients"),
-    "visits.own": (frozenset({A, M, AG}), "Plan, check in to and out of one's own visits"),
-    "visits.view_all": (frozenset({A, M, V}), "See every agent's visits"),
-    "locations.report": (frozenset({A, M, AG}), "Send one's own GPS fixes"),
-    "locations.view": (frozenset({A, M, V}), "See agents' live positions and tracks"),
-    "devices.manage": (frozenset({A, M}), "Make and revoke tracker-app tokens for any agent"),
-    "geofences.manage": (frozenset({A, M}), "Draw territories and zones, and assign them to agents"),
-    "references.manage": (frozenset({A}), "Edit reference dictionaries"),
-    "catalog.view": (frozenset({A, M, AG, V}), "Browse the e-catalog: products, prices and stock levels"),
-    "catalog.manage": (frozenset({A, M}), "Add and remove products' pictures (the rest comes from 1C)"),
-    "onec.manage": (frozenset({A}), "Connect 1C, run and watch its exchanges"),
-    "notifications.manage": (
-        frozenset({A}),
-        "Connect the Telegram bot and SMS gateway, write notification rules, read the log",
-    ),
-    "notifications.own": (
-        frozenset({A, M, CO, CA, AG, V, CU}),
-        "Set one's own notification language, quiet hours and channels",
-    ),
-    "webhooks.manage": (frozenset({A}), "Register webhook endpoints, read their delivery log, replay deliveries"),
-    "field_orders.place": (frozenset({A, M, AG}), "Take clients' orders from the e-catalog (sent to 1C)"),
-    "realtime.connect": (STAFF | {CU}, "Open the live WebSocket"),
-    "realtime.monitor": (frozenset({A}), "See the organization's live sockets, streams and outbox lag"),
-}
+
+@dataclass(frozen=True)
+class Capability:
+    name: str  # "<area>.<verb>": "stock.view"
+    roles: frozenset[Role]  # who holds it besides the admin, who holds every capability
+    text: str  # what it allows, as docs/permissions.md says it
+    module: str  # the module that declared it
+
+
+# capability name -> Capability, in INSTALLED_APPS order, then declaration order.
+CAPABILITIES: Declarations[Capability] = Declarations("capabilities")
+
+
+def capability(name: str, *, roles: Iterable[Role], text: str) -> str:
+    """Declare a capability (at import of an app's ``capabilities`` module); returns its name."""
+    if name in CAPABILITIES.own:
+        raise ValueError(f"Capability {name!r} is declared twice")
+    module = sys._getframe(1).f_globals.get("__name__", "")
+    CAPABILITIES.own[name] = Capability(name=name, roles=frozenset(roles), text=text, module=module)
+    return name
 
 
 def role_from(value: str | None) -> Role | None:
@@ -94,24 +65,24 @@ def has_capability(role: str | None, capability: str) -> bool:
     known = role_from(role)
     if known is None:
         return False
-    if known is Role.ADMIN:
-        return capability in CAPABILITIES
     entry = CAPABILITIES.get(capability)
-    return entry is not None and known in entry[0]
+    return entry is not None and (known is Role.ADMIN or known in entry.roles)
 
 
 def capabilities_of(role: str | None) -> list[str]:
     return sorted(c for c in CAPABILITIES if has_capability(role, c))
 
 
-def permission_matrix_markdown() -> str:
-    """The matrix as the Markdown table that docs/permissions.md embeds (a test keeps them equal)."""
+def permission_matrix_markdown(*, skip: str | None = None) -> str:
+    """The matrix as the Markdown table that docs/permissions.md embeds (a test keeps them equal).
+    ``skip``: leave out capabilities declared under this package (the test suite's own apps)."""
     roles = list(Role)
     header = "| capability | " + " | ".join(r.value for r in roles) + " | allows |"
     rule = "|---|" + "---|" * len(roles) + "---|"
     rows = [
-        f"| `{cap}` | " + " | ".join("✓" if has_capability(r, cap) else "" for r in roles) + f" | {text} |"
-        for cap, (_, text) in CAPABILITIES.items()
+        f"| `{cap.name}` | {' | '.join('✓' if has_capability(r, cap.name) else '' for r in roles)} | {cap.text} |"
+        for cap in CAPABILITIES.values()
+        if not (skip and cap.module.startswith(skip))
     ]
     return "\n".join([header, rule, *rows]) + "\n"
 

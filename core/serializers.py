@@ -10,10 +10,15 @@ import zoneinfo
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
+from django.utils.translation import gettext
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.decimals import QUANTITY
 from core.models import Membership, Organization, User
-from core.roles import Role, capabilities_of
+from core.roles import Role, capabilities_of, has_capability
 from core.timezones import local_today
 
 
@@ -26,9 +31,9 @@ class StrictInput(serializers.Serializer):
                 if key in writable:
                     continue
                 if key in self.fields:
-                    errors[key] = [serializers.ErrorDetail("This field is read-only.", code="read_only")]
+                    errors[key] = [serializers.ErrorDetail(gettext("This field is read-only."), code="read_only")]
                 else:
-                    errors[key] = [serializers.ErrorDetail("Unknown field.", code="unknown_field")]
+                    errors[key] = [serializers.ErrorDetail(gettext("Unknown field."), code="unknown_field")]
             if errors:
                 raise serializers.ValidationError(errors)
         return super().to_internal_value(data)
@@ -39,6 +44,14 @@ class LoginInput(StrictInput):
     password = serializers.CharField(max_length=128, trim_whitespace=False, style={"input_type": "password"})
     tenant = serializers.SlugField(
         required=False, help_text="Organization slug; required only when the user belongs to several."
+    )
+
+
+class MeInput(StrictInput):
+    language = serializers.ChoiceField(
+        choices=[("", "not chosen"), *settings.LANGUAGES],
+        allow_blank=True,
+        help_text="uz, ru or en: the API answers and messages come in it; empty forgets the choice.",
     )
 
 
@@ -66,7 +79,7 @@ class TenantUpdateInput(StrictInput):
 
     def validate_timezone(self, value: str) -> str:
         if value not in zoneinfo.available_timezones():
-            raise serializers.ValidationError("Unknown time zone.", code="invalid_choice")
+            raise serializers.ValidationError(gettext("Unknown time zone."), code="invalid_choice")
         return value
 
 
@@ -82,12 +95,27 @@ class MeOutput(serializers.ModelSerializer):
     email = serializers.CharField(read_only=True)  # may be "", which is not an email
     tenant = serializers.SerializerMethodField()
     role = serializers.SerializerMethodField()
+    language = serializers.SerializerMethodField(
+        help_text="The language chosen for answers and messages (uz, ru, en); empty: not chosen, the "
+        "console's language or Accept-Language decide."
+    )
     capabilities = serializers.SerializerMethodField()
     memberships = serializers.SerializerMethodField()
 
     class Meta:
         model = User
-        fields = ["id", "username", "email", "first_name", "last_name", "tenant", "role", "capabilities", "memberships"]
+        fields = [
+            "id",
+            "username",
+            "email",
+            "first_name",
+            "last_name",
+            "tenant",
+            "role",
+            "language",
+            "capabilities",
+            "memberships",
+        ]
 
     def _membership(self) -> Membership | None:
         return self.context.get("membership")
@@ -99,6 +127,10 @@ class MeOutput(serializers.ModelSerializer):
     def get_role(self, user: User) -> str | None:
         membership = self._membership()
         return membership.role if membership else None
+
+    def get_language(self, user: User) -> str:
+        membership = self._membership()
+        return membership.language if membership else ""
 
     def get_capabilities(self, user: User) -> list[str]:
         return capabilities_of(self.get_role(user))
@@ -159,7 +191,7 @@ class MemberUpdateInput(StrictInput):
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if not attrs:
             raise serializers.ValidationError(
-                {"role": ["Give a role, a 1C code or a password to change."]}, code="required"
+                {"role": [gettext("Give a role, a 1C code or a password to change.")]}, code="required"
             )
         return attrs
 
@@ -201,9 +233,54 @@ class DateRangeInput(StrictInput):
         end = attrs.get("end") or local_today(self.context["tenant"])
         start = attrs.get("start") or end - timedelta(days=29)
         if start > end:
-            raise serializers.ValidationError({"start": ["start is after end."]}, code="invalid_range")
+            raise serializers.ValidationError({"start": [gettext("The start is after the end.")]}, code="invalid_range")
         if (end - start).days + 1 > self.MAX_DAYS:
             raise serializers.ValidationError(
-                {"end": [f"A range covers at most {self.MAX_DAYS} days."]}, code="range_too_long"
+                {"end": [gettext("A range covers at most %(days)s days.") % {"days": self.MAX_DAYS}]},
+                code="range_too_long",
             )
         return {**attrs, "start": start, "end": end}
+
+
+class SeriesPoint(serializers.Serializer):
+    date = serializers.DateField()
+    quantity = serializers.DecimalField(**QUANTITY)
+    movements = serializers.IntegerField()
+
+
+class ProductSeries(serializers.Serializer):
+    product_id = serializers.IntegerField()
+    name = serializers.CharField()
+    unit = serializers.CharField()
+    points = SeriesPoint(many=True)
+
+
+class ProductSeriesOutput(serializers.Serializer):
+    """A chart of quantities per product per day (deliveries, what servings took, ...)."""
+
+    start = serializers.DateField()
+    end = serializers.DateField()
+    series = ProductSeries(many=True)
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class MemberField(serializers.PrimaryKeyRelatedField):
+    """A user id of a live member of the caller's organization whose role holds ``capability``
+    (an agent who can make visits, say); otherwise 400 with ``code`` and ``message`` on the field."""
+
+    def __init__(self, *, capability: str, code: str, message: str, **kwargs: Any) -> None:
+        self.capability, self.refusal = capability, code
+        super().__init__(**kwargs)
+        self.error_messages[code] = message
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        return User.objects.filter(memberships__tenant=self.context["tenant"], memberships__deleted_at__isnull=True)
+
+    def to_internal_value(self, data: Any) -> User:
+        user = super().to_internal_value(data)
+        role = (
+            Membership.objects.filter(tenant=self.context["tenant"], user=user).values_list("role", flat=True).first()
+        )
+        if not has_capability(role, self.capability):
+            self.fail(self.refusal)
+        return user

@@ -16,11 +16,18 @@ from pathlib import Path
 
 import environ
 
-from core.config import ConfigurationError, check_production, database_config, parse_nodes, redis_layer_config
+from core.config import (
+    ConfigurationError,
+    app_settings,
+    check_production,
+    database_config,
+    env,
+    parse_nodes,
+    redis_layer_config,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-env = environ.Env()
 # A local .env is a convenience for development; the process environment always wins.
 if (BASE_DIR / ".env").is_file():
     environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
@@ -100,7 +107,10 @@ INSTALLED_APPS = [
     "domains.orders",
     "domains.shops",
     "domains.clients",
-    "domains.locations",
+    # Before tracking: the demo's route is then judged against the demo's fences.
+    "domains.geofencing",
+    "domains.tracking",
+    "domains.trips",
     "domains.visits",
     "domains.catalog",
     "domains.onec",
@@ -124,7 +134,7 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "core.urls"
-ASGI_APPLICATION = "asgi.application"
+ASGI_APPLICATION = "realtime.server.asgi.application"
 AUTH_USER_MODEL = "core.User"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -188,9 +198,8 @@ MEDIA_URL = "/media/"
 # Bodies: JSON writes are small; uploads get their own ceiling (checked in BodySizeLimitMiddleware).
 MAX_JSON_BODY_BYTES = env.int("MAX_JSON_BODY_BYTES", default=1024 * 1024)
 MAX_UPLOAD_BYTES = env.int("MAX_UPLOAD_BYTES", default=10 * 1024 * 1024)
-# The most any request may carry: the server stops reading past it (core.http).
+# The most any request may carry: the server stops reading past it (realtime.server.http).
 MAX_BODY_BYTES = max(MAX_JSON_BODY_BYTES, MAX_UPLOAD_BYTES)
-EXPENSE_ATTACHMENT_MAX_BYTES = 5 * 1024 * 1024  # one receipt; a larger body is refused earlier with 413
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_JSON_BODY_BYTES
 
 REST_FRAMEWORK = {
@@ -240,46 +249,21 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api",
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "core.schema.error_responses"],
-    "ENUM_NAME_OVERRIDES": {
-        "OrderStatusEnum": "domains.orders.models.OrderStatus",
-        "WebhookEndpointStateEnum": "domains.webhooks.models.EndpointState",
-        "NotificationChannelEnum": "domains.notifications.models.Channel",
-        "NotificationStateEnum": "domains.notifications.models.State",
-        "WebhookDeliveryStateEnum": "domains.webhooks.models.DeliveryState",
-        "ProviderKindEnum": "domains.orders.models.ProviderKind",
-        "AttemptKindEnum": "domains.orders.models.AttemptKind",
-        "AttemptOutcomeEnum": "domains.orders.models.Outcome",
-        "MovementKindEnum": "domains.stock.models.MovementKind",
-        "BranchRoleEnum": "domains.shops.models.BranchRole",
-        "RoleEnum": "core.roles.Role",
-        "PaymentMethodEnum": "domains.shops.models.PaymentMethod",
-        "ReferenceKindEnum": "domains.clients.models.ReferenceKind",
-        "StepKindEnum": "domains.visits.models.StepKind",
-        "VerificationEnum": "domains.visits.models.Verification",
-        "VisitStateEnum": "domains.visits.models.VisitState",
-        "GeofenceKindEnum": "domains.locations.models.GeofenceKind",
-    },
+    # Each app adds its own enums' names in its ``conf`` (core.config.app_settings).
+    "ENUM_NAME_OVERRIDES": {"RoleEnum": "core.roles.Role"},
 }
 
-# HTTP requests a web process handles at once, each in its own thread (core.http). SQLite takes
+# HTTP requests a web process handles at once, each in its own thread (realtime.server.http). SQLite takes
 # one writer at a time, so more threads there only queue on its lock.
 WEB_THREADS = env.int("WEB_THREADS", default=8)
 
 # Dramatiq: the worker's graceful shutdown; compose's stop_grace_period must exceed it.
 WORKER_SHUTDOWN_TIMEOUT_MS = env.int("WORKER_SHUTDOWN_TIMEOUT_MS", default=20_000)
 WORKER_THREADS = env.int("WORKER_THREADS", default=4)
-# An idle queue is polled this often (Dramatiq's default is 1 s, which a delayed live job such
-# as the portions refresh waits up to three times: delay queue, hand-over, live queue).
+# An idle queue is polled this often (Dramatiq's default is 1 s, which a delayed job waits up to
+# three times: delay queue, hand-over, its queue).
 WORKER_IDLE_POLL_MS = env.int("WORKER_IDLE_POLL_MS", default=100)
 SCHEDULER_LOCK_TTL_SECONDS = env.int("SCHEDULER_LOCK_TTL_SECONDS", default=30)
-
-# Kitchen: portions possible are recomputed this long after a stock change, once for all the
-# changes made meanwhile (a burst of servings).
-PORTIONS_REFRESH_DELAY_MS = env.int("PORTIONS_REFRESH_DELAY_MS", default=200)
-# 1C: after a call fell over to the failover URL, the primary is skipped this long; an exchange
-# still "running" after ONEC_EXCHANGE_STALE_SECONDS died with its worker and may be replaced.
-ONEC_PRIMARY_COOLDOWN_SECONDS = env.int("ONEC_PRIMARY_COOLDOWN_SECONDS", default=300)
-ONEC_EXCHANGE_STALE_SECONDS = env.int("ONEC_EXCHANGE_STALE_SECONDS", default=3600)
 
 # Realtime (docs/realtime.md): event retention, and the limits each WebSocket lives within.
 REALTIME_RETENTION_SECONDS = env.int("REALTIME_RETENTION_SECONDS", default=24 * 3600)
@@ -289,18 +273,18 @@ REALTIME_FIREHOSE_MAXLEN = env.int("REALTIME_FIREHOSE_MAXLEN", default=100_000)
 # append it; clients dedupe by event id past that (docs/realtime.md).
 REALTIME_DEDUPE_SECONDS = env.int("REALTIME_DEDUPE_SECONDS", default=3600)
 REALTIME_RELAY_AFTER_SECONDS = env.float("REALTIME_RELAY_AFTER_SECONDS", default=3.0)
-# Jobs asked for by a committed transaction and still unsent after this are sent by the relay.
-# Outbound webhooks (docs/webhooks.md). Private, loopback and link-local receivers are refused
+# Events some app follows are handed to it by a thread of the process that committed them, at
+# once; off, by a worker (kicked through the broker). The periodic job covers both.
+REALTIME_FANOUT_IN_PROCESS = env.bool("REALTIME_FANOUT_IN_PROCESS", default=True)
+# Outbound HTTP (core.egress: webhooks, SMS gateways). Private, loopback and link-local receivers are refused
 # unless their network is listed (CIDRs); outside production loopback is allowed for trials.
 WEBHOOKS_ALLOWED_NETWORKS = env.list(
     "WEBHOOKS_ALLOWED_NETWORKS", default=[] if IS_PRODUCTION else ["127.0.0.0/8", "::1/128"]
 )
 WEBHOOKS_TIMEOUT_SECONDS = env.float("WEBHOOKS_TIMEOUT_SECONDS", default=10.0)
 WEBHOOKS_CONNECT_TIMEOUT_SECONDS = env.float("WEBHOOKS_CONNECT_TIMEOUT_SECONDS", default=5.0)
-# Notifications (docs/notifications.md). E-mail goes through SMTP when EMAIL_HOST is set; outside
+# E-mail (notifications, docs/notifications.md) goes through SMTP when EMAIL_HOST is set; outside
 # production without it, to the console (the web process's output).
-TELEGRAM_API_URL = env.str("TELEGRAM_API_URL", default="https://api.telegram.org")
-NOTIFICATIONS_PER_MINUTE = env.int("NOTIFICATIONS_PER_MINUTE", default=60)
 EMAIL_HOST = env.str("EMAIL_HOST", default="")
 EMAIL_PORT = env.int("EMAIL_PORT", default=587)
 EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
@@ -313,7 +297,7 @@ EMAIL_MESSAGE_DOMAIN = DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].rstrip(">") or "loc
 EMAIL_BACKEND = (
     "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend"
 )
-WEBHOOKS_LOG_DAYS = env.int("WEBHOOKS_LOG_DAYS", default=30)
+# Jobs asked for by a committed transaction and still unsent after this are sent by the relay.
 JOB_RELAY_AFTER_SECONDS = env.float("JOB_RELAY_AFTER_SECONDS", default=3.0)
 # A worker silent this long is dead: the messages it had fetched go back to their queue.
 WORKER_HEARTBEAT_TIMEOUT_MS = env.int("WORKER_HEARTBEAT_TIMEOUT_MS", default=8_000)
@@ -328,22 +312,7 @@ REALTIME_RECHECK_SECONDS = env.float("REALTIME_RECHECK_SECONDS", default=15.0)
 REALTIME_TICKET_TTL_SECONDS = env.int("REALTIME_TICKET_TTL_SECONDS", default=30)
 REALTIME_MAX_SUBSCRIPTIONS = env.int("REALTIME_MAX_SUBSCRIPTIONS", default=32)
 REALTIME_ALLOWED_ORIGINS = env.list("REALTIME_ALLOWED_ORIGINS", default=[])
-# Field agents' breadcrumbs (docs/field.md). Points older than the retention are dropped
-# (whole daily partitions on PostgreSQL) by the daily ``locations.prune`` job.
-LOCATIONS_RETENTION_DAYS = env.int("LOCATIONS_RETENTION_DAYS", default=90)
-# Live frames from every socket of a process are recorded together: wait this long to gather.
-LOCATIONS_BATCH_WAIT_MS = env.int("LOCATIONS_BATCH_WAIT_MS", default=5)
-LOCATIONS_BATCH_MAX_FRAMES = env.int("LOCATIONS_BATCH_MAX_FRAMES", default=500)
-LOCATIONS_INGEST_THREADS = env.int("LOCATIONS_INGEST_THREADS", default=2)  # batches in flight per process
-# Overload: a live frame that waited longer than this to be recorded, or found this many frames
-# queued ahead of it, is refused with ``unavailable`` and a retry hint instead of waiting.
-LOCATIONS_QUEUE_BUDGET_MS = env.int("LOCATIONS_QUEUE_BUDGET_MS", default=500)
-LOCATIONS_QUEUE_MAX_FRAMES = env.int("LOCATIONS_QUEUE_MAX_FRAMES", default=4000)
-LOCATIONS_MAX_POINTS_PER_FRAME = env.int("LOCATIONS_MAX_POINTS_PER_FRAME", default=100)
-LOCATIONS_MAX_POINTS_PER_UPLOAD = env.int("LOCATIONS_MAX_POINTS_PER_UPLOAD", default=5000)
-# OwnTracks over MQTT (``manage.py mqtt_ingest``): the broker, and the topics it subscribes to.
-MQTT_URL = env.str("MQTT_URL", default="mqtt://127.0.0.1:1883")
-MQTT_TOPIC = env.str("MQTT_TOPIC", default="owntracks/+/+")
+# The largest photo any domain takes (core.photos): a client's, a product's, one taken on the road.
 PHOTO_MAX_BYTES = env.int("PHOTO_MAX_BYTES", default=8 * 1024 * 1024)
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 
@@ -396,6 +365,11 @@ CONSOLE_TILE_URL = env.str("CONSOLE_TILE_URL", default="https://tile.openstreetm
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 LANGUAGE_COOKIE_SECURE = CONSOLE_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
+
+# Each app's own knobs, from its ``<app>/conf.py`` (a domain's settings live in its folder).
+_apps = app_settings(INSTALLED_APPS, BASE_DIR)
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(_apps.pop("ENUM_NAME_OVERRIDES"))  # type: ignore[attr-defined]
+globals().update(_apps)
 
 if IS_PRODUCTION:
     check_production(

@@ -20,6 +20,8 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 from django.db import models
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy
 from rest_framework import fields, relations
 from rest_framework.exceptions import ValidationError
 
@@ -29,7 +31,7 @@ FLOAT_TEXT = re.compile(r"-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?\Z")
 # Dates and date-times outside these years are refused: domain code adds days, months and
 # time-zone offsets to them, which at year 1 or 9999 leaves what Python's datetime can hold.
 MIN_YEAR, MAX_YEAR = 1900, 9998
-OUT_OF_RANGE = f"Dates from {MIN_YEAR} to {MAX_YEAR} only."
+OUT_OF_RANGE = format_lazy(gettext_lazy("Dates from {start} to {end} only."), start=MIN_YEAR, end=MAX_YEAR)
 D = TypeVar("D", bound=date)
 
 

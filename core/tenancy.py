@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 from django.db import models
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext
 
 
 class TenantOwned(models.Model):
@@ -66,7 +67,7 @@ def require_unique_name(model: type[models.Model], *, tenant_id: int, name: str,
     if exclude:
         clash = clash.exclude(pk=exclude)
     if clash.exists():
-        raise ValidationError({"name": [f"A {model._meta.verbose_name} with this name exists."]}, code="unique")
+        raise ValidationError({"name": [gettext("This name is taken.")]}, code="unique")
 
 
 Named = TypeVar("Named", bound=models.Model)

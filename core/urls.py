@@ -10,6 +10,9 @@ from core.discovery import import_app_modules
 from core.views.auth import LoginView, LogoutView, MeView, RefreshView
 from core.views.docs import SchemaView, SwaggerView
 
+# Mounted below at their own places; every other app's ``urls`` is mounted under /api/.
+MOUNTED = {"core.urls", "core.console.urls", "realtime.urls"}
+
 api: list[URLPattern | URLResolver] = [
     path("auth/login/", LoginView.as_view(), name="auth-login"),
     path("auth/refresh/", RefreshView.as_view(), name="auth-refresh"),
@@ -17,7 +20,7 @@ api: list[URLPattern | URLResolver] = [
     path("me/", MeView.as_view(), name="me"),
     path("schema/", SchemaView.as_view(), name="schema"),
     path("docs/", SwaggerView.as_view(url_name="schema"), name="swagger-ui"),
-    *(path("", include(module)) for module in import_app_modules("urls") if module.__name__.startswith("domains.")),
+    *(path("", include(module)) for module in import_app_modules("urls") if module.__name__ not in MOUNTED),
 ]
 
 urlpatterns = [

@@ -1,5 +1,5 @@
 """The WSGI entry point: Django's own handler. ``manage.py web`` serves HTTP through it in a
-pool of threads (core.http); any WSGI server can serve it too (REST only, no WebSocket)."""
+pool of threads (realtime/server/http.py); any WSGI server can serve it too (REST only, no WebSocket)."""
 
 import os
 

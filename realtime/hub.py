@@ -27,6 +27,7 @@ from django.conf import settings
 
 from core.auth import revoked_sessions
 from realtime import frames
+from realtime.audience import admits
 from realtime.connection import Connection, Subscription
 from realtime.frames import Close
 from realtime.identity import current_roles
@@ -42,15 +43,7 @@ PROCESS_ID = f"{socket.gethostname()}:{os.getpid()}"
 
 
 def visible(entry: Entry, conn: Connection) -> bool:
-    audience = entry.audience
-    roles = audience.get("roles")
-    users = audience.get("users")
-    if roles is None and users is None:
-        return True
-    identity = conn.identity
-    if identity is None:
-        return False
-    return bool((roles and identity.role in roles) or (users and identity.user_id in users))
+    return admits(entry.audience, conn.identity)
 
 
 class Stats:

@@ -12,7 +12,8 @@ class OutboxEvent(models.Model):
     """An event committed with its state change and not yet, or already, appended to its stream.
 
     ``published_at`` stays NULL until the event is in Redis (or the in-process log); the relay
-    publishes rows a crash left behind. Published rows are purged after the stream retention.
+    publishes rows a crash left behind. ``fanout`` is true until the apps following the event
+    have had it. Published, fanned-out rows are purged after the stream retention.
     """
 
     id = models.BigAutoField(primary_key=True)
@@ -27,10 +28,13 @@ class OutboxEvent(models.Model):
     # Who may see it: {"roles": [...]} and/or {"users": [...]}; empty means everyone on the topic.
     audience = models.JSONField(default=dict, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
+    # Some app follows events of this type here and has not had it yet (realtime.fanout).
+    fanout = models.BooleanField(default=False)
 
     class Meta:
         indexes = [
             models.Index(fields=["id"], condition=Q(published_at__isnull=True), name="outbox_pending"),
+            models.Index(fields=["id"], condition=Q(fanout=True), name="outbox_fanout"),
             models.Index(fields=["published_at"], name="outbox_published_at"),
         ]
 

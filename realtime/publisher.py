@@ -12,12 +12,14 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 
 from core.bulk import pg_array
+from realtime import fanout
 from realtime.models import OutboxEvent
 from realtime.streams import Unreplicated, streams
+from workers import delivery
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +53,8 @@ def mark_published(ids: Sequence[int]) -> None:
 def publish_after_commit(rows: Sequence[OutboxEvent]) -> None:
     # The transaction is already committed: failing here must not fail the request. The relay
     # will publish the rows.
+    if any(row.fanout for row in rows):
+        fanout.kick()
     try:
         publish(rows)
     except Exception as exc:
@@ -67,39 +71,35 @@ def publish_after_commit(rows: Sequence[OutboxEvent]) -> None:
 
 def relay_pending(*, min_age_seconds: float | None = None, batch: int = 500) -> int:
     """Publish outbox rows still pending after ``min_age_seconds``; returns the number appended.
-
-    Rows are taken oldest first, locked with SKIP LOCKED on PostgreSQL so concurrent relays
-    split the work instead of waiting on each other.
-    """
+    Concurrent relays split the rows (``workers.delivery.drain``); a Redis error leaves them for
+    the next run, two seconds later."""
     age = settings.REALTIME_RELAY_AFTER_SECONDS if min_age_seconds is None else min_age_seconds
-    appended = 0
-    while True:
-        short = False
-        with transaction.atomic():
-            rows = list(
-                OutboxEvent.objects.filter(
-                    published_at__isnull=True, occurred_at__lte=timezone.now() - timedelta(seconds=age)
-                )
-                .order_by("pk")
-                .select_for_update(skip_locked=True)[:batch]
-            )
-            try:
-                appended += publish(rows)
-            except Unreplicated:
-                short = True  # the next run asks again; the events themselves are out already
-        if short:
+    pending = OutboxEvent.objects.filter(
+        published_at__isnull=True, occurred_at__lte=timezone.now() - timedelta(seconds=age)
+    )
+    appended = [0]
+
+    def handle(rows: Sequence[OutboxEvent]) -> None:
+        try:
+            appended[0] += publish(rows)
+        except Unreplicated as short:
+            # The events are out; the next run asks the replicas again.
             logger.warning("relay: replicas have not acknowledged some events yet", extra={"events": len(rows)})
-            break
-        if len(rows) < batch:
-            break
-    if appended:
-        logger.info("relay published pending events", extra={"published": appended})
-    return appended
+            raise delivery.Stop from short
+
+    delivery.drain(pending, handle, batch=batch, failing=FAILING)
+    if appended[0]:
+        logger.info("relay published pending events", extra={"published": appended[0]})
+    return appended[0]
+
+
+FAILING = delivery.Failing("realtime.relay", after=3)
 
 
 def purge_published(*, older_than_seconds: int | None = None) -> int:
     """Delete published rows past the stream retention; their events are gone from Redis anyway."""
     seconds = settings.REALTIME_RETENTION_SECONDS if older_than_seconds is None else older_than_seconds
     cutoff = timezone.now() - timedelta(seconds=seconds)
-    deleted, _ = OutboxEvent.objects.filter(published_at__lt=cutoff).delete()
+    # A row still waiting for its followers stays, however old (realtime.fanout).
+    deleted, _ = OutboxEvent.objects.filter(published_at__lt=cutoff, fanout=False).delete()
     return deleted

@@ -2,6 +2,6 @@
 
 from django.urls import path
 
-from realtime.consumer import live_socket
+from realtime.gateway import live_socket
 
 websocket_urlpatterns = [path("ws/", live_socket)]  # type: ignore[arg-type]  # an ASGI app, for URLRouter

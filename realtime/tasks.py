@@ -1,4 +1,4 @@
-"""The outbox relay and its housekeeping."""
+"""The outbox relay, the fan-out to the apps following events, and their housekeeping."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import logging
 
 import dramatiq
 
-from realtime import publisher
+from realtime import fanout, publisher
 from workers.broker import broker
 from workers.registry import periodic
 
@@ -26,6 +26,20 @@ def relay_outbox() -> None:
     """Publish events whose after-commit publish never happened (crash, Redis outage).
     Idempotent: appending is deduplicated by event id."""
     publisher.relay_pending()
+
+
+@periodic("* * * * *", second="*/2")
+@dramatiq.actor(
+    broker=broker,
+    actor_name="realtime.fan_out",
+    queue_name="realtime",
+    max_retries=0,  # kicked after each commit that needs it, and swept every two seconds
+    time_limit=60 * 1000,
+)
+def fan_out() -> None:
+    """Hand events to the apps that follow them (webhooks, notifications, ...). Idempotent: a
+    batch is handed over in the transaction that clears its marks."""
+    fanout.fan_out()
 
 
 @periodic("41 * * * *")

@@ -2,14 +2,17 @@
 
 A topic is a name inside the caller's tenant: the stream behind it is chosen from the
 authenticated membership, never from anything the client sends, so no topic name reaches
-another tenant. Subscribing needs any one of the topic's capabilities; each event may narrow
-its audience further (``realtime.events.emit``).
+another tenant. Each app declares its topics in its ``events`` module, before the event types
+that use them (``topic(...)``). Subscribing needs any one of the topic's capabilities; each event
+may narrow its audience further (``realtime.audience``).
 """
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 
+from core.discovery import Declarations
 from core.roles import has_capability
 
 
@@ -18,25 +21,19 @@ class Topic:
     name: str
     capabilities: tuple[str, ...]  # any one of them lets a member subscribe
     description: str
+    module: str  # the module that declared it
 
 
-TOPICS: dict[str, Topic] = {
-    t.name: t
-    for t in (
-        Topic("organization", ("tenant.view",), "The organization's profile and settings"),
-        Topic("members", ("members.view",), "Members joining, changing role, leaving"),
-        Topic("stock", ("stock.view",), "Stock levels and ledger movements"),
-        Topic("kitchen", ("kitchen.view",), "Meals served and portions possible"),
-        Topic("orders", ("orders.view_all", "orders.view_own"), "Orders; customers see only their own"),
-        Topic("agents.locations", ("locations.view",), "Field agents' GPS breadcrumbs"),
-        Topic("visits", ("visits.view_all", "visits.own"), "Agents' visits; agents see only their own"),
-        Topic("alarms", ("alarms.view",), "Variance and operational alarms"),
-        Topic("sales", ("sales.view", "expenses.manage"), "Shop sales, returns and expenses, per branch"),
-        Topic("catalog", ("catalog.view",), "E-catalog changes from 1C: products, prices, stock levels"),
-        Topic("onec", ("onec.manage",), "1C exchanges' progress and results"),
-        Topic("field_orders", ("visits.view_all", "field_orders.place"), "Agents' orders; agents see only their own"),
-    )
-}
+TOPICS: Declarations[Topic] = Declarations("events")
+
+
+def topic(name: str, *, capabilities: tuple[str, ...], description: str) -> Topic:
+    """Declare a topic (at import of an app's ``events`` module)."""
+    if name in TOPICS.own:
+        raise ValueError(f"Topic {name!r} is declared twice")
+    module = sys._getframe(1).f_globals.get("__name__", "")
+    TOPICS.own[name] = found = Topic(name=name, capabilities=capabilities, description=description, module=module)
+    return found
 
 
 def may_subscribe(role: str | None, topic: Topic) -> bool:

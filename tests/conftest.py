@@ -10,6 +10,9 @@ from rest_framework.test import APIClient
 
 from tests.factories import member_factory, tenant_factory
 
+# The browser tests' fixtures (one Chromium and one demo server per run, whichever tests use them).
+pytest_plugins = ["tests.browsers"]
+
 SERVICES = bool(os.environ.get("REDIS_URL")) and os.environ.get("DATABASE_URL", "").startswith("postgres")
 
 
@@ -24,7 +27,7 @@ def pytest_collection_modifyitems(config, items):  # type: ignore[no-untyped-def
 def _clear_cache():
     # Throttle counters and revoked sessions live in the cache; tests must not see each other's.
     # So do the geofence indexes each process keeps (test databases reuse tenant ids).
-    from domains.locations import fence_cache
+    from domains.geofencing import fence_cache
 
     cache.clear()
     fence_cache._indexes.clear()

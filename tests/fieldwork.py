@@ -1,4 +1,4 @@
-"""Helpers and fixtures shared by the clients, visits and locations tests."""
+"""Helpers and fixtures shared by the clients, visits, tracking, geofencing and trips tests."""
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile

@@ -175,12 +175,18 @@ class ClusterDeployment:
         while time.monotonic() < deadline:  # all slots served, every replica in sync (or it may not fail over)
             clients = [redis.Redis(host=self.host, port=n.port, decode_responses=True) for n in self.nodes]
             if all(c.cluster("info")["cluster_state"] == "ok" for c in clients) and all(
-                info["role"] == "master" or info.get("master_link_status") == "up"
-                for info in (c.info("replication") for c in clients)
+                self._in_sync(c.info("replication")) for c in clients
             ):
                 return self
             time.sleep(0.1)
         raise AssertionError("the cluster never reached state ok with its replicas in sync")
+
+    def _in_sync(self, info: dict) -> bool:
+        """A replica's link is up; a master sees its replicas online (or WAIT may time out)."""
+        if info["role"] != "master":
+            return info.get("master_link_status") == "up"
+        online = [info[k] for k in info if k.startswith("slave") and k[5:].isdigit()]
+        return sum(1 for s in online if s.get("state") == "online") >= self.replicas
 
     def primary_of(self, key: str) -> RedisServer:
         import redis

@@ -15,7 +15,10 @@ def test_committed_openapi_matches_the_code(openapi_schema):
 
 
 def test_readme_configuration_table_names_every_environment_variable():
-    settings_source = (ROOT / "core" / "settings.py").read_text() + (ROOT / "core" / "config.py").read_text()
+    sources = [ROOT / "core" / "settings.py", ROOT / "core" / "config.py"]
+    for package in ("core", "realtime", "workers", "domains"):
+        sources += (ROOT / package).rglob("conf.py")  # each app's own settings
+    settings_source = "".join(path.read_text() for path in sources)
     import re
 
     names = set(re.findall(r'env\.\w+\("([A-Z_]+)"', settings_source))
@@ -31,3 +34,14 @@ def test_operations_lists_every_periodic_job():
     text = (ROOT / "docs" / "operations.md").read_text()
     missing = sorted(name for name in PERIODIC_JOBS if f"`{name}`" not in text)
     assert not missing, f"docs/operations.md's periodic jobs lack {missing}"
+
+
+def test_the_console_guide_shows_every_page_on_a_phone_and_a_desktop():
+    from core.console.pages import PAGES
+    from tests.declared import shipped
+
+    guide = (ROOT / "docs" / "console.md").read_text()
+    for slug in shipped(PAGES):
+        for size in ("phone", "desktop"):
+            shot = f"console/pages/{slug}-uz-{size}.png"
+            assert f"({shot})" in guide and (ROOT / "docs" / shot).is_file(), shot

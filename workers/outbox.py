@@ -7,12 +7,14 @@ commit it is sent and the row deleted; rows still there ``JOB_RELAY_AFTER_SECOND
 process died, the broker was down) are sent by ``workers.relay_jobs`` every two seconds.
 
 Delivery is at least once: a crash after the send and before the delete sends the job again,
-so jobs must tolerate a repeat (orders claim their work; docs/orders.md).
+so jobs must tolerate a repeat (orders claim their work; docs/orders.md). The relay is one of
+the users of ``workers.delivery``.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -21,6 +23,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from workers import delivery
 from workers.models import PendingJob
 
 logger = logging.getLogger(__name__)
@@ -56,22 +59,20 @@ def _send_and_forget(job: PendingJob) -> None:
 
 def relay_pending(*, min_age_seconds: float | None = None, batch: int = 500) -> int:
     """Send the jobs whose after-commit send never happened; returns how many were sent.
-    Rows are locked with SKIP LOCKED on PostgreSQL so concurrent relays split the work."""
+    Concurrent relays split the rows (``workers.delivery.drain``); a broker error leaves the
+    batch for the next run."""
     age = settings.JOB_RELAY_AFTER_SECONDS if min_age_seconds is None else min_age_seconds
-    sent = 0
-    while True:
-        with transaction.atomic():
-            rows = list(
-                PendingJob.objects.filter(created_at__lte=timezone.now() - timedelta(seconds=age))
-                .order_by("created_at", "pk")
-                .select_for_update(skip_locked=True)[:batch]
-            )
-            for job in rows:
-                _send(job)  # a broker error aborts the batch; the rows stay for the next run
-            PendingJob.objects.filter(pk__in=[job.pk for job in rows]).delete()
-            sent += len(rows)
-        if len(rows) < batch:
-            break
+    left = PendingJob.objects.filter(created_at__lte=timezone.now() - timedelta(seconds=age))
+    sent = delivery.drain(left, _send_batch, batch=batch, failing=FAILING)
     if sent:
         logger.warning("relay sent jobs whose after-commit send never happened", extra={"sent": sent})
     return sent
+
+
+FAILING = delivery.Failing("workers.job_outbox", after=3)
+
+
+def _send_batch(rows: Sequence[PendingJob]) -> None:
+    for job in rows:
+        _send(job)  # a broker error aborts the batch; the rows stay for the next run
+    PendingJob.objects.filter(pk__in=[job.pk for job in rows]).delete()

@@ -1,4 +1,5 @@
-"""The console's pages: which capability opens each, and where a member lands after login.
+"""The console's pages: each app declares its own in its ``pages`` module (template, ES module,
+navigation entry); the shell finds them at start-up and names none.
 
 A page is only a shell; its data comes from the REST API, which enforces the same capabilities
 again, so hiding a page is a convenience and never the protection.
@@ -6,54 +7,56 @@ again, so hiding a page is a convenience and never the protection.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 
+from django.apps import apps
 from django.utils.functional import Promise
-from django.utils.translation import gettext_lazy as _
 
+from core.discovery import Declarations
 from core.roles import has_capability
 
 
 @dataclass(frozen=True)
 class Page:
-    slug: str
-    title: Promise
-    capability: str
+    slug: str  # its URL: /console/<slug>/
+    title: Promise | str
+    capability: str  # who may open it
+    order: int  # its place in the navigation bar; a member's home is the first they may open
+    app_label: str
+    module: str  # the module that declared it
 
     @property
     def template(self) -> str:
-        return f"console/pages/{self.slug}.html"
+        """``<app>/templates/<label>/pages/<slug>.html``, extending ``console/base.html``."""
+        return f"{self.app_label}/pages/{self.slug}.html"
 
     @property
     def script(self) -> str:
-        return f"console/pages/{self.slug}.js"
+        """``<app>/static/<label>/pages/<slug>.js``, an ES module importing ``console/app.js``."""
+        return f"{self.app_label}/pages/{self.slug}.js"
 
 
-# In the order of the navigation bar; the first a role may open is its home page.
-PAGES: tuple[Page, ...] = (
-    Page("kitchen", _("Kitchen"), "kitchen.view"),
-    Page("till", _("Till"), "sales.record"),
-    Page("shop", _("Shop"), "sales.view"),
-    Page("shop-reports", _("Shop reports"), "expenses.manage"),
-    Page("order", _("Order"), "orders.place"),
-    Page("operator", _("Orders desk"), "orders.manage"),
-    Page("agent", _("My route"), "locations.report"),
-    Page("catalog", _("Catalog"), "catalog.view"),
-    Page("map", _("Field map"), "locations.view"),
-    Page("alarms", _("Alarms"), "alarms.view"),
-    Page("operations", _("Operations"), "realtime.monitor"),
-    Page("onec", _("1C exchange"), "onec.manage"),
-    Page("webhooks", _("Webhooks"), "webhooks.manage"),
-    Page("notifications", _("Notifications"), "notifications.own"),
-)
-BY_SLUG = {page.slug: page for page in PAGES}
+PAGES: Declarations[Page] = Declarations("pages")
+
+
+def page(slug: str, *, title: Promise | str, capability: str, order: int) -> Page:
+    """Declare a console page (at import of an app's ``pages`` module)."""
+    if slug in PAGES.own:
+        raise ValueError(f"Console page {slug!r} is declared twice")
+    module = sys._getframe(1).f_globals.get("__name__", "")
+    config = apps.get_containing_app_config(module)
+    if config is None:
+        raise ValueError(f"Console page {slug!r} is declared outside an installed app ({module})")
+    PAGES.own[slug] = found = Page(slug, title, capability, order, config.label, module)
+    return found
 
 
 def pages_for(role: str | None) -> list[Page]:
-    return [page for page in PAGES if has_capability(role, page.capability)]
+    """The pages this role may open, in navigation order."""
+    return sorted((p for p in PAGES.values() if has_capability(role, p.capability)), key=lambda p: (p.order, p.slug))
 
 
 def home_for(role: str | None) -> Page | None:
-    # A manager is a kitchen manager first; an agent's home is the route, not the map.
     allowed = pages_for(role)
     return allowed[0] if allowed else None

@@ -37,6 +37,7 @@ ASSETS = (
         "sha512-nxS1ynzJOmOlHp+iL3FyWqK89GtNL8U8rvlMOsQdTTssxZwCXh8N2NB3GDQOL+YR3XnWyZAxwQixURb+FA74PA==",
         {
             "dist/leaflet.js": "leaflet.js",
+            "dist/leaflet.js.map": "leaflet.js.map",  # it names it: collectstatic's manifest looks for it
             "dist/leaflet.css": "leaflet.css",
             "dist/images/layers.png": "images/layers.png",
             "dist/images/layers-2x.png": "images/layers-2x.png",
@@ -47,10 +48,26 @@ ASSETS = (
         },
     ),
     Asset(
+        "leaflet.markercluster",  # a plugin of the Leaflet above: peer leaflet ^1.3.1
+        "1.5.3",
+        "sha512-vPTw/Bndq7eQHjLBVlWpnGeLa3t+3zGiuM7fJwCkiMFq+nmRuG3RI3f7f4N4TDX7T4NpbAXpR2+NTRSEGfCSeA==",
+        {
+            "dist/leaflet.markercluster.js": "leaflet.markercluster.js",
+            "dist/leaflet.markercluster.js.map": "leaflet.markercluster.js.map",  # it names it: collectstatic looks
+            "dist/MarkerCluster.css": "MarkerCluster.css",
+            "dist/MarkerCluster.Default.css": "MarkerCluster.Default.css",
+            "MIT-LICENCE.txt": "MIT-LICENCE.txt",
+        },
+    ),
+    Asset(
         "chart.js",
         "4.5.1",
         "sha512-GIjfiT9dbmHRiYi6Nl2yFCq7kkwdkp1W/lp2J99rX0yo9tgJGn3lKQATztIjb5tVtevcBtIdICNWqlq5+E8/Pw==",
-        {"dist/chart.umd.min.js": "chart.umd.min.js", "LICENSE.md": "LICENSE.md"},
+        {
+            "dist/chart.umd.min.js": "chart.umd.min.js",
+            "dist/chart.umd.min.js.map": "chart.umd.min.js.map",  # named by the script, as above
+            "LICENSE.md": "LICENSE.md",
+        },
     ),
 )
 

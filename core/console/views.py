@@ -8,6 +8,7 @@ from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -18,9 +19,9 @@ from rest_framework_simplejwt.settings import api_settings as jwt_settings
 
 from core import auth
 from core.console import session
-from core.console.pages import BY_SLUG, home_for, pages_for
+from core.console.pages import PAGES, home_for, pages_for
 from core.console.security import console_headers
-from core.roles import capabilities_of, has_capability
+from core.roles import Role, capabilities_of, has_capability
 from core.throttling import LoginAddressThrottle, LoginThrottle
 
 
@@ -97,7 +98,7 @@ def session_token(request: HttpRequest) -> JsonResponse:
         {
             "access": str(access),
             "expires_in": int(jwt_settings.ACCESS_TOKEN_LIFETIME.total_seconds()),
-            "user": {"id": user.pk, "username": user.username, "name": user.get_full_name() or user.username},
+            "user": {"id": user.pk, "username": user.username, "name": user.display_name},
             "tenant": {"id": membership.tenant_id, "slug": membership.tenant.slug, "name": membership.tenant.name},
             "role": membership.role,
             "capabilities": capabilities_of(membership.role),
@@ -118,19 +119,42 @@ def home(request: HttpRequest) -> HttpResponse:
 @console_headers
 @require_http_methods(["GET"])
 def page_view(request: HttpRequest, slug: str) -> HttpResponse:
-    page = BY_SLUG.get(slug)
+    page = PAGES.get(slug)
     if page is None:
         raise Http404(slug)
     found = session.current(request)
     if found is None:
         return HttpResponseRedirect(_login_url(request.get_full_path()))
     membership = found[0]
+    # The page speaks as the API does (core.auth.answer_language): this device's choice, else the
+    # member's own, else the browser's; a member's choice becomes this device's cookie, so the
+    # words the page's scripts load, and every later request, agree with the page.
+    language = auth.answer_language(request, membership)
+    translation.activate(language)
+    request.LANGUAGE_CODE = language
     context = {
         "page": page,
         "pages": pages_for(membership.role),
         "member": membership,
-        "config": {"page": page.slug, "tile_url": settings.CONSOLE_TILE_URL},
+        "config": {
+            "page": page.slug,
+            "tile_url": settings.CONSOLE_TILE_URL,
+            "roles": {role.value: str(role.label) for role in Role},  # role names in the page's language
+        },
     }
     if not has_capability(membership.role, page.capability):
-        return render(request, "console/forbidden.html", {**context, "forbidden": True}, status=403)
-    return render(request, page.template, context)
+        response = render(request, "console/forbidden.html", {**context, "forbidden": True}, status=403)
+    else:
+        response = render(request, page.template, context)
+    if membership.language and settings.LANGUAGE_COOKIE_NAME not in request.COOKIES:
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            language,
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            path=settings.LANGUAGE_COOKIE_PATH,
+            domain=settings.LANGUAGE_COOKIE_DOMAIN,
+            secure=settings.LANGUAGE_COOKIE_SECURE,
+            httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+            samesite=settings.LANGUAGE_COOKIE_SAMESITE,  # type: ignore[arg-type]  # a str setting, as Django passes it
+        )
+    return response

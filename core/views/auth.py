@@ -4,18 +4,21 @@ from __future__ import annotations
 
 from typing import cast
 
+from django.utils import translation
+from django.utils.translation import gettext
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
 
-from core import auth
+from core import auth, services
 from core.models import User
 from core.permissions import AUTHENTICATED, PUBLIC
 from core.selectors import memberships_of
-from core.serializers import LoginInput, MeOutput, RefreshInput, TokenPairOutput
+from core.serializers import LoginInput, MeInput, MeOutput, RefreshInput, TokenPairOutput
 from core.throttling import LoginAddressThrottle, LoginThrottle
 
 
@@ -76,12 +79,28 @@ class LogoutView(APIView):
 
 
 class MeView(APIView):
-    capabilities = {"get": AUTHENTICATED}
+    """Who is signed in, where, with which role; PATCH chooses their language."""
+
+    capabilities = {"get": AUTHENTICATED, "patch": AUTHENTICATED}
 
     @extend_schema(responses={200: MeOutput}, tags=["auth"])
     def get(self, request: Request) -> Response:
+        return Response(self._me(request))
+
+    @extend_schema(request=MeInput, responses={200: MeOutput}, tags=["auth"])
+    def patch(self, request: Request) -> Response:
+        membership = getattr(request, "membership", None)
+        if membership is None:
+            raise PermissionDenied(gettext("You have no active membership in this organization."), code="no_membership")
+        data = MeInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.language_choose(membership, data.validated_data["language"])
+        translation.activate(auth.answer_language(request._request, membership))
+        return Response(self._me(request))
+
+    def _me(self, request: Request) -> dict:
         context = {
             "membership": getattr(request, "membership", None),
             "memberships": memberships_of(user=cast(User, request.user)),
         }
-        return Response(MeOutput(request.user, context=context).data)
+        return MeOutput(request.user, context=context).data

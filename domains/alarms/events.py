@@ -1,60 +1,21 @@
-"""Events of alarms (topic ``alarms``: admins and managers)."""
+"""The ``alarms`` topic (admins and managers) and the events of every alarm's life after it is
+raised. Each kind's own ``alarm.<kind>`` event is declared with the kind, by the app that raises
+it (``domains.alarms.kinds``)."""
 
 from __future__ import annotations
 
-from typing import TypedDict
+from collections.abc import Mapping
+from typing import Any, TypedDict
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from core import words
+from domains.alarms.kinds import label_of
 from realtime.events import event_type
+from realtime.topics import topic
 
-
-class VarianceAlarm(TypedDict):
-    alarm_id: int
-    subject: str  # the month, "2026-10"
-    message: str
-    difference_pct: str
-    threshold_pct: str
-    served: int
-    possible: int
-    report_id: int
-
-
-class ProviderErrorsAlarm(TypedDict):
-    alarm_id: int
-    provider_id: int
-    provider_name: str
-    consecutive_errors: int
-    failing_since: str
-    last_error: str
-
-
-class OnecFailingAlarm(TypedDict):
-    alarm_id: int
-    failing_since: str
-    error: str  # the failed exchange's error (never a password)
-
-
-class OutsideTerritoryAlarm(TypedDict):
-    alarm_id: int
-    agent_id: int
-    since: str  # the device time of the first fix outside
-    lat: float
-    lon: float
-    territories: list[str]  # the names of the agent's territories
-
-
-class WebhookFailingAlarm(TypedDict):
-    alarm_id: int
-    endpoint_id: int
-    url: str
-    state: str  # paused or disabled
-    reason: str
-
-
-class NotificationsFailingAlarm(TypedDict):
-    alarm_id: int
-    channel: str  # telegram, email or http
-    error: str  # the last failure, never a token
-    consecutive_failures: int
+ALARMS_TOPIC = topic("alarms", capabilities=("alarms.view",), description="Variance and operational alarms")
 
 
 class AlarmCleared(TypedDict):
@@ -71,53 +32,34 @@ class AlarmAcknowledged(TypedDict):
     note: str
 
 
-VARIANCE = event_type(
-    "alarm.variance",
-    topic="alarms",
-    payload=VarianceAlarm,
-    description="A month's served-vs-possible difference exceeded the organization's threshold. Sent once per month.",
-)
-PROVIDER_ERRORS = event_type(
-    "alarm.provider_errors",
-    topic="alarms",
-    payload=ProviderErrorsAlarm,
-    description="An order provider failed this many calls in a row (its error_alarm_threshold). "
-    "Sent once per outage; polling goes on until each order's deadline.",
-)
-ONEC_FAILING = event_type(
-    "alarm.onec_failing",
-    topic="alarms",
-    payload=OnecFailingAlarm,
-    description="The organization's 1C exchange failed. Sent once per outage; cleared (alarm.cleared) when an "
-    "exchange succeeds again.",
-)
-OUTSIDE_TERRITORY = event_type(
-    "alarm.outside_territory",
-    topic="alarms",
-    payload=OutsideTerritoryAlarm,
-    description="An agent's fix in working hours lies outside every territory of theirs. Sent once per excursion; "
-    "cleared (alarm.cleared) by their first fix back inside.",
-)
-WEBHOOK_FAILING = event_type(
-    "alarm.webhook_failing",
-    topic="alarms",
-    payload=WebhookFailingAlarm,
-    description="A webhook endpoint stopped: paused after a delivery failed for 24 hours, or disabled by a 410 "
-    "from the receiver. Its deliveries wait in order; cleared (alarm.cleared) when an admin resumes it.",
-)
-NOTIFICATIONS_FAILING = event_type(
-    "alarm.notify_failing",
-    topic="alarms",
-    payload=NotificationsFailingAlarm,
-    description="A notification channel failed this many messages in a row (a revoked bot token, an SMTP outage, "
-    "the SMS gateway down). Cleared (alarm.cleared) by the channel's next sent message.",
-)
+def _cleared(data: Mapping[str, Any]) -> str:
+    return _("Cleared: the %(kind)s alarm (%(subject)s) is over.") % {
+        "kind": label_of(str(data["kind"])),
+        "subject": data["subject"],
+    }
+
+
 CLEARED = event_type(
     "alarm.cleared",
+    title=gettext_lazy("Alarm cleared"),
     topic="alarms",
     payload=AlarmCleared,
     description="What the alarm was about is over (the 1C exchange works again, the agent is back in their territory).",
+    message=_cleared,
 )
 ACKNOWLEDGED = event_type(
-    "alarm.acknowledged", topic="alarms", payload=AlarmAcknowledged, description="A manager acknowledged an alarm."
+    "alarm.acknowledged",
+    title=gettext_lazy("Alarm acknowledged"),
+    topic="alarms",
+    payload=AlarmAcknowledged,
+    description="A manager acknowledged an alarm.",
+    message=lambda data: (
+        _("%(who)s acknowledged the %(kind)s alarm (%(subject)s).")
+        % {
+            "who": words.person(data["acknowledged_by"]),
+            "kind": label_of(str(data["kind"])),
+            "subject": data["subject"],
+        }
+        + (f" {data['note']}" if data["note"] else "")
+    ),
 )

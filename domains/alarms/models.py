@@ -8,22 +8,15 @@ from django.db import models
 from core.tenancy import TenantOwned
 
 
-class AlarmKind(models.TextChoices):
-    VARIANCE = "variance", "monthly kitchen variance over the threshold"
-    PROVIDER_ERRORS = "provider_errors", "an order provider failing call after call"
-    ONEC_FAILING = "onec_failing", "the 1C exchange failing"
-    OUTSIDE_TERRITORY = "outside_territory", "an agent outside their territory in working hours"
-    WEBHOOK_FAILING = "webhook_failing", "a webhook endpoint paused or disabled after failing deliveries"
-    NOTIFICATIONS_FAILING = "notify_failing", "a notification channel failing message after message"
-
-
 class Alarm(TenantOwned):
-    kind = models.CharField(max_length=20, choices=AlarmKind.choices)
+    kind = models.CharField(max_length=40)  # a declared kind's name (domains.alarms.kinds)
     # What it is about, unique per kind: "2026-10" for a month's variance. Raising it again
     # updates the same alarm instead of raising a second one.
     subject = models.CharField(max_length=100)
     message = models.CharField(max_length=500)
     details = models.JSONField(default=dict)
+    # The payload of its ``alarm.<kind>`` event: what its sentence is told from, in each reader's language.
+    facts = models.JSONField(default=dict)
     raised_at = models.DateTimeField()
     updated_at = models.DateTimeField(auto_now=True)
     acknowledged_at = models.DateTimeField(null=True, blank=True)

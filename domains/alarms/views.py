@@ -12,12 +12,13 @@ from rest_framework.response import Response
 from core import filters
 from core.viewsets import TenantScopedViewSet
 from domains.alarms import selectors, services
-from domains.alarms.models import Alarm, AlarmKind
+from domains.alarms.kinds import ALARM_KINDS
+from domains.alarms.models import Alarm
 from domains.alarms.serializers import AcknowledgeInput, AlarmOutput
 
 
 class AlarmFilter(filters.FilterSet):
-    kind = django_filters.ChoiceFilter(choices=AlarmKind.choices)
+    kind = django_filters.ChoiceFilter(choices=lambda: [(k.name, k.label) for k in ALARM_KINDS.values()])
     acknowledged = django_filters.BooleanFilter(field_name="acknowledged_at", lookup_expr="isnull", exclude=True)
 
     class Meta:

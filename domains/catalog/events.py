@@ -5,8 +5,22 @@ from __future__ import annotations
 
 from typing import TypedDict
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from core import words
 from core.roles import roles_with
 from realtime.events import event_type
+from realtime.topics import topic
+
+CATALOG_TOPIC = topic(
+    "catalog", capabilities=("catalog.view",), description="E-catalog changes from 1C: products, prices, stock levels"
+)
+FIELD_ORDERS_TOPIC = topic(
+    "field_orders",
+    capabilities=("visits.view_all", "field_orders.place"),
+    description="Agents' orders; agents see only their own",
+)
 
 
 class CatalogChanged(TypedDict):
@@ -17,6 +31,7 @@ class CatalogChanged(TypedDict):
 
 CHANGED = event_type(
     "catalog.changed",
+    title=gettext_lazy("Catalog changed"),
     topic="catalog",
     payload=CatalogChanged,
     description="A batch of catalog changes was applied (one event per batch of a 1C exchange, "
@@ -41,7 +56,21 @@ class FieldOrderStatus(TypedDict):
 
 FIELD_ORDER_STATUS = event_type(
     "field_order.status_changed",
+    title=gettext_lazy("Agent's order status changed"),
     topic="field_orders",
     payload=FieldOrderStatus,
     description="An agent's order was placed (pending), taken by 1C (sent, with 1C's number) or refused (failed).",
+    message=lambda data: (
+        {
+            "pending": _("%(who)s placed order #%(id)s: %(total)s."),
+            "sent": _("Order #%(id)s (%(total)s) is in 1C as %(number)s."),
+            "failed": _("1C refused order #%(id)s (%(total)s)."),
+        }.get(data["status"], _("Order #%(id)s changed."))
+        % {
+            "who": words.person(data["agent_id"]),
+            "id": data["field_order_id"],
+            "total": words.money(data["total"], data["currency"]),
+            "number": data["onec_number"] or "—",
+        }
+    ),
 )

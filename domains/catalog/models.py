@@ -39,7 +39,11 @@ class Group(TenantOwned, SoftDeletable):
         return self.name
 
 
-class Product(TenantOwned, SoftDeletable):
+class CatalogProduct(TenantOwned, SoftDeletable):
+    """An item of the catalog as 1C's nomenclature lists it (its code, group, unit, prices and stock
+    per warehouse come from the exchange). Not the stock ledger's product: the catalog is what field
+    agents sell from 1C; stock is what a kitchen or shop holds itself."""
+
     guid = models.UUIDField()
     code = models.CharField(max_length=50, blank=True, default="")
     name = models.CharField(max_length=300)
@@ -63,7 +67,7 @@ class ProductImage(Photo):
     """A picture of a product, under the rules of client photos; uploaded here by a manager, or
     handed over by 1C (then ``guid`` is 1C's and ``digest`` tells a changed picture)."""
 
-    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="images")
+    product = models.ForeignKey(CatalogProduct, on_delete=models.CASCADE, related_name="images")
     guid = models.UUIDField(null=True, blank=True)
     digest = models.CharField(max_length=64, blank=True, default="", help_text="SHA-256 of the picture.")
     uploaded_by = models.ForeignKey(
@@ -77,7 +81,7 @@ class ProductImage(Photo):
 
 
 class Barcode(TenantOwned):
-    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="barcodes")
+    product = models.ForeignKey(CatalogProduct, on_delete=models.CASCADE, related_name="barcodes")
     value = models.CharField(max_length=64)
 
     class Meta:
@@ -101,7 +105,7 @@ class PriceType(TenantOwned, SoftDeletable):
 
 
 class Price(TenantOwned):
-    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="prices")
+    product = models.ForeignKey(CatalogProduct, on_delete=models.CASCADE, related_name="prices")
     price_type = models.ForeignKey(PriceType, on_delete=models.CASCADE, related_name="prices")
     amount = models.DecimalField(max_digits=16, decimal_places=2)
     updated_at = models.DateTimeField(auto_now=True)
@@ -126,7 +130,7 @@ class Warehouse(TenantOwned, SoftDeletable):
 
 
 class StockLevel(TenantOwned):
-    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="stock_levels")
+    product = models.ForeignKey(CatalogProduct, on_delete=models.CASCADE, related_name="stock_levels")
     warehouse = models.ForeignKey(Warehouse, on_delete=models.CASCADE, related_name="stock_levels")
     quantity = models.DecimalField(max_digits=16, decimal_places=3)
     updated_at = models.DateTimeField(auto_now=True)
@@ -194,7 +198,7 @@ class FieldOrder(TenantOwned):
 
 class FieldOrderLine(TenantOwned):
     order = models.ForeignKey(FieldOrder, on_delete=models.CASCADE, related_name="lines")
-    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
+    product = models.ForeignKey(CatalogProduct, on_delete=models.PROTECT, related_name="+")
     quantity = models.DecimalField(max_digits=16, decimal_places=3)
     price = models.DecimalField(max_digits=16, decimal_places=2)
     amount = models.DecimalField(max_digits=18, decimal_places=2)

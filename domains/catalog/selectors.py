@@ -3,6 +3,10 @@ groups joined, barcodes and pictures in one prefetch each, the client's price as
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
 from django.db.models import DecimalField, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 
 from core.models import Membership, Organization
@@ -10,13 +14,14 @@ from core.pagination import page_by_matches
 from core.roles import has_capability
 from domains.catalog.models import (
     Barcode,
+    CatalogProduct,
     ClientTerms,
     FieldOrder,
     FieldOrderLine,
+    FieldOrderStatus,
     Group,
     Price,
     PriceType,
-    Product,
     ProductImage,
     StockLevel,
     Warehouse,
@@ -57,10 +62,10 @@ def product_list(
     group_id: int | None = None,
     in_stock: bool | None = None,
     price_type: PriceType | None = None,
-) -> QuerySet[Product]:
+) -> QuerySet[CatalogProduct]:
     """Active products; ``search`` matches name (contains), code (prefix) and barcode (exact)."""
     products = (
-        Product.objects.filter(tenant=tenant, active=True)
+        CatalogProduct.objects.filter(tenant=tenant, active=True)
         .select_related("group")
         .prefetch_related(Prefetch("barcodes", queryset=Barcode.objects.order_by("value")), _IMAGES)
     )
@@ -86,10 +91,10 @@ def product_list(
     return products
 
 
-def product_detail(*, tenant: Organization) -> QuerySet[Product]:
+def product_detail(*, tenant: Organization) -> QuerySet[CatalogProduct]:
     """Products with every price and the stock per warehouse (for one product's page)."""
     return (
-        Product.objects.filter(tenant=tenant)
+        CatalogProduct.objects.filter(tenant=tenant)
         .select_related("group")
         .prefetch_related(
             Prefetch("barcodes", queryset=Barcode.objects.order_by("value")),
@@ -110,7 +115,7 @@ def product_detail(*, tenant: Organization) -> QuerySet[Product]:
     )
 
 
-def product_images(*, product: Product) -> QuerySet[ProductImage]:
+def product_images(*, product: CatalogProduct) -> QuerySet[ProductImage]:
     return ProductImage.objects.filter(product=product).select_related("status", "source")
 
 
@@ -143,3 +148,54 @@ def field_order_list(*, membership: Membership) -> QuerySet[FieldOrder]:
     if has_capability(membership.role, "visits.view_all"):
         return orders
     return orders.filter(agent_id=membership.user_id)
+
+
+@dataclass(frozen=True)
+class OrderDocument:
+    """A field order as an accounting system receives it: plain data, for other domains (1C)."""
+
+    order_id: int
+    tenant_id: int
+    uid: str
+    pending: bool  # not yet sent, not failed: still to be sent
+    agent_id: int
+    last_error: str
+    body: dict[str, Any]  # the document's fields, but the agent's code in that system
+
+
+def order_document(*, order_id: int) -> OrderDocument | None:
+    order = (
+        FieldOrder.objects.filter(pk=order_id)
+        .select_related("client", "agent", "price_type")
+        .prefetch_related("lines__product")
+        .first()
+    )
+    if order is None:
+        return None
+    body = {
+        "id": str(order.uid),
+        "client": order.client.code,
+        "agent_login": order.agent.username,
+        "visit": order.visit_id,
+        "price_type": str(order.price_type.guid),
+        "currency": order.currency,
+        "total": str(order.total),
+        "comment": order.comment,
+        "created_at": order.created_at.isoformat(),
+        "lines": [
+            {
+                "product": str(line.product.guid),
+                "quantity": str(line.quantity),
+                "price": str(line.price),
+                "amount": str(line.amount),
+            }
+            for line in order.lines.all()
+        ],
+    }
+    pending = order.status == FieldOrderStatus.PENDING
+    return OrderDocument(order.pk, order.tenant_id, str(order.uid), pending, order.agent_id, order.last_error, body)
+
+
+def product_ids_by_code(*, tenant_id: int, codes: Iterable[str]) -> dict[str, int]:
+    """Live catalog products' ids by their code in the accounting system."""
+    return dict(CatalogProduct.objects.filter(tenant_id=tenant_id, code__in=list(codes)).values_list("code", "pk"))

@@ -5,22 +5,24 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from django.utils.translation import gettext
 from rest_framework import serializers
 
 from core.filters import BIGINT_MAX
+from core.photos import PHOTO_FIELDS, PhotoInputBase, PhotoOutputBase
 from core.serializers import StrictInput, TenantPrimaryKeyField
 from domains.catalog.models import (
+    CatalogProduct,
     FieldOrder,
     FieldOrderLine,
     Group,
     Price,
     PriceType,
-    Product,
     ProductImage,
     StockLevel,
     Warehouse,
 )
-from domains.clients.api import PhotoOutput
+from domains.clients.api import Reference, ReferenceKind
 
 
 class CatalogGroupOutput(serializers.ModelSerializer):
@@ -68,18 +70,32 @@ class CatalogProductQuery(serializers.Serializer):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if "client" in attrs and "price_type" in attrs:
-            raise serializers.ValidationError({"price_type": ["Give client or price_type, not both."]}, code="invalid")
+            raise serializers.ValidationError(
+                {"price_type": [gettext("Give client or price_type, not both.")]}, code="invalid"
+            )
         return attrs
 
 
-class ProductImageOutput(PhotoOutput):
-    class Meta(PhotoOutput.Meta):
+class ProductImageInput(PhotoInputBase):
+    """A picture of a catalog product: a JPEG, PNG, WebP or HEIC picture (judged by its content)."""
+
+    status = TenantPrimaryKeyField(
+        queryset=Reference.objects.filter(kind=ReferenceKind.IMAGE_STATUS), required=False, allow_null=True
+    )
+    source = TenantPrimaryKeyField(
+        queryset=Reference.objects.filter(kind=ReferenceKind.IMAGE_SOURCE), required=False, allow_null=True
+    )
+
+
+class ProductImageOutput(PhotoOutputBase):
+    """A picture of a catalog product; ``url`` downloads it (authenticated)."""
+
+    class Meta:
         model = ProductImage
-        fields = [*PhotoOutput.Meta.fields, "product", "guid"]
+        fields = [*PHOTO_FIELDS, "product", "guid"]
         read_only_fields = fields
 
-    def get_url(self, image: ProductImage) -> str:  # type: ignore[override]
-        """Where to download the picture (authenticated)."""
+    def url_of(self, image: ProductImage) -> str:
         return image_url(image)
 
 
@@ -95,7 +111,7 @@ class CatalogProductOutput(serializers.ModelSerializer):
     price = serializers.SerializerMethodField()
 
     class Meta:
-        model = Product
+        model = CatalogProduct
         fields = [
             "id",
             "guid",
@@ -110,14 +126,14 @@ class CatalogProductOutput(serializers.ModelSerializer):
             "updated_at",
         ]
 
-    def get_barcodes(self, product: Product) -> list[str]:
+    def get_barcodes(self, product: CatalogProduct) -> list[str]:
         return [b.value for b in product.barcodes.all()]
 
-    def get_images(self, product: Product) -> list[str]:
+    def get_images(self, product: CatalogProduct) -> list[str]:
         """Download URLs of the product's pictures (authenticated), first the main one."""
         return [image_url(image) for image in product.images.all()]
 
-    def get_price(self, product: Product) -> dict[str, Any] | None:
+    def get_price(self, product: CatalogProduct) -> dict[str, Any] | None:
         """The amount at the price type asked for (``client`` or ``price_type``), else null."""
         price_type = self.context.get("price_type")
         amount = getattr(product, "price_amount", None)
@@ -170,7 +186,7 @@ class FieldOrderInput(StrictInput):
         products = [line["product"] for line in lines]
         if len(set(products)) != len(products):
             raise serializers.ValidationError(
-                "Each product once: put the whole quantity on one line.", code="duplicate"
+                gettext("Each product once: put the whole quantity on one line."), code="duplicate"
             )
         return lines
 

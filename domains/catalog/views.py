@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import FileResponse
+from django.utils.translation import gettext
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
@@ -17,6 +18,7 @@ from rest_framework.response import Response
 from core.files import stored_response
 from core.idempotency import idempotency_key, idempotency_parameter
 from core.parsers import JSONParser
+from core.photos import PHOTO_TYPES
 from core.schema import binary_responses
 from core.viewsets import TenantScopedViewSet
 from domains.catalog import selectors, services
@@ -30,9 +32,9 @@ from domains.catalog.serializers import (
     CatalogWarehouseOutput,
     FieldOrderInput,
     FieldOrderOutput,
+    ProductImageInput,
     ProductImageOutput,
 )
-from domains.clients.api import PHOTO_TYPES, PhotoInput
 
 TAGS = ["catalog"]
 SEE = {"list": "catalog.view", "retrieve": "catalog.view"}
@@ -58,7 +60,7 @@ class ProductViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantSco
                         membership=self.request.membership, client_id=found.pop("client")
                     )
                 except LookupError:
-                    raise ValidationError({"client": ["No such client."]}, code="does_not_exist") from None
+                    raise ValidationError({"client": [gettext("No such client.")]}, code="does_not_exist") from None
             self._validated_query = found
         return self._validated_query
 
@@ -96,14 +98,14 @@ class ProductViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantSco
 
     @extend_schema(
         operation_id="catalog_product_images_add",
-        request={"multipart/form-data": PhotoInput},
+        request={"multipart/form-data": ProductImageInput},
         responses={201: ProductImageOutput},
     )
     @images.mapping.post
     def add_image(self, request: Request, pk: str | None = None) -> Response:
         """Upload a picture: JPEG, PNG, WebP or HEIC (judged by content), at most PHOTO_MAX_BYTES."""
         product = self.get_object()
-        data = PhotoInput(data=request.data, context={"tenant": request.tenant})
+        data = ProductImageInput(data=request.data, context={"tenant": request.tenant})
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         upload = values.pop("file")

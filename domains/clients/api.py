@@ -1,35 +1,34 @@
-"""Clients' door: the client rows visits point at, who may see which client, the sync from
-1C, and the photo helpers (the abstract photo row, its wire formats, its checked save and
-delete, the content sniffer)."""
+"""Clients' door: the client rows visits point at, who may see which client, where clients are
+(plain ``ClientPlace`` rows, for clients' zones and the nearest client to a stop), the sync from
+1C, the photo row other domains' photos are built on with its checked save and delete, clients by
+code and references by name. (A photo's wire format and content checks are core's: core.photos.)"""
 
 from __future__ import annotations
 
 from domains.clients.models import Client, Photo, Reference, ReferenceKind
-from domains.clients.selectors import visible_clients
-from domains.clients.serializers import (
-    PHOTO_TYPES,
-    AgentField,
-    PhotoInput,
-    PhotoOutput,
-    ReferenceField,
-    sniff_image,
+from domains.clients.selectors import (
+    ClientPlace,
+    assigned_client_places,
+    by_code,
+    client_places_within,
+    reference,
+    visible_clients,
 )
 from domains.clients.services import client_update, clients_sync, photo_delete, photo_save
 
 __all__ = [
-    "PHOTO_TYPES",
-    "AgentField",
     "Client",
+    "ClientPlace",
     "Photo",
-    "PhotoInput",
-    "PhotoOutput",
     "Reference",
-    "ReferenceField",
     "ReferenceKind",
+    "assigned_client_places",
+    "by_code",
+    "client_places_within",
     "client_update",
     "clients_sync",
     "photo_delete",
     "photo_save",
-    "sniff_image",
+    "reference",
     "visible_clients",
 ]

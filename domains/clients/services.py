@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.files import File
 from django.db import transaction
+from django.utils.translation import gettext
 from rest_framework.exceptions import ValidationError
 
 from core.bulk import save_differing
@@ -45,7 +46,7 @@ def _require_unique_reference(*, tenant_id: int, kind: str, name: str, exclude: 
     if exclude:
         clash = clash.exclude(pk=exclude)
     if clash.exists():
-        raise ValidationError({"name": [f"This {kind.replace('_', ' ')} exists already."]}, code="unique")
+        raise ValidationError({"name": [gettext("This entry exists already.")]}, code="unique")
 
 
 # Clients
@@ -58,7 +59,7 @@ def _require_unique_code(*, tenant_id: int, code: str, exclude: int | None = Non
     if exclude:
         clash = clash.exclude(pk=exclude)
     if clash.exists():
-        raise ValidationError({"code": ["Another client has this code."]}, code="unique")
+        raise ValidationError({"code": [gettext("Another client has this code.")]}, code="unique")
 
 
 def _assign(client: Client, agents: Iterable[User]) -> None:
@@ -95,7 +96,7 @@ def client_update(*, client: Client, agents: Iterable[User] | None = None, **val
 def client_delete(*, client: Client) -> None:
     """Soft delete, refused while a visit to the client is in progress."""
     if client.visits.filter(state="in_progress").exists():
-        raise Conflict("An agent is checked in at this client; check out first.", code="visit_in_progress")
+        raise Conflict(gettext("An agent is checked in at this client; check out first."), code="visit_in_progress")
     client.mark_deleted()
     client.save(update_fields=["deleted_at", "updated_at"])
 

@@ -14,12 +14,12 @@ from rest_framework.response import Response
 from core import filters
 from core.files import stored_response
 from core.parsers import JSONParser
+from core.photos import PHOTO_TYPES
 from core.schema import binary_responses
 from core.viewsets import TenantScopedViewSet
 from domains.clients import selectors, services
 from domains.clients.models import Client, ClientPhoto, Reference
 from domains.clients.serializers import (
-    PHOTO_TYPES,
     ClientInput,
     ClientOutput,
     ClientUpdateInput,
@@ -71,10 +71,15 @@ class ReferenceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.
         services.reference_delete(reference=instance)
 
 
+class IdsFilter(django_filters.BaseInFilter, django_filters.NumberFilter):
+    """Comma-separated numbers (django-filter's way: the list filter over the number filter)."""
+
+
 class ClientFilter(filters.FilterSet):
     agent = filters.IdFilter(field_name="assignments__agent_id", help_text="Assigned to this user id.")
     has_location = django_filters.BooleanFilter(field_name="lat", lookup_expr="isnull", exclude=True)
     updated_since = filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    ids = IdsFilter(field_name="id", help_text="Only these client ids, comma-separated.")
 
     class Meta:
         model = Client

@@ -7,8 +7,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
+from core.decimals import QUANTITY
 from core.tenancy import SoftDeletable, TenantOwned
-from domains.stock.api import QUANTITY
 
 MAX_PORTIONS = 10_000  # one serving; a bigger number is a typo, not a kitchen
 

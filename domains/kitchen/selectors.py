@@ -9,8 +9,10 @@ from typing import Any
 from django.db.models import Prefetch, QuerySet
 
 from core.models import Organization
+from core.series import daily_totals, days
 from domains.kitchen.models import KitchenSettings, Meal, RecipeItem, Serving, VarianceReport
-from domains.stock.api import Movement, MovementKind, daily_totals, days, product_series
+from domains.stock import api as stock
+from domains.stock.api import MovementKind
 
 
 def meals(*, tenant: Organization) -> QuerySet[Meal]:
@@ -38,6 +40,11 @@ def portions_for_meals(meal_ids: Iterable[int] | QuerySet) -> dict[int, int]:
     return portions_possible(rows)
 
 
+def kitchen_tenants() -> list[int]:
+    """Organizations with at least one live meal."""
+    return list(Meal.objects.order_by().values_list("tenant_id", flat=True).distinct())
+
+
 def meals_using(*, tenant_id: int, product_ids: Iterable[int]) -> QuerySet:
     """Ids of live meals whose recipe uses any of the products."""
     return (
@@ -51,13 +58,9 @@ def serving_list(*, tenant: Organization) -> QuerySet[Serving]:
     return Serving.objects.filter(tenant=tenant).select_related("meal", "served_by")
 
 
-def serving_deductions(serving_ids: Iterable[int]) -> dict[int, list[Movement]]:
+def serving_deductions(serving_ids: Iterable[int]) -> dict[int, list[stock.Taken]]:
     """What each serving took from stock, as recorded at the time (recipes may have changed since)."""
-    out: dict[int, list[Movement]] = {}
-    rows = Movement.objects.filter(source_type="serving", source_id__in=list(serving_ids)).select_related("product")
-    for movement in rows.order_by("pk"):
-        out.setdefault(movement.source_id, []).append(movement)
-    return out
+    return stock.taken_by(source_type="serving", source_ids=serving_ids)
 
 
 def kitchen_settings(*, tenant: Organization) -> KitchenSettings:
@@ -73,11 +76,9 @@ def consumption_series(
     *, tenant: Organization, start: date, end: date, product_id: int | None = None
 ) -> list[dict[str, Any]]:
     """Quantity of each ingredient consumed by servings per organization-local day."""
-    rows = Movement.objects.filter(tenant=tenant, kind=MovementKind.SERVING)
-    if product_id:
-        rows = rows.filter(product_id=product_id)
-    totals = daily_totals(rows, tenant=tenant, start=start, end=end, key="product_id", value="quantity")
-    return product_series(totals, start=start, end=end, sign=-1)
+    return stock.movement_series(
+        tenant=tenant, kind=MovementKind.SERVING, start=start, end=end, product_id=product_id, sign=-1
+    )
 
 
 def servings_series(

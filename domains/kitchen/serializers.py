@@ -6,12 +6,14 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from django.utils.translation import gettext
 from rest_framework import serializers
 
+from core.decimals import QUANTITY, quantity_field
 from core.serializers import DateRangeInput, StrictInput, TenantPrimaryKeyField
 from core.strict_fields import MAX_YEAR, MIN_YEAR
 from domains.kitchen.models import MAX_PORTIONS, KitchenSettings, Meal, RecipeItem, Serving, VarianceReport
-from domains.stock.api import Movement, Product, quantity_field
+from domains.stock.api import Product
 
 
 class RecipeLineInput(StrictInput):
@@ -62,18 +64,15 @@ class ServeInput(StrictInput):
     portions = serializers.IntegerField(min_value=1, max_value=MAX_PORTIONS)
 
 
-class DeductionOutput(serializers.ModelSerializer):
-    movement = serializers.IntegerField(source="pk")
-    product_name = serializers.CharField(source="product.name")
-    unit = serializers.CharField(source="product.unit")
-    quantity = serializers.SerializerMethodField(help_text="Amount taken from stock (positive).")
+class DeductionOutput(serializers.Serializer):
+    """What a serving took of one product (``stock.Taken``), as the ledger recorded it."""
 
-    class Meta:
-        model = Movement
-        fields = ["movement", "product", "product_name", "unit", "quantity", "balance_after"]
-
-    def get_quantity(self, movement: Movement) -> str:
-        return str(-movement.quantity)
+    movement = serializers.IntegerField(source="movement_id")
+    product = serializers.IntegerField(source="product_id")
+    product_name = serializers.CharField()
+    unit = serializers.CharField()
+    quantity = serializers.CharField(help_text="Amount taken from stock (positive).")
+    balance_after = serializers.DecimalField(**QUANTITY)
 
 
 class ServingOutput(serializers.ModelSerializer):
@@ -128,7 +127,10 @@ class ReportRequestInput(StrictInput):
     def validate_month(self, value: str) -> date:
         year = int(value[:4])
         if not MIN_YEAR <= year <= MAX_YEAR:
-            raise serializers.ValidationError(f"A month from {MIN_YEAR}-01 to {MAX_YEAR}-12.", code="out_of_range")
+            raise serializers.ValidationError(
+                gettext("A month from %(first)s-01 to %(last)s-12.") % {"first": MIN_YEAR, "last": MAX_YEAR},
+                code="out_of_range",
+            )
         return date(year, int(value[5:]), 1)
 
 
@@ -157,3 +159,10 @@ class ServingsSeriesOutput(serializers.Serializer):
     start = serializers.DateField()
     end = serializers.DateField()
     series = MealSeries(many=True)
+
+
+class ConsumptionRangeInput(DateRangeInput):
+    """The consumption chart's range, optionally narrowed to one ingredient (a deleted one still
+    has history)."""
+
+    product = TenantPrimaryKeyField(queryset=Product.all_objects.all(), required=False)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
@@ -11,19 +12,20 @@ from typing import Any
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext
 from rest_framework.exceptions import ValidationError
 
-from core import coalesce
 from core.errors import Conflict
 from core.idempotency import once
 from core.models import Organization, User
 from core.tenancy import require_unique_name
 from core.timezones import start_of_day
 from domains.alarms import api as alarms
-from domains.alarms.api import AlarmKind
 from domains.kitchen import events, selectors, variance
+from domains.kitchen.alarms import VARIANCE
 from domains.kitchen.models import MAX_PORTIONS, KitchenSettings, Meal, RecipeItem, Serving, VarianceReport
-from domains.stock.api import Change, MovementKind, lock_balances, qty
+from domains.stock.api import STOCK_LEVEL_CHANGED, Change, MovementKind, lock_balances, qty
+from realtime import fanout
 from realtime.events import emit, emit_many
 
 logger = logging.getLogger(__name__)
@@ -50,10 +52,10 @@ def _write_recipe(meal: Meal, recipe: Sequence[dict[str, Any]]) -> list[RecipeIt
     """Replace the recipe. Past servings keep what they deducted (ledger rows), so nothing
     historical changes."""
     if not recipe:
-        raise ValidationError({"recipe": ["A meal needs at least one ingredient."]}, code="empty")
+        raise ValidationError({"recipe": [gettext("A meal needs at least one ingredient.")]}, code="empty")
     products = [line["product"].pk for line in recipe]
     if len(set(products)) != len(products):
-        raise ValidationError({"recipe": ["Each product appears once in a recipe."]}, code="duplicate")
+        raise ValidationError({"recipe": [gettext("Each product appears once in a recipe.")]}, code="duplicate")
     RecipeItem.objects.filter(meal=meal).delete()
     return RecipeItem.objects.bulk_create(
         RecipeItem(tenant_id=meal.tenant_id, meal=meal, product=line["product"], quantity=line["quantity"])
@@ -76,6 +78,7 @@ def meal_create(
     items = _write_recipe(meal, recipe)
     _meal_event(meal, items, actor)
     refresh_portions(tenant_id=tenant.pk, meals=Meal.objects.filter(pk=meal.pk))
+    fanout.changed()  # a first meal makes the kitchen follow this organization's stock
     return meal
 
 
@@ -109,6 +112,7 @@ def meal_delete(*, meal: Meal, actor: User | None = None) -> None:
     meal.mark_deleted()
     meal.save(update_fields=["deleted_at", "updated_at"])
     _meal_event(meal, list(meal.recipe.all()), actor)
+    fanout.changed()
 
 
 def refuse_retiring_product(product_id: int) -> None:
@@ -117,7 +121,11 @@ def refuse_retiring_product(product_id: int) -> None:
         Meal.objects.filter(recipe__product_id=product_id).order_by("name").values_list("name", flat=True)[:5]
     )
     if used_by:
-        raise Conflict(f"Recipes use this product: {', '.join(used_by)}.", code="product_in_use", meals=used_by)
+        raise Conflict(
+            gettext("Recipes use this product: %(meals)s.") % {"meals": ", ".join(used_by)},
+            code="product_in_use",
+            meals=used_by,
+        )
 
 
 # Serving
@@ -125,13 +133,16 @@ def refuse_retiring_product(product_id: int) -> None:
 
 def _check_portions(portions: int) -> None:
     if not 1 <= portions <= MAX_PORTIONS:
-        raise ValidationError({"portions": [f"Serve between 1 and {MAX_PORTIONS} portions."]}, code="out_of_range")
+        raise ValidationError(
+            {"portions": [gettext("Serve between 1 and %(max)s portions.") % {"max": MAX_PORTIONS}]},
+            code="out_of_range",
+        )
 
 
 def _replay(serving: Serving, *, meal: Meal, portions: int) -> Serving:
     if (serving.meal_id, serving.portions) != (meal.pk, portions):
         raise Conflict(
-            "This Idempotency-Key was used for a different serving.",
+            gettext("This Idempotency-Key was used for a different serving."),
             code="idempotency_key_reused",
             serving_id=serving.pk,
         )
@@ -159,7 +170,7 @@ def serve(*, meal: Meal, portions: int, actor: User, idempotency_key: str | None
 def _serve(*, meal: Meal, portions: int, actor: User, idempotency_key: str | None) -> Serving:
     recipe = list(RecipeItem.objects.filter(meal=meal).values_list("product_id", "quantity"))
     if not recipe or meal.is_deleted:
-        raise Conflict("This meal has no recipe to serve.", code="meal_unavailable")
+        raise Conflict(gettext("This meal has no recipe to serve."), code="meal_unavailable")
     posting = lock_balances(
         tenant_id=meal.tenant_id,
         changes=[Change(product_id=pid, quantity=-(quantity * portions)) for pid, quantity in recipe],
@@ -233,17 +244,21 @@ def refresh_portions(*, tenant_id: int, meals: QuerySet) -> list[dict[str, Any]]
         return announced
 
 
-PENDING = "portions:{tenant_id}"  # the products whose meals await a recompute (core.coalesce)
+def portions_follow_stock(rows: Sequence[Any]) -> None:
+    """The kitchen's fan-out follower (``realtime.fanout``): the meals using products whose
+    central stock changed are recomputed, once per batch of committed changes, so a burst of
+    servings locks and recomputes each meal once, not once per serving."""
+    changed: dict[int, set[int]] = defaultdict(set)
+    for row in rows:
+        if row.type == STOCK_LEVEL_CHANGED and row.data.get("branch_id") is None:
+            changed[row.tenant_id].add(int(row.data["product_id"]))
+    for tenant_id, product_ids in changed.items():
+        refresh_portions(tenant_id=tenant_id, meals=selectors.meals_using(tenant_id=tenant_id, product_ids=product_ids))
 
 
-def refresh_requested_portions(*, tenant_id: int) -> list[dict[str, Any]]:
-    """Recompute the meals using every product changed since the last time (the job's work)."""
-    product_ids = [int(pid) for pid in coalesce.take(PENDING.format(tenant_id=tenant_id))]
-    if not product_ids:
-        return []
-    return refresh_portions(
-        tenant_id=tenant_id, meals=selectors.meals_using(tenant_id=tenant_id, product_ids=product_ids)
-    )
+def kitchens_following_stock() -> list[tuple[int | None, str]]:
+    """The fan-out's view: organizations with a live meal follow their stock levels."""
+    return [(tenant_id, STOCK_LEVEL_CHANGED) for tenant_id in selectors.kitchen_tenants()]
 
 
 # Settings
@@ -276,7 +291,7 @@ def month_bounds(tenant: Organization, month: date) -> tuple[datetime, datetime]
 
 def check_month_started(*, tenant: Organization, month: date, now: datetime | None = None) -> None:
     if month_bounds(tenant, month)[0] > (now or timezone.now()):
-        raise ValidationError({"month": ["This month has not started yet."]}, code="future")
+        raise ValidationError({"month": [gettext("This month has not started yet.")]}, code="future")
 
 
 @transaction.atomic
@@ -331,12 +346,8 @@ def _variance_alarm(report: VarianceReport, threshold: Decimal) -> Any:
     subject = report.month.strftime("%Y-%m")
     alarm, _ = alarms.raise_alarm(
         tenant_id=report.tenant_id,
-        kind=AlarmKind.VARIANCE,
+        kind=VARIANCE,
         subject=subject,
-        message=(
-            f"{subject}: {report.possible} portions could have been made, {report.served} were served "
-            f"({report.difference_pct} % difference, threshold {threshold} %)."
-        ),
         details={"report_id": report.pk, "meals": report.meals},
         event={
             "subject": subject,

@@ -1,16 +1,13 @@
-"""Kitchen jobs: monthly variance reports and the portions safety net."""
+"""Kitchen jobs: monthly variance reports. (Live portions follow stock through
+``realtime.fanout``: ``services.portions_follow_stock``.)"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
 from datetime import date, timedelta
 
 import dramatiq
-from django.conf import settings
-from django.utils import timezone
 
-from core import coalesce
 from core.models import Organization
 from core.timezones import local_today
 from domains.kitchen import services
@@ -64,47 +61,3 @@ def build_monthly_reports() -> None:
     tenants = list(Organization.objects.filter(pk__in=Meal.all_objects.values("tenant_id")))
     for tenant, month in months_due(tenants):
         build_variance_report.send(tenant.pk, month.isoformat())
-
-
-def request_portions_refresh(*, tenant_id: int, product_ids: Sequence[int]) -> None:
-    """After commit of a stock change: the meals using those products are recomputed by one
-    job per organization ``PORTIONS_REFRESH_DELAY_MS`` later, for every change made meanwhile
-    (a burst of servings locks and recomputes the meals once, not once per serving)."""
-    try:
-        if coalesce.request(services.PENDING.format(tenant_id=tenant_id), product_ids):
-            refresh_portions.send_with_options(args=(tenant_id,), delay=settings.PORTIONS_REFRESH_DELAY_MS or None)
-    except Exception:
-        # The stock change is committed and stands; the periodic reconcile repairs the counts.
-        logger.exception("portions refresh not scheduled", extra={"tenant_id": tenant_id})
-
-
-@dramatiq.actor(
-    broker=broker,
-    actor_name="kitchen.refresh_portions",
-    queue_name="live",
-    max_retries=3,
-    min_backoff=200,
-    time_limit=60 * 1000,
-)
-def refresh_portions(tenant_id: int) -> None:
-    """Recompute the portions of the meals whose products changed. Safe to run twice: a second
-    run finds nothing requested, or recomputes counts that are already right."""
-    services.refresh_requested_portions(tenant_id=tenant_id)
-
-
-@periodic("*/10 * * * *")
-@dramatiq.actor(
-    broker=broker,
-    actor_name="kitchen.reconcile_portions",
-    queue_name="housekeeping",
-    max_retries=0,
-    time_limit=5 * 60 * 1000,
-)
-def reconcile_portions() -> None:
-    """Announce any portions count a lost after-commit refresh left stale (a process died
-    between commit and refresh). Normally finds nothing."""
-    started = timezone.now()
-    fixed = 0
-    for tenant_id in Meal.objects.values_list("tenant_id", flat=True).distinct():
-        fixed += len(services.refresh_portions(tenant_id=tenant_id, meals=Meal.objects.filter(tenant_id=tenant_id)))
-    logger.info("portions reconciled", extra={"changed": fixed, "seconds": (timezone.now() - started).total_seconds()})

@@ -27,16 +27,19 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from typing import Any
 
-from django.db.models import OuterRef, Q, Subquery, Sum
+from django.db.models import Sum
 
 from domains.kitchen.models import Meal, Serving
-from domains.stock.api import AdjustmentReason, Movement, MovementKind, Product, qty
+from domains.stock import api as stock
+from domains.stock.api import MovementKind, qty
 
 CENT = Decimal("0.01")
 
 
 @dataclass
 class Flow:
+    """A product's flows over the month (``stock.period_flows``) and what they mean here."""
+
     product_id: int
     name: str
     unit: str
@@ -91,62 +94,26 @@ def percent(part: Decimal | int, whole: Decimal | int) -> Decimal:
     return (Decimal(part) * 100 / Decimal(whole)).quantize(CENT, ROUND_HALF_UP) if whole else Decimal("0.00")
 
 
-def _category(kind: str, reason: str, reversed_kind: str | None) -> str:
-    """Ledger rows grouped as the report shows them: reversals fold into what they undo,
-    adjustments split by reason (``adjustment:waste``, ``adjustment:count`` …)."""
-    base = reversed_kind if kind == MovementKind.REVERSAL and reversed_kind else kind
-    return f"{base}:{reason or AdjustmentReason.OTHER}" if base == MovementKind.ADJUSTMENT else base
-
-
 def ingredient_flows(*, tenant_id: int, start: datetime, end: datetime) -> dict[int, Flow]:
-    """Every product that had stock or movements in [start, end), in three grouped queries."""
-    last_before = (
-        Movement.objects.filter(product=OuterRef("pk"), created_at__lt=start)
-        .order_by("-created_at", "-id")
-        .values("balance_after")[:1]
-    )
-    flows = {
-        pid: Flow(pid, name, unit, opening or Decimal(0))
-        for pid, name, unit, opening in Product.all_objects.filter(tenant_id=tenant_id)
-        .annotate(opening=Subquery(last_before))
-        .values_list("pk", "name", "unit", "opening")
+    """Every product that had stock or movements in [start, end), as the ledger reports it."""
+    return {
+        f.product_id: Flow(f.product_id, f.name, f.unit, f.opening, f.by_category)
+        for f in stock.period_flows(tenant_id=tenant_id, start=start, end=end)
     }
-    grouped = (
-        Movement.objects.filter(tenant_id=tenant_id, created_at__gte=start, created_at__lt=end)
-        .values("product_id", "kind", "reason", "reverses__kind")
-        .annotate(total=Sum("quantity"))
-        .order_by()
-    )
-    for row in grouped:
-        category = _category(row["kind"], row["reason"], row["reverses__kind"])
-        flows[row["product_id"]].by_category[category] += row["total"]
-    return {pid: flow for pid, flow in flows.items() if flow.opening or flow.by_category}
 
 
 def meal_usage(*, tenant_id: int, start: datetime, end: datetime) -> tuple[dict[int, int], dict[int, set[int]]]:
     """Portions served per meal, and the products each meal's servings deducted, in [start, end)."""
-    served = dict(
-        Serving.objects.filter(tenant_id=tenant_id, served_at__gte=start, served_at__lt=end)
-        .values("meal_id")
-        .annotate(total=Sum("portions"))
-        .order_by()
-        .values_list("meal_id", "total")
+    servings = Serving.objects.filter(tenant_id=tenant_id, served_at__gte=start, served_at__lt=end)
+    served = dict(servings.values("meal_id").annotate(total=Sum("portions")).order_by().values_list("meal_id", "total"))
+    pairs = stock.products_moved_by_sources(
+        tenant_id=tenant_id, kind=MovementKind.SERVING, source_type="serving", start=start, end=end
     )
-    meal_of = Serving.objects.filter(pk=OuterRef("source_id")).values("meal_id")[:1]
-    pairs = (
-        Movement.objects.filter(
-            Q(tenant_id=tenant_id, kind=MovementKind.SERVING, source_type="serving"),
-            created_at__gte=start,
-            created_at__lt=end,
-        )
-        .annotate(meal_id=Subquery(meal_of))
-        .values_list("meal_id", "product_id")
-        .distinct()
-        .order_by()
-    )
+    meal_of = dict(Serving.objects.filter(pk__in={source for source, _product in pairs}).values_list("pk", "meal_id"))
     products: dict[int, set[int]] = defaultdict(set)
-    for meal_id, product_id in pairs:
-        products[meal_id].add(product_id)
+    for source, product_id in pairs:
+        if source in meal_of:
+            products[meal_of[source]].add(product_id)
     return served, products
 
 

@@ -13,11 +13,13 @@ from rest_framework.views import APIView
 
 from core import filters
 from core.idempotency import idempotency_key, idempotency_parameter
+from core.serializers import ProductSeriesOutput
 from core.views.charts import ChartView
 from core.viewsets import TenantScopedViewSet
 from domains.kitchen import selectors, services, tasks
 from domains.kitchen.models import Meal, Serving
 from domains.kitchen.serializers import (
+    ConsumptionRangeInput,
     MealCreateInput,
     MealOutput,
     MealUpdateInput,
@@ -32,7 +34,6 @@ from domains.kitchen.serializers import (
     SettingsInput,
     SettingsOutput,
 )
-from domains.stock.api import ProductRangeInput, ProductSeriesOutput
 
 TAGS = ["kitchen"]
 IDEMPOTENCY_KEY = idempotency_parameter(
@@ -200,11 +201,11 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantScop
         return Response({"month": month, "status": "queued"}, status=status.HTTP_202_ACCEPTED)
 
 
-@extend_schema(parameters=[ProductRangeInput], responses={200: ProductSeriesOutput}, tags=["reports"])
+@extend_schema(parameters=[ConsumptionRangeInput], responses={200: ProductSeriesOutput}, tags=["reports"])
 class ConsumptionSeriesView(ChartView):
     """Quantity of each ingredient servings consumed, per organization-local day."""
 
-    params = ProductRangeInput
+    params = ConsumptionRangeInput
     output = ProductSeriesOutput
 
     def series(self, **kwargs):  # type: ignore[no-untyped-def]

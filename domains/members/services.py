@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 from rest_framework.exceptions import ValidationError
 
 from core.models import Membership, Organization, User
@@ -76,7 +77,8 @@ def _keep_one_admin(membership: Membership) -> None:
     )
     if not others.exists():
         raise ValidationError(
-            {"role": ["The organization's last administrator cannot be removed or demoted."]}, code="last_admin"
+            {"role": [gettext("The organization's last administrator cannot be removed or demoted.")]},
+            code="last_admin",
         )
 
 
@@ -116,7 +118,7 @@ def member_update(
     changed = False
     if onec_code is not None and onec_code != membership.onec_code:
         if onec_code and _live(membership.tenant_id).filter(onec_code=onec_code).exclude(pk=membership.pk).exists():
-            raise ValidationError({"onec_code": ["Another member has this 1C code."]}, code="unique")
+            raise ValidationError({"onec_code": [gettext("Another member has this 1C code.")]}, code="unique")
         membership.onec_code = onec_code
         membership.save(update_fields=["onec_code", "updated_at"])
         changed = True
@@ -128,7 +130,11 @@ def member_update(
             .exists()
         ):
             raise ValidationError(
-                {"password": ["This person belongs to another organization too: only they change their password."]},
+                {
+                    "password": [
+                        gettext("This person belongs to another organization too: only they change their password.")
+                    ]
+                },
                 code="shared_user",
             )
         set_password(membership.user, password)

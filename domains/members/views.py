@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 from core import filters
 from core.models import Membership
 from core.permissions import AUTHENTICATED
-from core.roles import CAPABILITIES, Role, has_capability
+from core.roles import CAPABILITIES, Role, roles_with
 from core.selectors import membership_list
 from core.serializers import (
     MemberCreateInput,
@@ -57,8 +57,8 @@ class RolesView(APIView):
             {
                 "roles": [{"role": r.value, "label": r.label} for r in Role],
                 "capabilities": [
-                    {"capability": cap, "allows": text, "roles": [r.value for r in Role if has_capability(r, cap)]}
-                    for cap, (_, text) in CAPABILITIES.items()
+                    {"capability": cap.name, "allows": cap.text, "roles": roles_with(cap.name)}
+                    for cap in CAPABILITIES.values()
                 ],
             }
         )

@@ -7,7 +7,8 @@ class NotificationsConfig(AppConfig):
     verbose_name = "Notifications"
 
     def ready(self) -> None:
-        from domains.notifications.services.queue import queue_notifications
-        from realtime.events import on_emit
+        from domains.notifications.services import queue
+        from realtime import fanout
 
-        on_emit(queue_notifications)  # messages are written in the events' own transaction
+        # Messages are written from the committed events, once, off the emitting transaction.
+        fanout.follow("notifications", wants=queue.subscriptions, handle=queue.queue_notifications, announces=True)

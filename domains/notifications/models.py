@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 
 from core.tenancy import TenantOwned
+from workers.delivery import Leased
 
 
 class Channel(models.TextChoices):
@@ -44,10 +45,10 @@ class HttpGateway(TenantOwned):
 
 
 class Preference(TenantOwned):
-    """A member's own: language, quiet hours, and where they can be reached."""
+    """A member's own: quiet hours, and where they can be reached (their language is the
+    membership's, ``Membership.language``)."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    language = models.CharField(max_length=2, choices=settings.LANGUAGES, default="uz")
     quiet_from = models.TimeField(null=True, blank=True)  # organization time; messages wait
     quiet_until = models.TimeField(null=True, blank=True)
     channels = models.JSONField(default=list)  # the channels they want, of those they have
@@ -89,9 +90,10 @@ class State(models.TextChoices):
     FAILED = "failed", "given up: the channel refused it, or kept failing"
 
 
-class Notification(TenantOwned):
+class Notification(TenantOwned, Leased):
     """One message to one member over one channel, for one event: unique, so an event that two
-    rules match, or a job run twice, still sends it once."""
+    rules match, or a job run twice, still sends it once. A worker sending it holds its lease
+    (``workers.delivery``)."""
 
     event_id = models.UUIDField()
     event_type = models.CharField(max_length=100)
@@ -103,7 +105,6 @@ class Notification(TenantOwned):
     state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField()
-    claimed_until = models.DateTimeField(null=True, blank=True)  # a worker is sending it
     sent_at = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(max_length=300, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext
 from rest_framework import serializers
 
 from core.filters import BIGINT_MAX
+from core.selectors import language_of
 from core.serializers import StrictInput
 from domains.notifications.models import Channel, HttpGateway, Notification, Preference, Rule, TelegramBot
 
@@ -54,6 +56,9 @@ class GatewayInput(StrictInput):
 
 
 class PreferenceOutput(serializers.ModelSerializer):
+    language = serializers.SerializerMethodField(
+        help_text="The member's language (their membership's, as in /api/me/); empty: not chosen."
+    )
     telegram_linked = serializers.SerializerMethodField()
     telegram_bot = serializers.SerializerMethodField(help_text="The organization's bot (@name), or empty: none yet.")
 
@@ -71,6 +76,9 @@ class PreferenceOutput(serializers.ModelSerializer):
             "telegram_bot",
         ]
 
+    def get_language(self, preference: Preference) -> str:
+        return language_of(tenant_id=preference.tenant_id, user_id=preference.user_id)
+
     def get_telegram_linked(self, preference: Preference) -> bool:
         return preference.telegram_chat_id is not None
 
@@ -80,7 +88,9 @@ class PreferenceOutput(serializers.ModelSerializer):
 
 
 class PreferenceInput(StrictInput):
-    language = serializers.ChoiceField(choices=["uz", "ru", "en"], required=False)
+    language = serializers.ChoiceField(
+        choices=["uz", "ru", "en"], required=False, help_text="The member's language, as PATCH /api/me/ sets it."
+    )
     quiet_from = serializers.TimeField(required=False, allow_null=True, help_text="Organization time, HH:MM.")
     quiet_until = serializers.TimeField(required=False, allow_null=True)
     channels = serializers.ListField(
@@ -94,11 +104,11 @@ class PreferenceInput(StrictInput):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if ("quiet_from" in attrs) != ("quiet_until" in attrs):
-            raise serializers.ValidationError({"quiet_until": ["Give quiet_from and quiet_until together."]})
+            raise serializers.ValidationError({"quiet_until": [gettext("Give quiet_from and quiet_until together.")]})
         if attrs.get("quiet_from") is not None and attrs.get("quiet_from") == attrs.get("quiet_until"):
-            raise serializers.ValidationError({"quiet_until": ["Must differ from quiet_from."]})
+            raise serializers.ValidationError({"quiet_until": [gettext("Must differ from quiet_from.")]})
         if (attrs.get("quiet_from") is None) != (attrs.get("quiet_until") is None):
-            raise serializers.ValidationError({"quiet_until": ["Both set, or both null."]})
+            raise serializers.ValidationError({"quiet_until": [gettext("Both set, or both null.")]})
         return attrs
 
 
@@ -141,6 +151,9 @@ class RuleInput(StrictInput):
 
 class NotificationOutput(serializers.ModelSerializer):
     username = serializers.CharField(source="user.username")
+    name = serializers.CharField(
+        source="user.display_name", read_only=True, help_text="The recipient's full name, or their username."
+    )
     attempts = serializers.IntegerField()
 
     class Meta:
@@ -152,6 +165,7 @@ class NotificationOutput(serializers.ModelSerializer):
             "rule",
             "user",
             "username",
+            "name",
             "channel",
             "language",
             "text",
@@ -162,3 +176,8 @@ class NotificationOutput(serializers.ModelSerializer):
             "last_error",
             "created_at",
         ]
+
+
+class FollowableOutput(serializers.Serializer):
+    name = serializers.CharField(help_text="The event type, as a rule's event_types names it.")
+    title = serializers.CharField(help_text="A few words naming it, in the reader's language.")

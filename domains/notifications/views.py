@@ -4,6 +4,7 @@ preferences and Telegram link (every member), and the log of messages sent."""
 from __future__ import annotations
 
 import django_filters
+from django.utils.translation import gettext
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status
 from rest_framework.request import Request
@@ -16,6 +17,7 @@ from core.viewsets import TenantScopedViewSet
 from domains.notifications import selectors, services
 from domains.notifications.models import Channel, HttpGateway, Notification, Rule, State
 from domains.notifications.serializers import (
+    FollowableOutput,
     GatewayInput,
     GatewayOutput,
     LinkOutput,
@@ -78,6 +80,16 @@ class GatewayView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+class FollowableView(APIView):
+    """The events a rule may follow, with their names in the reader's language."""
+
+    capabilities = {"get": "notifications.manage"}
+
+    @extend_schema(responses={200: FollowableOutput(many=True)}, tags=TAGS)
+    def get(self, request: Request) -> Response:
+        return Response(FollowableOutput(selectors.followable_event_types(), many=True).data)
+
+
 class MyPreferencesView(APIView):
     """One's own language, quiet hours (messages wait until they end), channels and addresses."""
 
@@ -104,7 +116,7 @@ class MyTelegramView(APIView):
     @extend_schema(request=None, responses={201: LinkOutput}, tags=TAGS)
     def post(self, request: Request) -> Response:
         if selectors.bot_of(tenant=request.tenant) is None:
-            raise Conflict("The organization has no Telegram bot yet.", code="no_bot")
+            raise Conflict(gettext("The organization has no Telegram bot yet."), code="no_bot")
         code, url, expires_at = services.link_code_create(tenant=request.tenant, user=request.user)
         return Response(LinkOutput({"code": code, "url": url, "expires_at": expires_at}).data, status=201)
 

@@ -22,6 +22,8 @@ import zeep.exceptions
 from lxml.etree import XMLSyntaxError
 from zeep.transports import Transport
 
+from core.failover import AllFailed, Failover
+from domains.onec import problems
 from domains.onec.contract import BINDING
 
 logger = logging.getLogger(__name__)
@@ -49,9 +51,23 @@ class OnecClient:
     password: str = ""
     timeout: float = 30.0
     skip_primary: bool = False
-    used: str = ""  # the URL that answered the last call
-    switches: int = 0  # calls that fell over to the failover
     _services: dict[str, Any] = field(default_factory=dict)  # by WSDL URL, as the admin entered it
+    _failover: Failover | None = None
+
+    @property
+    def session(self) -> Failover:
+        """The primary/failover choice across this client's calls (core.failover)."""
+        if self._failover is None:
+            self._failover = Failover(self.primary, self.failover, cooling=self.skip_primary)
+        return self._failover
+
+    @property
+    def used(self) -> str:  # the URL that answered the last call
+        return self.session.used
+
+    @property
+    def switches(self) -> int:  # calls that fell over to the failover
+        return self.session.switches
 
     def _session(self) -> requests.Session:
         session = requests.Session()
@@ -68,44 +84,43 @@ class OnecClient:
         return self._services[url]
 
     def urls(self) -> list[str]:
-        order = [self.primary, self.failover] if self.failover else [self.primary]
-        if self.skip_primary and self.failover:
-            order = [self.failover, self.primary]
-        return order
+        return self.session.order()
 
     def call(self, operation: str, **arguments: Any) -> Any:
-        attempts: list[tuple[str, str]] = []
-        for n, url in enumerate(self.urls()):
+        def attempt(url: str) -> Any:
             try:
-                answer = getattr(self._service(url), operation)(**arguments)
+                return getattr(self._service(url), operation)(**arguments)
             except CALL_ERRORS as error:
                 retry, problem = classify(error)
                 if not retry:
                     raise BadAnswer(f"{url}: {problem} ({operation})") from error
-                attempts.append((url, problem))
                 self._services.pop(url, None)  # a server that failed is read afresh next time
-                continue
-            self.used = url
-            if n > 0:
-                self.switches += 1
-                # The server that failed is tried last from now on (the cool-down's start).
-                self.skip_primary = url == self.failover
-                logger.warning("1C failover", extra={"operation": operation, "failed": attempts[-1][0], "used": url})
-            return answer
-        raise Unreachable(attempts)
+                raise _ServerFailed(problem) from error
+
+        def switched(failed: str, url: str, error: Exception) -> None:
+            logger.warning("1C failover", extra={"operation": operation, "failed": failed, "used": url})
+
+        try:
+            return self.session.call(attempt, passes_over=(_ServerFailed,), on_switch=switched)
+        except AllFailed as failed:
+            raise Unreachable([(url, str(error)) for url, error in failed.errors]) from None
 
     def each_url(self, check: Callable[[Any], Any]) -> dict[str, str]:
         """``check(service)`` against every URL on its own (the admin's "test connection")."""
         found = {}
         for url in filter(None, [self.primary, self.failover]):
             try:
-                found[url] = f"ok: {check(self._service(url))}"
+                found[url] = problems.ANSWERED.format(detail=check(self._service(url)))
             except CALL_ERRORS as error:
                 found[url] = classify(error)[1]
         return found
 
 
 CALL_ERRORS = (zeep.exceptions.Error, requests.RequestException, XMLSyntaxError)
+
+
+class _ServerFailed(Exception):
+    """The server did not answer (the other may): its problem in a few words."""
 
 
 def classify(error: Exception) -> tuple[bool, str]:
@@ -115,20 +130,20 @@ def classify(error: Exception) -> tuple[bool, str]:
     1C's own answer and an unreadable envelope a broken service: the other would say the same.
     """
     if isinstance(error, zeep.exceptions.Fault):
-        return False, f"1C refused: {error.message}"
+        return False, problems.FAULT.format(detail=error.message)
     status = 0
     if isinstance(error, zeep.exceptions.TransportError):
         status = error.status_code or 0
         if 200 <= status < 300:  # zeep's word for a 200 it could not read
-            return False, "malformed answer"
+            return False, problems.MALFORMED
     elif isinstance(error, requests.HTTPError):  # reading the WSDL
         status = error.response.status_code if error.response is not None else 0
     elif isinstance(error, requests.Timeout):
-        return True, "no answer in time"
+        return True, problems.TIMED_OUT
     elif isinstance(error, requests.RequestException):
-        return True, f"connection failed ({type(error).__name__})"
+        return True, problems.CONNECTION_FAILED.format(kind=type(error).__name__)
     else:  # XMLSyntaxError, XMLParseError, ValidationError, ...
-        return False, f"malformed answer ({error})"
+        return False, problems.MALFORMED_BECAUSE.format(detail=error)
     if status >= 500 or not status:
-        return True, f"HTTP {status}"
-    return False, f"HTTP {status}" + (": check the user and password" if status in (401, 403) else "")
+        return True, problems.HTTP_STATUS.format(status=status)
+    return False, (problems.REFUSED_CREDENTIALS if status in (401, 403) else problems.HTTP_STATUS).format(status=status)

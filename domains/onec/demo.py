@@ -7,6 +7,9 @@ simulator, enable the connection, and exchanges go on from there (docs/catalog.m
 
 from __future__ import annotations
 
+from collections import defaultdict
+from decimal import Decimal
+
 from core.models import Membership, Organization
 from core.roles import Role
 from domains.catalog import api as catalog
@@ -23,16 +26,18 @@ def seed(tenant: Organization) -> None:
     if Connection.objects.filter(tenant=tenant).exists():
         return
     # The demo agent is 1C's agent A-001: the clients 1C gives A-001 become theirs.
-    Membership.objects.filter(tenant=tenant, role=Role.AGENT, user__username="demo-agent").update(onec_code="A-001")
+    agent = Membership.objects.select_related("user").get(tenant=tenant, role=Role.AGENT, user__username="demo-agent")
+    agent.onec_code = "A-001"
+    agent.save(update_fields=["onec_code"])
     base = Base(clients=60, products=80, price_types=3, warehouses=2, agents=3)
-    base.rows["agents"][0]["name"] = "demo-agent"  # 1C names A-001 as the demo knows them
+    base.rows["agents"][0]["name"] = agent.user.first_name  # 1C names A-001 as the demo knows them
     (server,) = serve(base, [Faults()])
     try:
         services.connection_save(
             tenant=tenant, wsdl_url=f"http://127.0.0.1:{server.server_address[1]}/exchange?wsdl", page_size=500
         )
         services.run_exchange(tenant=tenant, trigger="manual")
-        _first_order(tenant)
+        _first_order(tenant, base)
     finally:
         server.shutdown()
         server.server_close()
@@ -46,19 +51,20 @@ def seed(tenant: Organization) -> None:
     )
 
 
-def _first_order(tenant: Organization) -> None:
-    """One order for the demo agent's first 1C client, sent while the 1C is up."""
+def _first_order(tenant: Organization, base: Base) -> None:
+    """One order for the demo agent's first 1C client, two products 1C has stock of, sent while
+    the 1C is up (the codes come from what the simulated 1C served)."""
     agent = Membership.objects.get(tenant=tenant, role=Role.AGENT, user__username="demo-agent")
-    shops = list(
-        clients.Client.objects.filter(tenant=tenant, code__startswith="K-", assignments__agent=agent.user).order_by(
-            "code"
-        )[:1]
-    )
-    products = catalog.Product.objects.filter(tenant=tenant, in_stock__gte=5).order_by("code")[:2]
+    client = min(row["code"] for row in base.rows["clients"] if row.get("agents") == ["A-001"])
+    stock: dict[str, Decimal] = defaultdict(Decimal)
+    for row in base.rows["stock"]:
+        stock[row["product"]] += Decimal(row["quantity"])
+    codes = sorted(p["code"] for p in base.rows["products"] if stock[p["guid"]] >= 5)[:2]
+    products = catalog.product_ids_by_code(tenant_id=tenant.pk, codes=codes)
     order, _ = catalog.place_order(
         membership=agent,
-        client_id=shops[0].pk,
-        lines=[{"product": p.pk, "quantity": "2"} for p in products],
+        client_id=clients.by_code(tenant_id=tenant.pk, codes=[client])[client].pk,
+        lines=[{"product": products[code], "quantity": "2"} for code in codes],
         comment="demo: the first order from the catalog",
     )
     services.send_field_order(order_id=order.pk)

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from django.conf import settings
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from core.models import Organization
-from domains.onec.models import Connection, Document, Exchange
+from domains.onec.models import Connection, Document, Exchange, ExchangeStatus
 
 
 def connection_of(*, tenant: Organization) -> Connection | None:
@@ -18,3 +22,11 @@ def exchange_list(*, tenant: Organization) -> QuerySet[Exchange]:
 
 def document_list(*, tenant: Organization) -> QuerySet[Document]:
     return Document.objects.filter(tenant=tenant)
+
+
+def running_exchange(*, tenant: Organization) -> Exchange | None:
+    """The exchange running now, if any; one silent for longer than its stale limit is dead, and the
+    next exchange replaces it."""
+    alive = timezone.now() - timedelta(seconds=settings.ONEC_EXCHANGE_STALE_SECONDS)
+    running = Exchange.objects.filter(tenant=tenant, status=ExchangeStatus.RUNNING, started_at__gte=alive)
+    return running.order_by("-started_at").first()

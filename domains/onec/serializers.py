@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext
 from rest_framework import serializers
 
 from core.serializers import StrictInput
+from domains.onec import problems
 from domains.onec.models import Connection, Document, Exchange
 
 
@@ -38,7 +40,9 @@ class ConnectionInput(StrictInput):
 
     def validate(self, attrs: dict) -> dict:
         if attrs.get("failover_url") and attrs["failover_url"] == attrs["wsdl_url"]:
-            raise serializers.ValidationError({"failover_url": ["The failover must be another URL."]}, code="invalid")
+            raise serializers.ValidationError(
+                {"failover_url": [gettext("The failover must be another URL.")]}, code="invalid"
+            )
         return attrs
 
 
@@ -86,7 +90,17 @@ class ConnectionTestOutput(serializers.Serializer):
     )
 
 
+class OurWords(serializers.CharField):
+    """A stored failure: Oqim's own sentences (marked with gettext_noop where written) come in the
+    reader's language; what 1C or the network said stays as it was said."""
+
+    def to_representation(self, value: str) -> str:
+        return problems.read(value)
+
+
 class ExchangeOutput(serializers.ModelSerializer):
+    error = OurWords(read_only=True)
+
     class Meta:
         model = Exchange
         fields = [
@@ -109,6 +123,8 @@ class ExchangeOutput(serializers.ModelSerializer):
 
 
 class DocumentOutput(serializers.ModelSerializer):
+    last_error = OurWords(read_only=True)
+
     class Meta:
         model = Document
         fields = [

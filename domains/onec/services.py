@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from core.models import Membership, Organization
 from core.secrets import SecretUnreadable, seal, unseal
@@ -26,7 +27,8 @@ from domains.alarms import api as alarms
 from domains.catalog import api as catalog
 from domains.clients import api as clients
 from domains.members import api as members
-from domains.onec import events
+from domains.onec import events, problems
+from domains.onec.alarms import ONEC_FAILING
 from domains.onec.client import BadAnswer, OnecClient, Unreachable
 from domains.onec.models import Connection, Document, DocumentStatus, Exchange, ExchangeStatus
 from domains.visits import api as visits
@@ -77,7 +79,7 @@ def _start(tenant: Organization, trigger: str) -> Exchange | None:
     now = timezone.now()
     stale = now - timedelta(seconds=settings.ONEC_EXCHANGE_STALE_SECONDS)
     Exchange.objects.filter(tenant=tenant, status=ExchangeStatus.RUNNING, started_at__lt=stale).update(
-        status=ExchangeStatus.FAILED, finished_at=now, error="abandoned: its worker stopped mid-exchange"
+        status=ExchangeStatus.FAILED, finished_at=now, error=gettext_noop("abandoned: its worker stopped mid-exchange")
     )
     try:
         with transaction.atomic():
@@ -151,9 +153,10 @@ def _confirm(connection: Connection, client: OnecClient, number: int) -> None:
 
 
 def run_exchange(*, tenant: Organization, trigger: str = "schedule") -> Exchange | None:
-    """Run one exchange to the end (every message 1C has); None when one is running already."""
+    """Run one exchange to the end (every message 1C has); None when one is running already.
+    ``enabled`` is the schedule's switch: an exchange asked for by a person runs with it off."""
     connection = Connection.objects.filter(tenant=tenant).first()
-    if connection is None or not connection.enabled:
+    if connection is None or (not connection.enabled and trigger == "schedule"):
         return None
     exchange = _start(tenant, trigger)
     if exchange is None:
@@ -168,16 +171,18 @@ def run_exchange(*, tenant: Organization, trigger: str = "schedule") -> Exchange
         while _message(exchange, client, full=full):
             full = False
     except catalog.MalformedChange as failure:
-        error = f"malformed change: {failure}"
+        error = problems.MALFORMED_CHANGE.format(detail=failure)
         record = {"kind": failure.kind, "index": failure.index, "row": failure.row}
     except ValueError as failure:  # a client row (clients' own check)
-        error = f"malformed change: {failure}"
+        error = problems.MALFORMED_CHANGE.format(detail=failure)
     except (BadAnswer, Unreachable) as failure:
         error = str(failure)
     except SecretUnreadable:
-        error = "the stored 1C password cannot be opened: enter it again (were FIELD_ENCRYPTION_KEYS changed?)"
+        error = gettext_noop(
+            "the stored 1C password cannot be opened: enter it again (were FIELD_ENCRYPTION_KEYS changed?)"
+        )
     except Exception as failure:  # a bug or a database outage: journaled, then raised for the worker
-        _finish(exchange, connection, client, f"internal error ({type(failure).__name__})", None)
+        _finish(exchange, connection, client, problems.INTERNAL.format(kind=type(failure).__name__), None)
         raise
     _finish(exchange, connection, client, error, record)
     return exchange
@@ -220,13 +225,12 @@ def _finish(exchange: Exchange, connection: Connection, client: OnecClient, erro
 def _alarm(exchange: Exchange, *, since: Any, error: str) -> None:
     """One alarm per outage (its first failure names it); the first success clears it."""
     if since is None:
-        alarms.clear_alarms(tenant_id=exchange.tenant_id, kind=alarms.AlarmKind.ONEC_FAILING)
+        alarms.clear_alarms(tenant_id=exchange.tenant_id, kind=ONEC_FAILING)
         return
     alarms.raise_alarm(
         tenant_id=exchange.tenant_id,
-        kind=alarms.AlarmKind.ONEC_FAILING,
+        kind=ONEC_FAILING,
         subject=f"onec-{since:%Y%m%dT%H%M%S}",
-        message=f"1C exchange failing since {since:%Y-%m-%d %H:%M} UTC: {error}"[:500],
         details={"exchange_id": exchange.pk, "error": error},
         event={"failing_since": iso_z(since), "error": error},
     )
@@ -262,7 +266,7 @@ def _put(*, tenant_id: int, kind: str, ident: str, object_id: int, body: dict[st
         return document
     connection = Connection.objects.filter(tenant_id=tenant_id, enabled=True).first()
     if connection is None:
-        _journal(document, error="no 1C connection is enabled: sent once one is")
+        _journal(document, error=gettext_noop("no 1C connection is enabled: sent once one is"))
         raise NotSent(document.last_error)
     try:
         client = client_for(connection)
@@ -301,86 +305,45 @@ def _journal(document: Document, *, error: str, status: str = DocumentStatus.PEN
 
 def send_field_order(*, order_id: int) -> None:
     """Send one agent's order to 1C as a customer order, named by the order's uid."""
-    order = (
-        catalog.FieldOrder.objects.filter(pk=order_id)
-        .select_related("client", "agent", "price_type")
-        .prefetch_related("lines__product")
-        .first()
-    )
-    if order is None or order.status != catalog.FieldOrderStatus.PENDING:
+    order = catalog.order_document(order_id=order_id)
+    if order is None or not order.pending:
         return
-    body = {
-        "id": str(order.uid),
-        "client": order.client.code,
-        "agent": _agent_code(order.tenant_id, order.agent_id),
-        "agent_login": order.agent.username,
-        "visit": order.visit_id,
-        "price_type": str(order.price_type.guid),
-        "currency": order.currency,
-        "total": str(order.total),
-        "comment": order.comment,
-        "created_at": order.created_at.isoformat(),
-        "lines": [
-            {
-                "product": str(line.product.guid),
-                "quantity": str(line.quantity),
-                "price": str(line.price),
-                "amount": str(line.amount),
-            }
-            for line in order.lines.all()
-        ],
-    }
+    body = {**order.body, "agent": _agent_code(order.tenant_id, order.agent_id)}
     try:
-        document = _put(tenant_id=order.tenant_id, kind=ORDER_KIND, ident=str(order.uid), object_id=order.pk, body=body)
+        document = _put(tenant_id=order.tenant_id, kind=ORDER_KIND, ident=order.uid, object_id=order_id, body=body)
     except NotSent as failure:
-        catalog.field_order_send_attempt(order_id=order.pk, error=str(failure))
+        catalog.field_order_send_attempt(order_id=order_id, error=str(failure))
         raise
     except Refused as failure:
-        catalog.field_order_failed(order_id=order.pk, error=str(failure))
+        catalog.field_order_failed(order_id=order_id, error=str(failure))
         return
-    catalog.field_order_sent(order_id=order.pk, number=document.number, status=document.onec_status)
+    catalog.field_order_sent(order_id=order_id, number=document.number, status=document.onec_status)
 
 
 def send_visit(*, visit_id: int) -> None:
     """Send a finished visit with its checklist results to 1C, named ``visit-<id>``. An
     organization without a 1C connection has nothing to send."""
-    visit = visits.finished_visit(visit_id=visit_id)
+    visit = visits.visit_report(visit_id=visit_id)
     if visit is None or not Connection.objects.filter(tenant_id=visit.tenant_id).exists():
         return
-    body = {
-        "id": f"visit-{visit.pk}",
-        "client": visit.client.code,
-        "agent": _agent_code(visit.tenant_id, visit.agent_id),
-        "agent_login": visit.agent.username,
-        "planned_at": visit.planned_at.isoformat(),
-        "checkin_at": visit.checkin_at.isoformat() if visit.checkin_at else None,
-        "checkout_at": visit.checkout_at.isoformat() if visit.checkout_at else None,
-        "checkin_verification": visit.checkin_verification,
-        "checkout_verification": visit.checkout_verification,
-        "checkin_distance_m": visit.checkin_distance_m,
-        "checkout_distance_m": visit.checkout_distance_m,
-        "type": visit.type.name if visit.type else None,
-        "status": visit.status.name if visit.status else None,
-        "note": visit.note,
-        "photos": visit.photo_count,
-        "results": [{"step": r.step.name, "kind": r.step.kind, "value": r.value} for r in visit.results.all()],
-    }
+    body = {**visit.body, "agent": _agent_code(visit.tenant_id, visit.agent_id)}
     try:
-        _put(tenant_id=visit.tenant_id, kind=VISIT_KIND, ident=body["id"], object_id=visit.pk, body=body)
+        _put(tenant_id=visit.tenant_id, kind=VISIT_KIND, ident=body["id"], object_id=visit.visit_id, body=body)
     except Refused:
         return  # journaled; a retry would be refused the same way
 
 
 def give_up(*, actor_name: str, args: list[Any], attempts: int) -> None:
     """The last retry failed: the document is journaled as failed (an order shows it too)."""
-    error = f"gave up after {attempts} attempts"
     if actor_name == "onec.send_field_order":
-        order = catalog.FieldOrder.objects.filter(pk=args[0]).first()
-        if order is not None and order.status == catalog.FieldOrderStatus.PENDING:
-            catalog.field_order_failed(order_id=order.pk, error=f"{error}: {order.last_error}"[:2000])
-        kind, ident = ORDER_KIND, str(order.uid) if order else ""
+        order = catalog.order_document(order_id=args[0])
+        if order is not None and order.pending:
+            error = problems.GAVE_UP.format(attempts=attempts, inner=order.last_error)
+            catalog.field_order_failed(order_id=order.order_id, error=error[:2000])
+        kind, ident = ORDER_KIND, order.uid if order else ""
     else:
         kind, ident = VISIT_KIND, f"visit-{args[0]}"
     document = Document.objects.filter(kind=kind, ident=ident, status=DocumentStatus.PENDING).first()
     if document is not None:
-        _journal(document, error=f"{error}: {document.last_error}", status=DocumentStatus.FAILED, tried=False)
+        error = problems.GAVE_UP.format(attempts=attempts, inner=document.last_error)
+        _journal(document, error=error, status=DocumentStatus.FAILED, tried=False)

@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001 (Uzbek names: its turned comma and apostrophe are letters, not quotes)
 """A simulated 1C:Enterprise publishing the exchange web service (``contract.py``), so the
 integration can be tried and tested without a 1C licence: ``manage.py simulate_1c``.
 
@@ -86,21 +87,21 @@ class Base:
         self.register_all()
 
     def _generate(self) -> dict[str, list[dict[str, Any]]]:
-        tops = [{"guid": guid("group", n), "code": f"{n:04d}", "name": f"Group {n}"} for n in range(10)]
+        tops = [{"guid": guid("group", n), "code": f"{n:04d}", "name": f"Guruh {n}"} for n in range(10)]
         subs = [
             {
                 "guid": guid("group", 100 + n),
                 "code": f"{100 + n:04d}",
-                "name": f"Group {n // 4}.{n % 4}",
+                "name": f"Guruh {n // 4}.{n % 4}",
                 "parent": tops[n // 4]["guid"],
             }
             for n in range(40)
         ]
         types = [
             {"guid": guid("price_type", n), "name": name, "currency": "UZS"}
-            for n, name in enumerate(["Retail", "Wholesale", "Dealer", "VIP", "Export"][: self.price_types])
+            for n, name in enumerate(["Chakana", "Ulgurji", "Diler", "VIP", "Eksport"][: self.price_types])
         ]
-        houses = [{"guid": guid("warehouse", n), "name": f"Warehouse {n + 1}"} for n in range(self.warehouses)]
+        houses = [{"guid": guid("warehouse", n), "name": f"Ombor {n + 1}"} for n in range(self.warehouses)]
         rows: dict[str, list[dict[str, Any]]] = {"groups": tops + subs, "price_types": types, "warehouses": houses}
         rows["agents"] = [
             {"code": f"A-{n + 1:03d}", "name": f"Agent {n + 1}", "active": True} for n in range(self.agents)
@@ -111,7 +112,7 @@ class Base:
                 "guid": guid("image", n),
                 "product": guid("product", n),
                 "data": base64.b64encode(png(8, 8, ((n * 67) % 256, (n * 131) % 256, (n * 29) % 256))).decode(),
-                "caption": f"Picture {n}",
+                "caption": f"Rasm {n}",
             }
             for n in range(min(self.images, self.products))
         ]
@@ -125,7 +126,7 @@ class Base:
             product = {
                 "guid": guid("product", n),
                 "code": f"P-{n:06d}",
-                "name": f"{r.choice(['Tea', 'Juice', 'Soap', 'Rice', 'Oil', 'Flour', 'Sugar', 'Water'])} {n}",
+                "name": f"{r.choice(['Choy', 'Sharbat', 'Sovun', 'Guruch', 'Yogʻ', 'Un', 'Shakar', 'Suv'])} {n}",
                 "group": groups[n % len(groups)]["guid"],
                 "unit": r.choice(["pcs", "kg", "l"]),
                 "barcodes": [f"478{n:010d}"],
@@ -154,9 +155,9 @@ class Base:
                 # Each agent has a route: every client is one agent's.
                 **({"agents": [agents[n % len(agents)]["code"]]} if agents else {}),
                 "code": f"K-{n:06d}",
-                "name": f"{r.choice(['Baraka', 'Oila', 'Korzinka', 'Makro', 'Havas'])} market {n}",
+                "name": f"{r.choice(['Baraka', 'Oila', 'Korzinka', 'Makro', 'Havas'])} doʻkoni {n}",
                 "phone": f"+998 9{r.randint(0, 9)} {r.randint(100, 999)} {r.randint(10, 99)} {r.randint(10, 99)}",
-                "address": f"Tashkent, street {n % 300}",
+                "address": f"Toshkent, {n % 300}-koʻcha",
                 "lat": round(41.2 + r.random() * 0.2, 6),
                 "lon": round(69.1 + r.random() * 0.3, 6),
             }

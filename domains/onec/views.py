@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status
 from rest_framework.exceptions import NotFound
@@ -9,8 +10,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.errors import Conflict
 from core.viewsets import TenantScopedViewSet
-from domains.onec import selectors, services, tasks
+from domains.onec import problems, selectors, services, tasks
 from domains.onec.models import Connection
 from domains.onec.serializers import (
     ConnectionInput,
@@ -52,7 +54,8 @@ class ConnectionTestView(APIView):
     @extend_schema(request=None, responses={200: ConnectionTestOutput}, tags=TAGS)
     def post(self, request: Request) -> Response:
         """Ask the primary and the failover, each on its own, who answers; nothing is exchanged."""
-        return Response({"results": services.test_connection(connection=_connection(request))})
+        answers = services.test_connection(connection=_connection(request))
+        return Response({"results": {url: problems.read(answer) for url, answer in answers.items()}})
 
 
 class ExchangeRunView(APIView):
@@ -60,10 +63,16 @@ class ExchangeRunView(APIView):
 
     @extend_schema(request=ExchangeRequestInput, responses={202: None}, tags=TAGS)
     def post(self, request: Request) -> Response:
-        """Queue an exchange now (it waits for one that is running); ``full`` asks for everything."""
+        """Queue an exchange now, whether the schedule is on or off; ``full`` asks for everything.
+        409 ``exchange_running`` while one runs (its progress is on the socket): the request would
+        otherwise be dropped when its job finds that one still running."""
         data = ExchangeRequestInput(data=request.data)
         data.is_valid(raise_exception=True)
         connection = _connection(request)
+        running = selectors.running_exchange(tenant=request.tenant)
+        if running is not None:
+            message = _("An exchange with 1C is running; ask again when it ends.")
+            raise Conflict(message, code="exchange_running", exchange=running.pk)
         if data.validated_data["full"]:
             services.request_full(connection=connection)
         tasks.exchange.send(request.tenant.pk, "full" if data.validated_data["full"] else "manual")

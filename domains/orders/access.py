@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext
 from rest_framework.exceptions import ValidationError
 
 from core.models import Membership, User
@@ -14,8 +15,10 @@ def customer_for(membership: Membership, user: User, requested: int | None) -> U
     if requested is None or requested == user.pk:
         return user
     if not has_capability(membership.role, "orders.manage"):
-        raise ValidationError({"customer": ["You can only order for yourself."]}, code="not_allowed")
+        raise ValidationError({"customer": [gettext("You can only order for yourself.")]}, code="not_allowed")
     target = Membership.objects.filter(tenant_id=membership.tenant_id, user_id=requested).select_related("user").first()
     if target is None:
-        raise ValidationError({"customer": ["No member of this organization has this id."]}, code="does_not_exist")
+        raise ValidationError(
+            {"customer": [gettext("No member of this organization has this id.")]}, code="does_not_exist"
+        )
     return target.user

@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001 (Uzbek names: its turned comma and apostrophe are letters, not quotes)
 """Demo catalog for `make run`: a simulated provider (orders are done 15 s after they are placed
 and seen done at the first check, 20 s; a few fail; some calls error and are retried), three
 products, and a short order history for the demo customer. Skipped once present."""
@@ -29,7 +30,7 @@ from domains.orders.models import (
 CATALOG = {  # product: (code, [(package, code, price)])
     "PUBG Mobile UC": ("pubgm", [("60 UC", "uc60", "0.99"), ("325 UC", "uc325", "4.99"), ("660 UC", "uc660", "9.99")]),
     "Steam Wallet": ("steam", [("USD 10", "usd10", "10.00"), ("USD 20", "usd20", "20.00")]),
-    "Google Play gift card": ("gplay", [("USD 10", "usd10", "10.00"), ("USD 25", "usd25", "25.00")]),
+    "Google Play sovgʻa kartasi": ("gplay", [("USD 10", "usd10", "10.00"), ("USD 25", "usd25", "25.00")]),
 }
 
 
@@ -38,7 +39,7 @@ def seed(tenant: Organization) -> None:
         return
     provider = services.provider_create(
         tenant=tenant,
-        name="Demo provider (simulated)",
+        name="Sinov provayderi (simulyatsiya)",
         kind=ProviderKind.SIMULATED,
         simulation={"delay_seconds": 15, "failure_rate": 0.05, "error_rate": 0.1, "timeout_rate": 0.02},
         # Demo pace: first check 20 s after dispatch, then every 10, 20, 40 ... s.
@@ -92,7 +93,7 @@ def _settled_order(number: int, customer: User, package: Package, outcome: str, 
         provider_reference=f"SIM-DEMO{number:04d}",
         pin_sealed=seal(f"DEMO-{number:04d}-PIN0") if outcome == OrderStatus.COMPLETED else "",
         failure_reason=FailureReason.PROVIDER_FAILED if outcome == OrderStatus.FAILED else "",
-        failure_message="declined by the issuer (simulated)" if outcome == OrderStatus.FAILED else "",
+        failure_message="emitent rad etdi (simulyatsiya)" if outcome == OrderStatus.FAILED else "",
         created_at=placed,
         dispatched_at=placed + timedelta(milliseconds=300),
         completed_at=done if outcome == OrderStatus.COMPLETED else None,

@@ -7,6 +7,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from django.utils.translation import gettext
 from rest_framework import serializers
 
 from core.serializers import StrictInput, TenantPrimaryKeyField
@@ -26,7 +27,7 @@ class SimulationInput(StrictInput):
         merged = {**DEFAULTS, **attrs}
         if merged["error_rate"] + merged["timeout_rate"] > 1:
             raise serializers.ValidationError(
-                {"error_rate": ["error_rate + timeout_rate is at most 1."]}, code="out_of_range"
+                {"error_rate": [gettext("error_rate + timeout_rate is at most 1.")]}, code="out_of_range"
             )
         return attrs
 
@@ -65,11 +66,13 @@ class ProviderInput(StrictInput):
         merged = {name: getattr(current, name) for name in names} if current else {}
         merged.update(attrs)
         if merged.get("kind") == ProviderKind.HTTP and not merged.get("base_url"):
-            raise serializers.ValidationError({"base_url": ["An HTTP provider needs its base URL."]}, code="required")
+            raise serializers.ValidationError(
+                {"base_url": [gettext("An HTTP provider needs its base URL.")]}, code="required"
+            )
         base, cap = merged.get("backoff_base_seconds", 30), merged.get("backoff_cap_seconds", 600)
         if cap < base:
             raise serializers.ValidationError(
-                {"backoff_cap_seconds": ["Must be at least backoff_base_seconds."]}, code="out_of_range"
+                {"backoff_cap_seconds": [gettext("Must be at least backoff_base_seconds.")]}, code="out_of_range"
             )
         return attrs
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
+from django.utils.translation import gettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status
@@ -270,7 +271,7 @@ class WebhookView(GenericAPIView):
         notification answers ``duplicate: true``."""
         provider = selectors.webhook_provider(public_id)
         if provider is None:
-            raise NotFound("No provider with a webhook at this address.", code="not_found")
+            raise NotFound(gettext("No provider with a webhook at this address."), code="not_found")
         body = request.body
         order = services.webhook_receive(
             provider=provider, signature=request.headers.get("X-Oqim-Signature", ""), body=body

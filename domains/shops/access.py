@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Collection
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext
 from rest_framework.exceptions import PermissionDenied
 
 from core.models import Membership
@@ -41,8 +42,8 @@ def require_branch(membership: Membership, branch: Branch, capability: str) -> N
     allowed = branches_for(membership, capability)
     if allowed is not EVERY_BRANCH and branch.pk not in allowed:
         raise PermissionDenied(
-            f"You may not do this at branch {branch.name!r} ({capability}): you are not assigned there with a role "
-            "that allows it.",
+            gettext("You may not do this at %(branch)s: you are not assigned there with a role that allows it.")
+            % {"branch": branch.name},
             code="branch_forbidden",
         )
 

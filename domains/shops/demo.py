@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001 (Uzbek names: its turned comma and apostrophe are letters, not quotes)
 """Demo shop for `make run`: one store with two branches and their staff, products for sale on the
 shared ledger, today's sales with a partial return, a transfer, and two weeks of expenses.
 Written through the services, like real use; skipped once present."""
@@ -9,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.files.base import ContentFile
+from django.utils.text import slugify
 
 from core.demo import demo_username
 from core.models import Organization, User
@@ -16,17 +18,17 @@ from core.roles import Role
 from core.timezones import local_today
 from domains.shops import services
 from domains.shops.models import BranchRole, ExpenseCategory, Store
-from domains.stock import api as stock
+from domains.stock import services as stock
 
 D = Decimal
 CURRENCY = "UZS"
 PRODUCTS = [  # name, category, sku, barcode, sale price, cost price, delivered per branch
-    ("Green tea 100 g", "Drinks", "TEA-100", "4780001000017", D("14000"), D("9500"), 40),
-    ("Mineral water 1.5 l", "Drinks", "WAT-150", "4780001000024", D("5000"), D("3200"), 60),
-    ("Non (flatbread)", "Bakery", "NON-1", "4780001000031", D("4000"), D("2500"), 30),
-    ("Sunflower oil 1 l", "Grocery", "OIL-1", "4780001000048", D("22000"), D("17500"), 20),
-    ("Rice devzira 1 kg", "Grocery", "RICE-1", "4780001000055", D("28000"), D("21000"), 25),
-    ("Laundry soap", "Household", "SOAP-1", "4780001000062", D("6000"), D("3900"), 15),
+    ("Koʻk choy 100 g", "Ichimliklar", "TEA-100", "4780001000017", D("14000"), D("9500"), 40),
+    ("Mineral suv 1,5 l", "Ichimliklar", "WAT-150", "4780001000024", D("5000"), D("3200"), 60),
+    ("Non", "Non mahsulotlari", "NON-1", "4780001000031", D("4000"), D("2500"), 30),
+    ("Kungaboqar yogʻi 1 l", "Oziq-ovqat", "OIL-1", "4780001000048", D("22000"), D("17500"), 20),
+    ("Devzira guruch 1 kg", "Oziq-ovqat", "RICE-1", "4780001000055", D("28000"), D("21000"), 25),
+    ("Kir sovun", "Roʻzgʻor buyumlari", "SOAP-1", "4780001000062", D("6000"), D("3900"), 15),
 ]
 SALES = [  # branch index, [(product index, quantity, discount %)], payment
     (0, [(0, 2, 0), (2, 4, 0)], "cash"),
@@ -38,19 +40,19 @@ SALES = [  # branch index, [(product index, quantity, discount %)], payment
     (1, [(4, 3, 10)], "cash"),
 ]
 EXPENSES = [  # days ago, branch index, category, amount
-    (13, 0, "Rent", D("4500000")),
-    (13, 1, "Rent", D("3800000")),
-    (10, 0, "Utilities", D("620000")),
-    (7, 1, "Purchase", D("1250000")),
-    (3, 0, "Salary", D("3000000")),
-    (3, 1, "Salary", D("2800000")),
-    (1, 0, "Other", D("85000")),
+    (13, 0, "Ijara", D("4500000")),
+    (13, 1, "Ijara", D("3800000")),
+    (10, 0, "Kommunal xizmatlar", D("620000")),
+    (7, 1, "Xarid", D("1250000")),
+    (3, 0, "Ish haqi", D("3000000")),
+    (3, 1, "Ish haqi", D("2800000")),
+    (1, 0, "Boshqa", D("85000")),
 ]
 
 
 def _receipt(days_ago: int, category: str, amount: Decimal) -> ContentFile:
     """A one-page PDF receipt, so that the demo's expenses show attachments too."""
-    text = f"Receipt: {category} {amount} {CURRENCY} ({days_ago} days ago)".encode()
+    text = f"Chek: {category} {amount} {CURRENCY} ({days_ago} kun oldin)".encode()
     stream = b"BT /F1 14 Tf 50 750 Td (" + text + b") Tj ET"
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
@@ -68,7 +70,7 @@ def _receipt(days_ago: int, category: str, amount: Decimal) -> ContentFile:
     body += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
     body += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
     body += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return ContentFile(body, name=f"receipt-{category.lower()}.pdf")
+    return ContentFile(body, name=f"chek-{slugify(category)}.pdf")
 
 
 def seed(tenant: Organization) -> None:
@@ -77,7 +79,7 @@ def seed(tenant: Organization) -> None:
     admin, manager, cashier, viewer = (
         User.objects.get(username=demo_username(role)) for role in (Role.ADMIN, Role.MANAGER, Role.CASHIER, Role.VIEWER)
     )
-    store = services.store_create(tenant=tenant, name="Oqim Market", address="Tashkent")
+    store = services.store_create(tenant=tenant, name="Oqim Market", address="Toshkent")
     branches = [
         services.branch_create(tenant=tenant, store=store, name="Chilonzor", address="Chilonzor 9"),
         services.branch_create(tenant=tenant, store=store, name="Yunusobod", address="Amir Temur 107"),
@@ -132,7 +134,7 @@ def _stock(tenant: Organization, branches: list[Any], products: list[tuple[Any, 
         from_branch=branches[0],
         to_branch=branches[1],
         actor=manager,
-        note="weekend demand",
+        note="dam olish kunlari talabi",
     )
 
 
@@ -151,7 +153,10 @@ def _sales(tenant: Organization, branches: list[Any], products: list[Any], cashi
         sales.append(sale)
     first_line = sales[0].lines.order_by("pk").first()
     services.sale_return(
-        sale=sales[0], actor=cashier, lines=[{"sale_line": first_line.pk, "quantity": D(1)}], reason="damaged box"
+        sale=sales[0],
+        actor=cashier,
+        lines=[{"sale_line": first_line.pk, "quantity": D(1)}],
+        reason="quti shikastlangan",
     )
     today = local_today(tenant)
     spent = {c.name: c for c in ExpenseCategory.objects.filter(tenant=tenant)}
@@ -167,4 +172,4 @@ def _sales(tenant: Organization, branches: list[Any], products: list[Any], cashi
             attachment=_receipt(days_ago, category, amount),
             actor=manager,
         )
-    services.expense_update(expense=expense, amount=D("95000"), note="other: courier and bags", actor=manager)
+    services.expense_update(expense=expense, amount=D("95000"), note="boshqa: kuryer va paketlar", actor=manager)

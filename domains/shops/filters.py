@@ -5,7 +5,8 @@ from __future__ import annotations
 import django_filters
 
 from core import filters
-from domains.shops.models import Expense, PaymentMethod, Sale
+from domains.shops import access
+from domains.shops.models import Branch, Expense, PaymentMethod, Sale
 
 
 class SaleFilter(filters.FilterSet):
@@ -29,3 +30,19 @@ class ExpenseFilter(filters.FilterSet):
     class Meta:
         model = Expense
         fields = ["branch", "category", "currency"]
+
+
+class BranchFilter(filters.FilterSet):
+    may = django_filters.ChoiceFilter(
+        choices=[(name, name) for name in ("sales.record", "sales.view", "expenses.manage")],
+        method="filter_may",
+        help_text="Only the branches where you may do this (the till asks for sales.record).",
+    )
+
+    class Meta:
+        model = Branch
+        fields = ["store"]
+
+    def filter_may(self, queryset, name, value):  # type: ignore[no-untyped-def]
+        allowed = access.branches_for(self.request.membership, value)
+        return queryset if allowed is access.EVERY_BRANCH else queryset.filter(pk__in=allowed)

@@ -11,8 +11,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
+from core.decimals import MONEY, QUANTITY
 from core.tenancy import SoftDeletable, TenantOwned
-from domains.stock.api import MONEY, QUANTITY
 
 
 class Store(TenantOwned, SoftDeletable):

@@ -12,7 +12,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, DecimalField, F, Prefetch, Q, QuerySet, Sum, Value
+from django.db.models import Count, DecimalField, Prefetch, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 
 from core.models import Organization
@@ -28,7 +28,6 @@ from domains.shops.models import (
     SaleReturn,
     Store,
 )
-from domains.stock.api import BranchStock
 
 ZERO = Decimal(0)
 
@@ -47,18 +46,8 @@ def staff_of(*, branch: Branch) -> QuerySet[BranchStaff]:
     return BranchStaff.objects.filter(branch=branch).select_related("user").order_by("user__username")
 
 
-def branch_stock(*, tenant: Organization) -> QuerySet[BranchStock]:
-    """Balances per branch, with the minimum that applies (the branch's, else the product's)."""
-    return (
-        BranchStock.objects.filter(tenant=tenant, product__deleted_at=None, branch__deleted_at=None)
-        .select_related("product", "branch")
-        .annotate(line=Coalesce("minimum", "product__minimum"))
-        .order_by("branch_id", "product__name")
-    )
-
-
-def low_stock(queryset: QuerySet[BranchStock]) -> QuerySet[BranchStock]:
-    return queryset.filter(line__isnull=False, on_hand__lt=F("line"))
+def live_branch_ids(*, tenant: Organization) -> list[int]:
+    return list(Branch.objects.filter(tenant=tenant).values_list("pk", flat=True))
 
 
 def sale_list(*, tenant: Organization) -> QuerySet[Sale]:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext
 from rest_framework import serializers
 
+from core.decimals import MONEY, QUANTITY, currency_field, money_field, quantity_field
 from core.models import User
 from core.serializers import DateRangeInput, StrictInput, TenantPrimaryKeyField
 from domains.shops.models import (
@@ -24,7 +27,7 @@ from domains.shops.models import (
     SaleReturnLine,
     Store,
 )
-from domains.stock.api import QUANTITY, BranchStock, Product, currency_field, money_field, quantity_field
+from domains.stock.api import Product
 
 # Receipts and invoices as they come from phones and scanners.
 ATTACHMENT_TYPES = {"application/pdf", "image/jpeg", "image/png", "image/webp", "image/heic"}
@@ -95,30 +98,29 @@ class StaffInput(StrictInput):
     role = serializers.ChoiceField(choices=BranchRole.choices)
 
 
-class BranchStockOutput(serializers.ModelSerializer):
-    product_name = serializers.CharField(source="product.name")
-    sku = serializers.CharField(source="product.sku")
-    unit = serializers.CharField(source="product.unit")
-    effective_minimum = serializers.DecimalField(**QUANTITY, source="line", allow_null=True)
+class BranchStockOutput(serializers.Serializer):
+    """A product's balance at a branch, with the low-stock line that applies there."""
+
+    branch = serializers.IntegerField(source="branch_id")
+    product = serializers.IntegerField(source="product_id")
+    product_name = serializers.CharField()
+    sku = serializers.CharField()
+    barcode = serializers.CharField()
+    unit = serializers.CharField()
+    sale_price = serializers.DecimalField(
+        **MONEY, allow_null=True, help_text="What the till charges for one unit; empty: not for sale."
+    )
+    currency = serializers.CharField()
+    on_hand = serializers.DecimalField(**QUANTITY)
+    minimum = serializers.DecimalField(
+        **QUANTITY, allow_null=True, help_text="Low-stock line at this branch; the product's if empty."
+    )
+    effective_minimum = serializers.DecimalField(**QUANTITY, allow_null=True)
     is_low = serializers.SerializerMethodField()
+    updated_at = serializers.DateTimeField()
 
-    class Meta:
-        model = BranchStock
-        fields = [
-            "branch",
-            "product",
-            "product_name",
-            "sku",
-            "unit",
-            "on_hand",
-            "minimum",
-            "effective_minimum",
-            "is_low",
-            "updated_at",
-        ]
-
-    def get_is_low(self, row: BranchStock) -> bool:
-        return row.line is not None and row.on_hand < row.line
+    def get_is_low(self, row: dict[str, Any]) -> bool:
+        return row["effective_minimum"] is not None and row["on_hand"] < row["effective_minimum"]
 
 
 class BranchMinimumInput(StrictInput):
@@ -197,6 +199,9 @@ class ReturnOutput(serializers.ModelSerializer):
 class SaleOutput(serializers.ModelSerializer):
     branch_name = serializers.CharField(source="branch.name")
     cashier_username = serializers.CharField(source="cashier.username")
+    cashier_name = serializers.CharField(
+        source="cashier.display_name", read_only=True, help_text="The cashier's full name, or their username."
+    )
     lines = SaleLineOutput(many=True)
     returns = ReturnOutput(many=True)
 
@@ -208,6 +213,7 @@ class SaleOutput(serializers.ModelSerializer):
             "branch_name",
             "cashier",
             "cashier_username",
+            "cashier_name",
             "payment_method",
             "currency",
             "subtotal",
@@ -253,10 +259,13 @@ class ExpenseCategoryInput(StrictInput):
 def validate_attachment(upload: UploadedFile) -> UploadedFile:
     limit = settings.EXPENSE_ATTACHMENT_MAX_BYTES
     if upload.size > limit:
-        raise serializers.ValidationError(f"At most {limit // (1024 * 1024)} MB.", code="too_large")
+        raise serializers.ValidationError(
+            gettext("At most %(mb)s MB.") % {"mb": limit // (1024 * 1024)}, code="too_large"
+        )
     if upload.content_type not in ATTACHMENT_TYPES:
         raise serializers.ValidationError(
-            f"A receipt is one of {', '.join(sorted(ATTACHMENT_TYPES))}, not {upload.content_type}.",
+            gettext("A receipt is one of %(types)s, not %(type)s.")
+            % {"types": ", ".join(sorted(ATTACHMENT_TYPES)), "type": upload.content_type},
             code="invalid_type",
         )
     return upload

@@ -8,6 +8,7 @@ import mimetypes
 from pathlib import Path
 
 from django.http import FileResponse
+from django.utils.translation import gettext
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
@@ -23,7 +24,7 @@ from core.parsers import JSONParser
 from core.schema import binary_responses
 from core.viewsets import TenantScopedViewSet
 from domains.shops import access, selectors, services
-from domains.shops.filters import ExpenseFilter, SaleFilter
+from domains.shops.filters import BranchFilter, ExpenseFilter, SaleFilter
 from domains.shops.models import Branch, Expense, ExpenseCategory, Sale, Store
 from domains.shops.serializers import (
     DOWNLOAD_TYPES,
@@ -54,7 +55,6 @@ from domains.shops.serializers import (
     TopProductsOutput,
 )
 from domains.stock import api as stock_api
-from domains.stock.api import BranchStock
 
 TAGS = ["shops"]
 # Branch names and their stores are not secret inside an organization: anyone working with
@@ -108,7 +108,7 @@ class BranchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Des
     role there; the branch's stock levels are on the shared ledger."""
 
     serializer_class = BranchOutput
-    filterset_fields = ["store"]
+    filterset_class = BranchFilter
     search_fields = ["name", "address"]
     ordering_fields = ["id", "name"]
     capabilities = {
@@ -170,9 +170,8 @@ class BranchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Des
         minimum). Stock viewers see every branch; sales staff see their own."""
         branch = self.get_object()
         access.require_branch_stock(request.membership, branch)
-        rows = selectors.branch_stock(tenant=request.tenant).filter(branch=branch)
-        if request.query_params.get("low") in ("true", "1"):
-            rows = selectors.low_stock(rows)
+        low = request.query_params.get("low") in ("true", "1")
+        rows = stock_api.branch_levels(tenant_id=request.tenant.pk, branch_ids=[branch.pk], low_only=low)
         page = self.paginate_queryset(rows)
         return self.get_paginated_response(BranchStockOutput(page, many=True).data)
 
@@ -184,7 +183,8 @@ class BranchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Des
         data = BranchMinimumInput(data=request.data, context={"tenant": request.tenant})
         data.is_valid(raise_exception=True)
         row = stock_api.branch_minimum(branch=branch, actor=request.user, **data.validated_data)
-        return Response(BranchStockOutput(selectors.branch_stock(tenant=request.tenant).get(pk=row.pk)).data)
+        levels = stock_api.branch_levels(tenant_id=request.tenant.pk, branch_ids=[branch.pk])
+        return Response(BranchStockOutput(levels.get(id=row.pk)).data)
 
 
 @extend_schema(tags=TAGS)
@@ -302,7 +302,7 @@ class ExpenseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.De
         organization, so they are served here, behind the same checks, never from a public URL."""
         expense = self.get_object()
         if not expense.attachment:
-            raise NotFound("This expense has no attachment.")
+            raise NotFound(gettext("This expense has no attachment."))
         name = Path(expense.attachment.name).name
         kind = mimetypes.guess_type(name)[0] or "application/octet-stream"
         return FileResponse(open_stored(expense.attachment), as_attachment=True, filename=name, content_type=kind)
@@ -413,16 +413,15 @@ class LowStockView(GenericAPIView):
     """Products below their minimum (the branch's, else the product's), per branch."""
 
     serializer_class = BranchStockOutput
-    queryset = BranchStock.objects.none()  # for the schema; rows come from the selector
+    filter_backends = ()  # its own parameters (LowStockInput); rows come from stock's door
     capabilities = {"get": ("stock.view", "analytics.view")}
 
     def get(self, request: Request) -> Response:
         params = LowStockInput(data=request.query_params, context={"tenant": request.tenant})
         params.is_valid(raise_exception=True)
-        rows = access.scope_stock(
-            selectors.low_stock(selectors.branch_stock(tenant=request.tenant)), request.membership
-        )
-        if params.validated_data.get("branch"):
-            rows = rows.filter(branch=params.validated_data["branch"])
+        branch = params.validated_data.get("branch")
+        branch_ids = [branch.pk] if branch else selectors.live_branch_ids(tenant=request.tenant)
+        rows = stock_api.branch_levels(tenant_id=request.tenant.pk, branch_ids=branch_ids, low_only=True)
+        rows = access.scope_stock(rows, request.membership)
         page = self.paginate_queryset(rows)
         return self.get_paginated_response(BranchStockOutput(page, many=True).data)

@@ -1,77 +1,57 @@
 """Stock's door: all that other domains may use of it (docs/architecture.md).
 
-The ledger (``apply_movements`` with its ``Change`` and ``qty``), the levels-changed and
-product-retiring signals, the product and movement rows other domains point at, the quantity
-and money formats, the chart helpers, and the writes the demo data uses.
+- the rows they point at: ``Product``;
+- writing the ledger in their own transaction: ``lock_balances`` with ``Change`` (and the
+  ``Posting`` it returns), ``MovementKind``, ``Unit``, ``qty``, ``InsufficientStock``; a branch's
+  low-stock line (``branch_minimum``);
+- reading it as plain data: what a source took (``taken_by``, ``Taken``), a period's flows per
+  product (``period_flows``, ``PeriodFlows``), which products sources moved
+  (``products_moved_by_sources``), daily series (``movement_series``), balances at branches
+  (``branch_levels``, ``branch_holds_stock``);
+- what it tells: the event other domains follow (``STOCK_LEVEL_CHANGED``) and the signal a
+  product sends before it is retired (``product_retiring``).
+
+Demo data of other domains writes through stock's services like any caller (their ``demo``
+modules may import them; pyproject.toml), never through this door.
 """
 
 from __future__ import annotations
 
-from domains.stock.models import (
-    MONEY,
-    QUANTITY,
-    AdjustmentReason,
-    BranchStock,
-    Delivery,
-    Movement,
-    MovementKind,
-    Product,
-    Unit,
+from domains.stock.events import LEVEL_CHANGED
+from domains.stock.models import MovementKind, Product, Unit
+from domains.stock.selectors import (
+    PeriodFlows,
+    Taken,
+    branch_holds_stock,
+    branch_levels,
+    movement_series,
+    period_flows,
+    products_moved_by_sources,
+    taken_by,
 )
-from domains.stock.selectors import daily_totals, days, product_series
-from domains.stock.serializers import (
-    ProductRangeInput,
-    ProductSeriesOutput,
-    currency_field,
-    money_field,
-    quantity_field,
-)
-from domains.stock.services import (
-    Change,
-    InsufficientStock,
-    Posting,
-    adjust,
-    apply_movements,
-    branch_minimum,
-    category_create,
-    delivery_create,
-    lock_balances,
-    product_create,
-    qty,
-    transfer,
-)
-from domains.stock.signals import levels_changed, product_retiring
+from domains.stock.services import Change, InsufficientStock, Posting, branch_minimum, lock_balances, qty
+from domains.stock.signals import product_retiring
+
+STOCK_LEVEL_CHANGED = LEVEL_CHANGED.name  # the event other apps follow (realtime.fanout)
 
 __all__ = [
-    "MONEY",
-    "QUANTITY",
-    "AdjustmentReason",
-    "BranchStock",
+    "STOCK_LEVEL_CHANGED",
     "Change",
-    "Delivery",
     "InsufficientStock",
-    "Movement",
     "MovementKind",
+    "PeriodFlows",
     "Posting",
     "Product",
-    "ProductRangeInput",
-    "ProductSeriesOutput",
+    "Taken",
     "Unit",
-    "adjust",
-    "apply_movements",
+    "branch_holds_stock",
+    "branch_levels",
     "branch_minimum",
-    "category_create",
-    "currency_field",
-    "daily_totals",
-    "days",
-    "delivery_create",
-    "levels_changed",
     "lock_balances",
-    "money_field",
-    "product_create",
+    "movement_series",
+    "period_flows",
     "product_retiring",
-    "product_series",
+    "products_moved_by_sources",
     "qty",
-    "quantity_field",
-    "transfer",
+    "taken_by",
 ]

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from typing import TypedDict
 
+from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy as _
+
+from core import words
 from realtime.events import event_type
+from realtime.topics import topic
+
+STOCK_TOPIC = topic("stock", capabilities=("stock.view",), description="Stock levels and ledger movements")
 
 
 class LevelChanged(TypedDict):
@@ -54,6 +61,7 @@ class DeliveryRecorded(TypedDict):
 
 LEVEL_CHANGED = event_type(
     "stock.level_changed",
+    title=gettext_lazy("Stock level changed"),
     topic="stock",
     payload=LevelChanged,
     description="A balance changed (delivery, serving, sale, return, transfer, adjustment or reversal): the central "
@@ -61,25 +69,57 @@ LEVEL_CHANGED = event_type(
 )
 LOW = event_type(
     "stock.low",
+    title=gettext_lazy("Stock low"),
     topic="stock",
     payload=LowStock,
     description="A product fell below its minimum. Sent once per crossing, not on every movement below it.",
+    message=lambda data: (
+        _("Low stock: %(name)s is at %(quantity)s (minimum %(minimum)s).")
+        % {
+            "name": data["name"],
+            "quantity": words.quantity(data["quantity"], data["unit"]),
+            "minimum": words.quantity(data["minimum"], data["unit"]),
+        }
+    ),
 )
 RECOVERED = event_type(
     "stock.recovered",
+    title=gettext_lazy("Stock back above its minimum"),
     topic="stock",
     payload=LowStock,
     description="A product that was below its minimum is back at or above it.",
+    message=lambda data: (
+        _("Stock recovered: %(name)s is at %(quantity)s again.")
+        % {"name": data["name"], "quantity": words.quantity(data["quantity"], data["unit"])}
+    ),
 )
 PRODUCT_CHANGED = event_type(
     "stock.product_changed",
+    title=gettext_lazy("Product changed"),
     topic="stock",
     payload=ProductChanged,
     description="A product was created, edited or deleted.",
+    message=lambda data: (
+        (
+            _("%(name)s was removed from the products.")
+            if data["deleted"]
+            else _("Product %(name)s was added or changed.")
+        )
+        % {"name": data["name"]}
+    ),
 )
 DELIVERY_RECORDED = event_type(
     "stock.delivery_recorded",
+    title=gettext_lazy("Delivery recorded"),
     topic="stock",
     payload=DeliveryRecorded,
+    message=lambda data: (
+        (
+            _("The delivery from %(supplier)s of %(day)s was voided.")
+            if data["voided"]
+            else _("Delivery from %(supplier)s recorded: %(lines)s products.")
+        )
+        % {"supplier": data["supplier"] or "—", "day": data["delivered_on"], "lines": len(data["lines"])}
+    ),
     description="A delivery was recorded, edited or voided; its lines are the product ids and quantities.",
 )

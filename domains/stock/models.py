@@ -14,9 +14,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from core.decimals import MONEY, QUANTITY
 from core.tenancy import SoftDeletable, TenantOwned
-
-QUANTITY = {"max_digits": 14, "decimal_places": 3}
 
 
 class Unit(models.TextChoices):
@@ -24,8 +23,6 @@ class Unit(models.TextChoices):
     MILLILITRE = "ml", "millilitre"
     PIECE = "pcs", "piece"
 
-
-MONEY = {"max_digits": 14, "decimal_places": 2}
 
 # The ledger's places beside central stock are shop branches. Stock names them by app label only
 # (string foreign keys, ``branch_model()``), so the import arrow runs from shops to stock, never back.

@@ -3,15 +3,27 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, timedelta
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Prefetch, QuerySet, Sum
-from django.db.models.functions import TruncDate
+from django.db.models import F, OuterRef, Prefetch, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 
 from core.models import Organization
-from core.timezones import start_of_day, tenant_zone
-from domains.stock.models import Category, Delivery, Movement, MovementKind, Product, Transfer
+from core.series import daily_totals, days
+from domains.stock.models import (
+    AdjustmentReason,
+    BranchStock,
+    Category,
+    Delivery,
+    Movement,
+    MovementKind,
+    Product,
+    Transfer,
+)
 
 
 def product_list(*, tenant: Organization) -> QuerySet[Product]:
@@ -31,39 +43,6 @@ def movement_list(*, tenant: Organization) -> QuerySet[Movement]:
     return Movement.objects.filter(tenant=tenant).select_related("product", "created_by", "reversed_by")
 
 
-def days(start: date, end: date) -> list[date]:
-    return [start + timedelta(days=n) for n in range((end - start).days + 1)]
-
-
-def daily_totals(
-    rows: QuerySet,
-    *,
-    tenant: Organization,
-    start: date,
-    end: date,
-    key: str,
-    value: str,
-    time_field: str = "created_at",
-) -> dict[Any, dict[date, tuple[Any, int]]]:
-    """``{key: {day: (sum of value, row count)}}`` per organization-local day in [start, end]."""
-    zone = tenant_zone(tenant)
-    period = {
-        f"{time_field}__gte": start_of_day(tenant, start),
-        f"{time_field}__lt": start_of_day(tenant, end + timedelta(days=1)),
-    }
-    grouped = (
-        rows.filter(**period)
-        .annotate(day=TruncDate(time_field, tzinfo=zone))
-        .values(key, "day")
-        .annotate(total=Sum(value), n=Count("pk"))
-        .order_by()
-    )
-    out: dict[Any, dict[date, Any]] = defaultdict(dict)
-    for row in grouped:
-        out[row[key]][row["day"]] = (row["total"], row["n"])
-    return out
-
-
 def delivery_series(
     *, tenant: Organization, start: date, end: date, product_id: int | None = None
 ) -> list[dict[str, Any]]:
@@ -73,6 +52,18 @@ def delivery_series(
         rows = rows.filter(product_id=product_id)
     totals = daily_totals(rows, tenant=tenant, start=start, end=end, key="product_id", value="quantity")
     return product_series(totals, start=start, end=end)
+
+
+def movement_series(
+    *, tenant: Organization, kind: str, start: date, end: date, product_id: int | None = None, sign: int = 1
+) -> list[dict[str, Any]]:
+    """Net quantity moved by ``kind`` per product per organization-local day (``sign=-1``: what
+    it took, as a positive figure); plain data, one point per day."""
+    rows = Movement.objects.filter(tenant=tenant, kind=kind)
+    if product_id:
+        rows = rows.filter(product_id=product_id)
+    totals = daily_totals(rows, tenant=tenant, start=start, end=end, key="product_id", value="quantity")
+    return product_series(totals, start=start, end=end, sign=sign)
 
 
 def product_series(
@@ -100,3 +91,118 @@ def category_list(*, tenant: Organization) -> QuerySet[Category]:
 
 def transfer_list(*, tenant: Organization) -> QuerySet[Transfer]:
     return Transfer.objects.filter(tenant=tenant).select_related("product").order_by("-pk")
+
+
+# What other domains read of the ledger, as plain data (their reports never query its tables).
+
+
+@dataclass(frozen=True)
+class Taken:
+    """One product a movement took (or gave back), as recorded when it was made."""
+
+    movement_id: int
+    product_id: int
+    product_name: str
+    unit: str
+    quantity: Decimal  # taken: positive
+    balance_after: Decimal
+
+
+def taken_by(*, source_type: str, source_ids: Iterable[int]) -> dict[int, list[Taken]]:
+    """What each source (a serving, a sale) moved, by source id, in ledger order."""
+    out: dict[int, list[Taken]] = {}
+    rows = Movement.objects.filter(source_type=source_type, source_id__in=list(source_ids)).select_related("product")
+    for m in rows.order_by("pk"):
+        taken = Taken(m.pk, m.product_id, m.product.name, m.product.unit, -m.quantity, m.balance_after)
+        out.setdefault(int(m.source_id or 0), []).append(taken)
+    return out
+
+
+@dataclass
+class PeriodFlows:
+    """A product's opening balance and its net movements per category over a period: reversals
+    fold into what they undo, adjustments split by reason (``adjustment:waste`` ...)."""
+
+    product_id: int
+    name: str
+    unit: str
+    opening: Decimal = Decimal(0)
+    by_category: dict[str, Decimal] = field(default_factory=lambda: defaultdict(Decimal))
+
+
+def category_of(kind: str, reason: str, reversed_kind: str | None) -> str:
+    base = reversed_kind if kind == MovementKind.REVERSAL and reversed_kind else kind
+    return f"{base}:{reason or AdjustmentReason.OTHER}" if base == MovementKind.ADJUSTMENT else base
+
+
+def period_flows(*, tenant_id: int, start: datetime, end: datetime) -> list[PeriodFlows]:
+    """Every product that had stock or movements in [start, end), in two grouped queries."""
+    last_before = (
+        Movement.objects.filter(product=OuterRef("pk"), created_at__lt=start)
+        .order_by("-created_at", "-id")
+        .values("balance_after")[:1]
+    )
+    flows = {
+        pid: PeriodFlows(pid, name, unit, opening or Decimal(0))
+        for pid, name, unit, opening in Product.all_objects.filter(tenant_id=tenant_id)
+        .annotate(opening=Subquery(last_before))
+        .values_list("pk", "name", "unit", "opening")
+    }
+    grouped = (
+        Movement.objects.filter(tenant_id=tenant_id, created_at__gte=start, created_at__lt=end)
+        .values("product_id", "kind", "reason", "reverses__kind")
+        .annotate(total=Sum("quantity"))
+        .order_by()
+    )
+    for row in grouped:
+        flows[row["product_id"]].by_category[category_of(row["kind"], row["reason"], row["reverses__kind"])] += row[
+            "total"
+        ]
+    return [flow for flow in flows.values() if flow.opening or flow.by_category]
+
+
+def products_moved_by_sources(
+    *, tenant_id: int, kind: str, source_type: str, start: datetime, end: datetime
+) -> list[tuple[int, int]]:
+    """Distinct (source id, product id) pairs of ``kind`` movements made by ``source_type`` sources
+    in [start, end): which products each serving took, say."""
+    return list(
+        Movement.objects.filter(
+            tenant_id=tenant_id, kind=kind, source_type=source_type, created_at__gte=start, created_at__lt=end
+        )
+        .values_list("source_id", "product_id")
+        .distinct()
+        .order_by()
+    )
+
+
+def branch_levels(*, tenant_id: int, branch_ids: Iterable[int], low_only: bool = False) -> QuerySet:
+    """Balances of live products at these shop branches as plain rows (dicts, pageable): the
+    product's name, SKU, barcode, unit and sale price, and the minimum that applies (the
+    branch's, else the product's)."""
+    rows = (
+        BranchStock.objects.filter(tenant_id=tenant_id, branch_id__in=list(branch_ids), product__deleted_at=None)
+        .annotate(line=Coalesce("minimum", "product__minimum"))
+        .order_by("branch_id", "product__name")
+    )
+    if low_only:
+        rows = rows.filter(line__isnull=False, on_hand__lt=F("line"))
+    return rows.values(
+        "id",
+        "branch_id",
+        "product_id",
+        "on_hand",
+        "minimum",
+        "updated_at",
+        effective_minimum=F("line"),
+        product_name=F("product__name"),
+        sku=F("product__sku"),
+        unit=F("product__unit"),
+        barcode=F("product__barcode"),
+        sale_price=F("product__sale_price"),
+        currency=F("product__currency"),
+    )
+
+
+def branch_holds_stock(*, branch_id: int) -> bool:
+    return BranchStock.objects.filter(branch_id=branch_id, on_hand__gt=0).exists()

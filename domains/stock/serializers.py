@@ -6,12 +6,12 @@ from decimal import Decimal
 from typing import Any
 
 from django.utils.functional import SimpleLazyObject
+from django.utils.translation import gettext
 from rest_framework import serializers
 
+from core.decimals import MAX_QUANTITY, QUANTITY, currency_field, money_field, quantity_field
 from core.serializers import DateRangeInput, StrictInput, TenantPrimaryKeyField
 from domains.stock.models import (
-    MONEY,
-    QUANTITY,
     AdjustmentReason,
     Category,
     Delivery,
@@ -22,35 +22,9 @@ from domains.stock.models import (
     branch_model,
 )
 
-MAX_QUANTITY = Decimal("1000000000")  # 1,000 t in grams: beyond it, a typo
-
 # Resolved on first use, not at import: this module may load while the models are still loading
 # (another domain's models import stock's door), and the branch model is shops' (by label).
 BRANCHES: Any = SimpleLazyObject(lambda: branch_model().objects.all())
-
-
-def quantity_field(**kwargs) -> serializers.DecimalField:  # type: ignore[no-untyped-def]
-    """A positive exact quantity: at most 3 decimals, never a float."""
-    kwargs.setdefault("min_value", Decimal("0.001"))
-    kwargs.setdefault("max_value", MAX_QUANTITY)
-    return serializers.DecimalField(**QUANTITY, coerce_to_string=True, **kwargs)
-
-
-MAX_MONEY = Decimal("1000000000")
-
-
-def money_field(**kwargs) -> serializers.DecimalField:  # type: ignore[no-untyped-def]
-    """An exact amount of money: at most 2 decimals, never negative, never a float."""
-    kwargs.setdefault("min_value", Decimal(0))
-    kwargs.setdefault("max_value", MAX_MONEY)
-    return serializers.DecimalField(**MONEY, coerce_to_string=True, **kwargs)
-
-
-def currency_field(**kwargs) -> serializers.RegexField:  # type: ignore[no-untyped-def]
-    kwargs.setdefault("help_text", "ISO 4217 code, e.g. USD, EUR, UZS.")
-    return serializers.RegexField(
-        r"^[A-Z]{3}\Z", max_length=3, error_messages={"invalid": "Three capital letters (ISO 4217)."}, **kwargs
-    )
 
 
 class ProductOutput(serializers.ModelSerializer):
@@ -247,13 +221,15 @@ class AdjustmentInput(StrictInput):
     def validate(self, attrs: dict) -> dict:
         quantity, counted = attrs.get("quantity"), attrs.get("counted")
         if (quantity is None) == (counted is None):
-            raise serializers.ValidationError({"quantity": ["Give either quantity or counted, not both."]})
+            raise serializers.ValidationError({"quantity": [gettext("Give either quantity or counted, not both.")]})
         if quantity == 0:
-            raise serializers.ValidationError({"quantity": ["A change of zero changes nothing."]})
+            raise serializers.ValidationError({"quantity": [gettext("A change of zero changes nothing.")]})
         if attrs["reason"] == AdjustmentReason.COUNT and counted is None:
-            raise serializers.ValidationError({"counted": ["A physical count gives the counted balance."]})
+            raise serializers.ValidationError({"counted": [gettext("A physical count gives the counted balance.")]})
         if attrs["reason"] == AdjustmentReason.WASTE and quantity is not None and quantity > 0:
-            raise serializers.ValidationError({"quantity": ["Waste takes stock out: the quantity is negative."]})
+            raise serializers.ValidationError(
+                {"quantity": [gettext("Waste takes stock out: the quantity is negative.")]}
+            )
         return attrs
 
 
@@ -318,22 +294,3 @@ class ProductRangeInput(DateRangeInput):
     """A chart's range, optionally narrowed to one product (a deleted one still has history)."""
 
     product = TenantPrimaryKeyField(queryset=Product.all_objects.all(), required=False)
-
-
-class SeriesPoint(serializers.Serializer):
-    date = serializers.DateField()
-    quantity = serializers.DecimalField(**QUANTITY)
-    movements = serializers.IntegerField()
-
-
-class ProductSeries(serializers.Serializer):
-    product_id = serializers.IntegerField()
-    name = serializers.CharField()
-    unit = serializers.CharField()
-    points = SeriesPoint(many=True)
-
-
-class ProductSeriesOutput(serializers.Serializer):
-    start = serializers.DateField()
-    end = serializers.DateField()
-    series = ProductSeries(many=True)

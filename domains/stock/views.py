@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core import filters
+from core.serializers import ProductSeriesOutput
 from core.views.charts import ChartView
 from core.viewsets import TenantScopedViewSet
 from domains.stock import selectors, services
@@ -27,7 +28,6 @@ from domains.stock.serializers import (
     ProductCreateInput,
     ProductOutput,
     ProductRangeInput,
-    ProductSeriesOutput,
     ProductUpdateInput,
     ReverseInput,
     TransferInput,

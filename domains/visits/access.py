@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext
 from rest_framework.exceptions import PermissionDenied, ValidationError
 
 from core.models import Membership, User
@@ -17,14 +18,14 @@ def check_plan(membership: Membership, user: User, values: dict[str, Any]) -> No
     if has_capability(membership.role, "visits.view_all"):
         return
     if values.get("agent", user) != user:
-        raise ValidationError({"agent": ["You plan only your own visits."]}, code="not_yours")
+        raise ValidationError({"agent": [gettext("You plan only your own visits.")]}, code="not_yours")
     client = values.get("client")
     if client is not None and not visible_clients(membership=membership).filter(pk=client.pk).exists():
-        raise ValidationError({"client": ["This client is not assigned to you."]}, code="not_assigned")
+        raise ValidationError({"client": [gettext("This client is not assigned to you.")]}, code="not_assigned")
 
 
 def require_own(visit: Visit, user: User) -> Visit:
     """Checking in and out is the visit's agent's alone."""
     if visit.agent_id != user.pk:
-        raise PermissionDenied("Only the visit's agent can do this.", code="not_your_visit")
+        raise PermissionDenied(gettext("Only the visit's agent can do this."), code="not_your_visit")
     return visit

@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001 (Uzbek names: its turned comma and apostrophe are letters, not quotes)
 """Demo visits for `make run`: a checklist, a completed verified visit, one checked in 900 m
 away (flagged out_of_range), and today's plan."""
 
@@ -11,7 +12,8 @@ from django.utils import timezone
 from core.demo import demo_username, png
 from core.models import Organization, User
 from core.roles import Role
-from domains.clients.api import Client, Reference, ReferenceKind
+from domains.clients import api as clients_api
+from domains.clients.api import Reference, ReferenceKind
 from domains.visits import services
 from domains.visits.models import StepKind, VisitStep
 
@@ -21,15 +23,17 @@ def seed(tenant: Organization) -> None:
         return
     agent = User.objects.get(username=demo_username(Role.AGENT))
     manager = User.objects.get(username=demo_username(Role.MANAGER))
-    shelf = services.step_create(tenant=tenant, name="Shelf checked", kind=StepKind.CHECK, required=True, position=0)
-    services.step_create(tenant=tenant, name="Facings counted", kind=StepKind.NUMBER, position=1)
-    services.step_create(tenant=tenant, name="Comment", kind=StepKind.TEXT, position=2)
+    shelf = services.step_create(
+        tenant=tenant, name="Peshtaxta tekshirildi", kind=StepKind.CHECK, required=True, position=0
+    )
+    services.step_create(tenant=tenant, name="Peshtaxtadagi tovarlar soni", kind=StepKind.NUMBER, position=1)
+    services.step_create(tenant=tenant, name="Izoh", kind=StepKind.TEXT, position=2)
 
-    def ref(kind: str, name: str) -> Reference:
-        return Reference.objects.get(tenant=tenant, kind=kind, name=name)
+    def ref(kind: str, name: str) -> Reference | None:
+        return clients_api.reference(tenant_id=tenant.pk, kind=kind, name=name)
 
-    regular, normal = ref(ReferenceKind.VISIT_TYPE, "Regular visit"), ref(ReferenceKind.PRIORITY, "Normal")
-    clients = {c.code: c for c in Client.objects.filter(tenant=tenant)}
+    regular, normal = ref(ReferenceKind.VISIT_TYPE, "Muntazam tashrif"), ref(ReferenceKind.PRIORITY, "Oʻrta")
+    clients = clients_api.by_code(tenant_id=tenant.pk, codes=[f"C-{n:04d}" for n in range(1, 5)])
     now = timezone.now()
 
     def plan(code: str, hours: float) -> object:
@@ -52,8 +56,8 @@ def seed(tenant: Organization) -> None:
         upload=ContentFile(png(rgb=(40, 160, 60)), name="shelf.png"),
         content_type="image/png",
         step=shelf,
-        caption="Shelf after merchandising",
-        source=ref(ReferenceKind.IMAGE_SOURCE, "Camera"),
+        caption="Merchandayzingdan keyingi peshtaxta",
+        source=ref(ReferenceKind.IMAGE_SOURCE, "Kamera"),
     )
     services.check_out(
         visit=done,
@@ -61,7 +65,7 @@ def seed(tenant: Organization) -> None:
         lat=41.3112,
         lon=69.2802,
         accuracy=7.0,
-        status=ref(ReferenceKind.VISIT_STATUS, "Order taken"),
+        status=ref(ReferenceKind.VISIT_STATUS, "Buyurtma olindi"),
     )
     far = plan("C-0002", -1)
     # About 900 m north of the client: saved, and flagged for the manager.

@@ -4,12 +4,26 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext
+from drf_spectacular.extensions import OpenApiSerializerExtension
 from rest_framework import serializers
 
-from core.serializers import StrictInput, TenantPrimaryKeyField
-from domains.clients.api import AgentField, Client, PhotoInput, PhotoOutput, ReferenceField, ReferenceKind
-from domains.locations.api import AgentDayOutput, DayInput
+from core.photos import PHOTO_FIELDS, PhotoInputBase, PhotoOutputBase
+from core.serializers import MemberField, StrictInput, TenantPrimaryKeyField
+from core.timezones import local_today
+from domains.clients.api import Client, Reference, ReferenceKind
 from domains.visits.models import StepKind, Visit, VisitPhoto, VisitResult, VisitState, VisitStep
+
+
+def agent_field(**kwargs: Any) -> MemberField:
+    """A user id of a live member of the caller's organization who can make visits."""
+    refusal = "This member cannot make visits."
+    return MemberField(capability="visits.own", code="not_an_agent", message=refusal, **kwargs)
+
+
+def entry(kind: str) -> TenantPrimaryKeyField:
+    """A live entry of one of the organization's dictionaries (clients' references) of ``kind``."""
+    return TenantPrimaryKeyField(queryset=Reference.objects.filter(kind=kind), required=False, allow_null=True)
 
 
 class StepInput(StrictInput):
@@ -35,21 +49,21 @@ class StepOutput(serializers.ModelSerializer):
 
 
 class VisitInput(StrictInput):
-    agent = AgentField(required=False, help_text="User id; yourself by default.")
+    agent = agent_field(required=False, help_text="User id; yourself by default.")
     client = TenantPrimaryKeyField(queryset=Client.objects.all())
     planned_at = serializers.DateTimeField()
-    type = ReferenceField(ReferenceKind.VISIT_TYPE)
-    priority = ReferenceField(ReferenceKind.PRIORITY)
+    type = entry(ReferenceKind.VISIT_TYPE)
+    priority = entry(ReferenceKind.PRIORITY)
     note = serializers.CharField(max_length=1000, required=False, default="", allow_blank=True)
 
 
 class VisitUpdateInput(StrictInput):
-    agent = AgentField(required=False)
+    agent = agent_field(required=False)
     client = TenantPrimaryKeyField(queryset=Client.objects.all(), required=False)
     planned_at = serializers.DateTimeField(required=False)
-    type = ReferenceField(ReferenceKind.VISIT_TYPE)
-    priority = ReferenceField(ReferenceKind.PRIORITY)
-    status = ReferenceField(ReferenceKind.VISIT_STATUS)
+    type = entry(ReferenceKind.VISIT_TYPE)
+    priority = entry(ReferenceKind.PRIORITY)
+    status = entry(ReferenceKind.VISIT_STATUS)
     note = serializers.CharField(max_length=1000, required=False, allow_blank=True)
 
 
@@ -63,12 +77,14 @@ class FixInput(StrictInput):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if (attrs["lat"] is None) != (attrs["lon"] is None):
-            raise serializers.ValidationError({"lon" if attrs["lon"] is None else "lat": ["Give both lat and lon."]})
+            raise serializers.ValidationError(
+                {"lon" if attrs["lon"] is None else "lat": [gettext("Give both lat and lon.")]}
+            )
         return attrs
 
 
 class CheckOutInput(FixInput):
-    status = ReferenceField(ReferenceKind.VISIT_STATUS)
+    status = entry(ReferenceKind.VISIT_STATUS)
     note = serializers.CharField(max_length=1000, required=False, allow_blank=True)
 
 
@@ -90,6 +106,9 @@ class ResultOutput(serializers.ModelSerializer):
 class VisitOutput(serializers.ModelSerializer):
     client_name = serializers.CharField(source="client.name")
     agent_username = serializers.CharField(source="agent.username")
+    agent_name = serializers.CharField(
+        source="agent.display_name", read_only=True, help_text="The agent's full name, or their username."
+    )
     type_name = serializers.CharField(source="type.name", default=None, allow_null=True)
     priority_name = serializers.CharField(source="priority.name", default=None, allow_null=True)
     status_name = serializers.CharField(source="status.name", default=None, allow_null=True)
@@ -101,6 +120,7 @@ class VisitOutput(serializers.ModelSerializer):
             "id",
             "agent",
             "agent_username",
+            "agent_name",
             "client",
             "client_name",
             "type",
@@ -131,27 +151,34 @@ class VisitOutput(serializers.ModelSerializer):
         ]
 
 
-class VisitPhotoInput(PhotoInput):
+class VisitPhotoInput(PhotoInputBase):
+    """A photo taken at a visit, optionally for one checklist step: a JPEG, PNG, WebP or HEIC
+    picture (judged by its content)."""
+
+    status = entry(ReferenceKind.IMAGE_STATUS)
+    source = entry(ReferenceKind.IMAGE_SOURCE)
     step = TenantPrimaryKeyField(queryset=VisitStep.objects.all(), required=False, allow_null=True, default=None)
 
 
-class VisitPhotoOutput(PhotoOutput):
-    class Meta(PhotoOutput.Meta):
-        model = VisitPhoto
-        fields = [*PhotoOutput.Meta.fields, "visit", "step"]
+class VisitPhotoOutput(PhotoOutputBase):
+    """A photo taken at a visit; ``url`` downloads it (authenticated)."""
 
-    def get_url(self, photo: VisitPhoto) -> str:  # type: ignore[override]
-        """Where to download the picture (authenticated)."""
+    class Meta:
+        model = VisitPhoto
+        fields = [*PHOTO_FIELDS, "visit", "step"]
+
+    def url_of(self, photo: VisitPhoto) -> str:
         return f"/api/visits/photos/{photo.pk}/file/"
 
 
-class DayReportInput(DayInput):
+class DayReportInput(StrictInput):
+    day = serializers.DateField(required=False, help_text="A day of the organization's calendar; default today.")
     agent = serializers.IntegerField(
         required=False, min_value=1, max_value=2**63 - 1, help_text="The agent's user id; yourself when left out."
     )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        return {**super().validate(attrs), "agent": attrs.get("agent")}
+        return {"day": attrs.get("day") or local_today(self.context["tenant"]), "agent": attrs.get("agent")}
 
 
 class DayVisitOutput(serializers.Serializer):
@@ -165,8 +192,23 @@ class DayVisitOutput(serializers.Serializer):
     checkin_verification = serializers.CharField()
 
 
-class DayReportOutput(AgentDayOutput):
+# The movement's fields are trips' (its door's ``day_movement``), described once, by trips: the
+# schema joins its ``AgentDayOutput`` with the visits' part (``DayReportSchema``).
+class DayReportOutput(serializers.Serializer):
+    """An agent's day: their movement (the fields of ``AgentDayOutput``: the day's trips, stops
+    and totals) and their visits."""
+
     visits_planned = serializers.IntegerField(help_text="Visits planned for the day, not cancelled.")
     visits_done = serializers.IntegerField(help_text="Of those, checked out.")
     visits_cancelled = serializers.IntegerField()
     visits = DayVisitOutput(many=True)
+
+
+class DayReportSchema(OpenApiSerializerExtension):
+    """The daily report in the OpenAPI document: trips' ``AgentDayOutput`` and the visits' part."""
+
+    target_class = DayReportOutput
+
+    def map_serializer(self, auto_schema: Any, direction: Any) -> dict[str, Any]:
+        visits = auto_schema._map_serializer(self.target, direction, bypass_extensions=True)
+        return {"allOf": [{"$ref": "#/components/schemas/AgentDayOutput"}, visits]}

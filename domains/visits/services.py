@@ -13,6 +13,7 @@ from typing import Any
 from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 from rest_framework.exceptions import ValidationError
 
 from core.errors import Conflict
@@ -20,7 +21,7 @@ from core.models import Organization, User
 from core.tenancy import create_named, update_named
 from core.timezones import iso_z
 from domains.clients.api import Client, photo_save
-from domains.locations.api import FieldSettings, distance_m, field_settings
+from domains.tracking.api import CheckinRules, checkin_rules, distance_m
 from domains.visits import events
 from domains.visits.models import StepKind, Verification, Visit, VisitPhoto, VisitResult, VisitState, VisitStep
 from realtime.events import emit
@@ -58,7 +59,7 @@ def _announce(visit: Visit, type: str, actor: User) -> None:
 
 
 def verify(
-    client: Client, *, lat: float | None, lon: float | None, accuracy: float | None, rules: FieldSettings
+    client: Client, *, lat: float | None, lon: float | None, accuracy: float | None, rules: CheckinRules
 ) -> tuple[str, float | None]:
     """(verification, distance in metres) of a fix against the client's location.
 
@@ -69,9 +70,9 @@ def verify(
     if lat is None or lon is None or (lat == 0 and lon == 0) or not client.has_location:
         return Verification.UNVERIFIABLE, None
     distance = round(distance_m(lat, lon, client.lat, client.lon), 1)
-    if rules.filter_accuracy_m is not None and accuracy is not None and accuracy > rules.filter_accuracy_m:
+    if rules.accuracy_m is not None and accuracy is not None and accuracy > rules.accuracy_m:
         return Verification.UNVERIFIABLE, distance
-    return (Verification.VERIFIED if distance <= rules.checkin_radius_m else Verification.OUT_OF_RANGE), distance
+    return (Verification.VERIFIED if distance <= rules.radius_m else Verification.OUT_OF_RANGE), distance
 
 
 def _locked(visit: Visit) -> Visit:
@@ -98,9 +99,11 @@ def visit_update(*, visit: Visit, actor: User, **values: Any) -> Visit:
     planning = {"agent", "client", "planned_at", "type", "priority"} & set(values)
     if planning:
         _require_state(
-            visit, VisitState.PLANNED, code="invalid_state", message="Only a planned visit can be re-planned."
+            visit, VisitState.PLANNED, code="invalid_state", message=gettext("Only a planned visit can be re-planned.")
         )
-    _require_state(visit, *OPEN, VisitState.COMPLETED, code="invalid_state", message="A cancelled visit is closed.")
+    _require_state(
+        visit, *OPEN, VisitState.COMPLETED, code="invalid_state", message=gettext("A cancelled visit is closed.")
+    )
     for name, value in values.items():
         setattr(visit, name, value)
     visit.save()
@@ -112,12 +115,14 @@ def visit_update(*, visit: Visit, actor: User, **values: Any) -> Visit:
 @transaction.atomic
 def check_in(*, visit: Visit, actor: User, lat: float | None, lon: float | None, accuracy: float | None) -> Visit:
     visit = _locked(visit)
-    _require_state(visit, VisitState.PLANNED, code="invalid_state", message="Only a planned visit can be checked in.")
+    _require_state(
+        visit, VisitState.PLANNED, code="invalid_state", message=gettext("Only a planned visit can be checked in.")
+    )
     other = Visit.objects.filter(tenant_id=visit.tenant_id, agent_id=visit.agent_id, state=VisitState.IN_PROGRESS)
     open_id = other.values_list("pk", flat=True).first()
     if open_id:
-        raise Conflict("Check out of the open visit first.", code="visit_open", open_visit=open_id)
-    rules = field_settings([visit.tenant_id])[visit.tenant_id]
+        raise Conflict(gettext("Check out of the open visit first."), code="visit_open", open_visit=open_id)
+    rules = checkin_rules(tenant_id=visit.tenant_id)
     verification, distance = verify(visit.client, lat=lat, lon=lon, accuracy=accuracy, rules=rules)
     visit.state = VisitState.IN_PROGRESS
     visit.checkin_at = timezone.now()
@@ -127,7 +132,7 @@ def check_in(*, visit: Visit, actor: User, lat: float | None, lon: float | None,
         with transaction.atomic():
             visit.save()
     except IntegrityError as exc:  # a concurrent check-in of the same agent won
-        raise Conflict("Check out of the open visit first.", code="visit_open") from exc
+        raise Conflict(gettext("Check out of the open visit first."), code="visit_open") from exc
     _announce(visit, "visit.checked_in", actor)
     return visit
 
@@ -137,7 +142,9 @@ def check_out(
     *, visit: Visit, actor: User, lat: float | None, lon: float | None, accuracy: float | None, **values: Any
 ) -> Visit:
     visit = _locked(visit)
-    _require_state(visit, VisitState.IN_PROGRESS, code="not_checked_in", message="Check in before checking out.")
+    _require_state(
+        visit, VisitState.IN_PROGRESS, code="not_checked_in", message=gettext("Check in before checking out.")
+    )
     done = set(VisitResult.objects.filter(visit=visit).values_list("step_id", flat=True))
     missing = list(
         VisitStep.objects.filter(tenant_id=visit.tenant_id, required=True)
@@ -145,8 +152,8 @@ def check_out(
         .values_list("pk", flat=True)
     )
     if missing:
-        raise Conflict("Record every required checklist step first.", code="steps_incomplete", steps=missing)
-    rules = field_settings([visit.tenant_id])[visit.tenant_id]
+        raise Conflict(gettext("Record every required checklist step first."), code="steps_incomplete", steps=missing)
+    rules = checkin_rules(tenant_id=visit.tenant_id)
     verification, distance = verify(visit.client, lat=lat, lon=lon, accuracy=accuracy, rules=rules)
     visit.state = VisitState.COMPLETED
     visit.checkout_at = timezone.now()
@@ -163,7 +170,9 @@ def check_out(
 @transaction.atomic
 def cancel(*, visit: Visit, actor: User, note: str | None = None) -> Visit:
     visit = _locked(visit)
-    _require_state(visit, *OPEN, code="invalid_state", message="Only a planned or open visit can be cancelled.")
+    _require_state(
+        visit, *OPEN, code="invalid_state", message=gettext("Only a planned or open visit can be cancelled.")
+    )
     visit.state = VisitState.CANCELLED
     if note:
         visit.note = note
@@ -179,8 +188,12 @@ def _check_value(step: VisitStep, value: Any) -> Any:
         StepKind.TEXT: isinstance(value, str) and 0 < len(value) <= 2000,
     }[step.kind]
     if not ok:
-        expected = {"check": "true or false", "number": "a number", "text": "text of 1-2000 characters"}[step.kind]
-        raise ValidationError({"value": [f"This step takes {expected}."]}, code="invalid")
+        message = {
+            StepKind.CHECK: gettext("This step takes yes or no."),
+            StepKind.NUMBER: gettext("This step takes a number."),
+            StepKind.TEXT: gettext("This step takes text of 1 to 2000 characters."),
+        }[step.kind]
+        raise ValidationError({"value": [message]}, code="invalid")
     return str(Decimal(str(value))) if step.kind == StepKind.NUMBER else value
 
 
@@ -196,7 +209,7 @@ def record_result(*, visit: Visit, step: VisitStep, value: Any, actor: User) -> 
     """Set (or replace) the visit's result for one checklist step; only while checked in."""
     visit = _locked(visit)
     _require_state(
-        visit, VisitState.IN_PROGRESS, code="not_checked_in", message="Results are recorded while checked in."
+        visit, VisitState.IN_PROGRESS, code="not_checked_in", message=gettext("Results are recorded while checked in.")
     )
     result, _ = VisitResult.objects.update_or_create(
         visit=visit,
@@ -208,7 +221,7 @@ def record_result(*, visit: Visit, step: VisitStep, value: Any, actor: User) -> 
 
 def visit_photo_add(*, visit: Visit, actor: User, upload: File, content_type: str, **values: Any) -> VisitPhoto:
     if visit.state not in (VisitState.IN_PROGRESS, VisitState.COMPLETED):
-        raise Conflict("Photos are taken during a visit.", code="not_checked_in", state=visit.state)
+        raise Conflict(gettext("Photos are taken during a visit."), code="not_checked_in", state=visit.state)
     photo = VisitPhoto(tenant_id=visit.tenant_id, visit=visit, uploaded_by=actor, **values)
     return photo_save(photo, upload, content_type=content_type)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.http import FileResponse
+from django.utils.translation import gettext
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
@@ -16,10 +17,10 @@ from core import filters
 from core.files import stored_response
 from core.models import Membership
 from core.parsers import JSONParser
+from core.photos import PHOTO_TYPES
 from core.roles import has_capability
 from core.schema import binary_responses
 from core.viewsets import TenantScopedViewSet
-from domains.clients.api import PHOTO_TYPES
 from domains.visits import access, selectors, services
 from domains.visits.models import Visit, VisitStep
 from domains.visits.serializers import (
@@ -224,5 +225,5 @@ class DayReportView(APIView):
         agent_id = query.validated_data["agent"] or request.user.pk
         mine = agent_id == request.user.pk or has_capability(request.membership.role, "visits.view_all")
         if not mine or not Membership.objects.alive().filter(tenant=request.tenant, user_id=agent_id).exists():
-            raise ValidationError({"agent": ["No such agent."]}, code="does_not_exist")
+            raise ValidationError({"agent": [gettext("No such agent.")]}, code="does_not_exist")
         return Response(selectors.day_report(tenant=request.tenant, agent_id=agent_id, day=query.validated_data["day"]))

@@ -7,7 +7,8 @@ class WebhooksConfig(AppConfig):
     verbose_name = "Webhooks"
 
     def ready(self) -> None:
-        from domains.webhooks.services import queue_events
-        from realtime.events import on_emit
+        from domains.webhooks.services import queue
+        from realtime import fanout
 
-        on_emit(queue_events)  # deliveries are written in the events' own transaction
+        # Deliveries are written from the committed events, once, off the emitting transaction.
+        fanout.follow("webhooks", wants=queue.subscriptions, handle=queue.queue_events)

@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001 (Uzbek names: its turned comma and apostrophe are letters, not quotes)
 """The demo's webhook endpoint for `make run`: an accounting system's receiver for sales,
 registered paused (its URL is a placeholder on this machine), so the sales the shops' demo
 records next wait in its delivery log. Point it at a real receiver and set it active."""
@@ -21,7 +22,7 @@ def seed(tenant: Organization) -> None:
         tenant=tenant,
         actor=admin,
         url=DEMO_URL,
-        description="Accounting (demo): point it at your receiver, then set it active",
+        description="Buxgalteriya (namuna): manzilni oʻz qabul qiluvchingizga oʻzgartiring va faollashtiring",
         event_types=["sale.recorded", "sale.returned"],
     )
     services.endpoint_update(endpoint=endpoint, state=EndpointState.PAUSED)

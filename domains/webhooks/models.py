@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 
 from core.tenancy import TenantOwned
+from workers.delivery import Leased
 
 
 class EndpointState(models.TextChoices):
@@ -16,8 +17,9 @@ class EndpointState(models.TextChoices):
     DISABLED = "disabled", "disabled by the receiver (410 Gone): deliveries wait until it is active again"
 
 
-class Endpoint(TenantOwned):
-    """A receiver of the organization's events. Its signing secret is sealed (core.secrets)."""
+class Endpoint(TenantOwned, Leased):
+    """A receiver of the organization's events. Its signing secret is sealed (core.secrets). One
+    worker at a time delivers its messages, in order: it holds the lease (``workers.delivery``)."""
 
     url = models.URLField(max_length=2000)
     description = models.CharField(max_length=200, blank=True, default="")
@@ -27,9 +29,6 @@ class Endpoint(TenantOwned):
     state = models.CharField(max_length=10, choices=EndpointState.choices, default=EndpointState.ACTIVE)
     state_reason = models.CharField(max_length=300, blank=True, default="")
     secret_sealed = models.TextField()
-    # One worker at a time delivers an endpoint's messages, in order: it holds this lease.
-    lease_until = models.DateTimeField(null=True, blank=True)
-    lease_owner = models.CharField(max_length=36, blank=True, default="")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

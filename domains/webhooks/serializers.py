@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext
 from rest_framework import serializers
 
 from core.serializers import StrictInput
@@ -59,7 +60,9 @@ class EndpointInput(StrictInput):
 
     def validate_state(self, value: str) -> str:
         if value == EndpointState.DISABLED:
-            raise serializers.ValidationError("Set active or paused; disabled comes from a 410.", code="invalid_choice")
+            raise serializers.ValidationError(
+                gettext("Set active or paused; disabled comes from a 410."), code="invalid_choice"
+            )
         return value
 
 
@@ -110,7 +113,7 @@ class ReplayRangeInput(StrictInput):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs["until"] <= attrs["since"]:
-            raise serializers.ValidationError({"until": ["Must be after since."]}, code="invalid")
+            raise serializers.ValidationError({"until": [gettext("Must be after since.")]}, code="invalid")
         return attrs
 
 
@@ -120,6 +123,10 @@ class ReplayedOutput(serializers.Serializer):
 
 class EventTypeOutput(serializers.Serializer):
     name = serializers.CharField()
+    title = serializers.SerializerMethodField(help_text="A few words naming it, in the reader's language.")
     topic = serializers.CharField()
     version = serializers.IntegerField()
-    description = serializers.CharField()
+    description = serializers.CharField(help_text="For integrators, in English (docs/asyncapi.yaml).")
+
+    def get_title(self, spec: Any) -> str:
+        return str(spec.title or spec.name)

@@ -4,7 +4,8 @@ seen and acknowledged by the roles that may, never across organizations."""
 from __future__ import annotations
 
 from core.roles import Role
-from domains.alarms.api import AlarmKind, raise_alarm
+from domains.alarms.api import raise_alarm
+from domains.orders.alarms import PROVIDER_ERRORS
 from realtime.models import OutboxEvent
 from tests.factories import bearer, member_factory, tenant_factory
 
@@ -12,9 +13,8 @@ from tests.factories import bearer, member_factory, tenant_factory
 def provider_alarm(tenant_id: int, subject: str = "provider-1-20261201T000000", errors: int = 5):  # type: ignore[no-untyped-def]
     return raise_alarm(
         tenant_id=tenant_id,
-        kind=AlarmKind.PROVIDER_ERRORS,
+        kind=PROVIDER_ERRORS,
         subject=subject,
-        message=f"Demo provider: {errors} provider errors in a row",
         details={"consecutive_errors": errors},
         event={
             "provider_id": 1,
@@ -30,7 +30,7 @@ def test_an_alarm_is_raised_once_per_subject_and_refreshed_after(tenant):
     first, created = provider_alarm(tenant.pk)
     again, created_again = provider_alarm(tenant.pk, errors=10)
     assert created and not created_again and again.pk == first.pk
-    assert again.details == {"consecutive_errors": 10} and "10 provider errors" in again.message
+    assert again.details == {"consecutive_errors": 10} and "failed 10 calls in a row" in again.message
     assert OutboxEvent.objects.filter(tenant=tenant, type="alarm.provider_errors").count() == 1
     other, created_other = provider_alarm(tenant.pk, subject="provider-1-20261202T000000")
     assert created_other and other.pk != first.pk

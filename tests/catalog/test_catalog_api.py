@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from core.roles import Role
 from domains.catalog.api import apply_changes
-from domains.catalog.models import PriceType, Product
+from domains.catalog.models import CatalogProduct, PriceType
 from tests.catalog.test_exchange import G, batch
 from tests.factories import bearer, member_factory, tenant_factory
 from tests.fieldwork import client_factory
@@ -98,7 +98,7 @@ def test_bad_parameters_get_a_400_naming_the_field(api, catalog, params, name):
 
 
 def test_one_product_shows_every_price_and_the_stock_per_warehouse(api, catalog):
-    apple = Product.objects.get(guid=G["apple"])
+    apple = CatalogProduct.objects.get(guid=G["apple"])
     body = api.get(f"/api/catalog/products/{apple.pk}/", **bearer(catalog["agent"])).json()
     assert body["in_stock"] == "12.500" and body["barcodes"] == ["4780000000011"]
     assert [(p["price_type"], p["amount"], p["currency"]) for p in body["prices"]] == [
@@ -133,7 +133,7 @@ def test_roles_and_organizations(api, tenant, catalog):
     assert api.get("/api/catalog/products/", **bearer(catalog["viewer"])).status_code == 200
     other = tenant_factory()
     outsider = member_factory(tenant=other, role=Role.MANAGER)
-    apple = Product.objects.get(guid=G["apple"])
+    apple = CatalogProduct.objects.get(guid=G["apple"])
     assert api.get(f"/api/catalog/products/{apple.pk}/", **bearer(outsider)).status_code == 404
     assert api.get("/api/catalog/products/", **bearer(outsider)).json()["results"] == []
     assert api.get("/api/catalog/warehouses/", **bearer(outsider)).json() == []

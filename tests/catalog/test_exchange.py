@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from domains.catalog.api import MalformedChange, apply_changes
-from domains.catalog.models import Barcode, ClientTerms, Group, PendingChange, Price, Product, StockLevel
+from domains.catalog.models import Barcode, CatalogProduct, ClientTerms, Group, PendingChange, Price, StockLevel
 from realtime.models import OutboxEvent
 from tests.fieldwork import client_factory
 
@@ -69,25 +69,25 @@ def test_a_batch_fills_the_catalog_and_the_same_batch_again_changes_nothing(tena
         "stock": 3,
     }
     assert applied.deferred == 0
-    apple = Product.objects.get(tenant=tenant, guid=G["apple"])
+    apple = CatalogProduct.objects.get(tenant=tenant, guid=G["apple"])
     assert apple.group.name == "Juice" and apple.group.parent.name == "Drinks"
     assert apple.in_stock == Decimal("12.5")
-    assert Product.objects.get(guid=G["cola"]).in_stock == 0
+    assert CatalogProduct.objects.get(guid=G["cola"]).in_stock == 0
     assert list(Barcode.objects.filter(product=apple).values_list("value", flat=True)) == ["4780000000011"]
     event = OutboxEvent.objects.get(type="catalog.changed")
     assert event.data["counts"]["prices"] == 3 and sorted(event.data["product_ids"]) == sorted(
-        Product.objects.values_list("pk", flat=True)
+        CatalogProduct.objects.values_list("pk", flat=True)
     )
 
     again = apply_changes(tenant=tenant, changes=batch())
     assert again.counts == {} and again.unchanged == 14
     assert OutboxEvent.objects.filter(type="catalog.changed").count() == 1  # nothing changed: no event
-    assert Product.objects.count() == 2 and Price.objects.count() == 3 and StockLevel.objects.count() == 3
+    assert CatalogProduct.objects.count() == 2 and Price.objects.count() == 3 and StockLevel.objects.count() == 3
 
 
 def test_changes_update_in_place_and_deletions_are_soft(tenant):
     apply_changes(tenant=tenant, changes=batch())
-    apple = Product.objects.get(guid=G["apple"])
+    apple = CatalogProduct.objects.get(guid=G["apple"])
     applied = apply_changes(
         tenant=tenant,
         changes={
@@ -110,8 +110,8 @@ def test_changes_update_in_place_and_deletions_are_soft(tenant):
     assert apple.name == "Apple juice 1 l (new)" and apple.in_stock == 10
     assert Price.objects.get(product=apple, price_type__guid=G["retail"]).amount == Decimal("13000.00")
     assert list(apple.barcodes.values_list("value", flat=True)) == ["4780000000028"]
-    assert not Product.objects.filter(guid=G["cola"]).exists()
-    assert Product.all_objects.get(guid=G["cola"]).is_deleted  # an old order still points at it
+    assert not CatalogProduct.objects.filter(guid=G["cola"]).exists()
+    assert CatalogProduct.all_objects.get(guid=G["cola"]).is_deleted  # an old order still points at it
 
 
 def test_rows_naming_unsynced_rows_wait_for_the_next_batch(tenant):
@@ -136,7 +136,7 @@ def test_rows_naming_unsynced_rows_wait_for_the_next_batch(tenant):
         },
     )
     assert second.deferred == 0 and not PendingChange.objects.exists()
-    assert Product.objects.get(guid=G["cola"]).group.name == "Drinks"
+    assert CatalogProduct.objects.get(guid=G["cola"]).group.name == "Drinks"
     assert Price.objects.get(product__guid=G["apple"]).amount == Decimal("12500")
 
 
@@ -191,7 +191,7 @@ def test_a_malformed_row_fails_the_batch_with_nothing_applied(tenant, changes, p
     assert str(failed.value).startswith(problem.split("[0]")[0])
     assert problem.split(": ", 1)[1] in str(failed.value)
     assert (
-        not Product.all_objects.exists()
+        not CatalogProduct.all_objects.exists()
         and not Group.all_objects.exists()
         and not OutboxEvent.objects.filter(type="catalog.changed").exists()
     )
@@ -219,6 +219,6 @@ def test_organizations_never_see_each_others_rows(tenant):
     other = tenant_factory()
     apply_changes(tenant=tenant, changes=batch())
     apply_changes(tenant=other, changes=batch())  # the same GUIDs in another organization
-    assert Product.objects.filter(tenant=other).count() == 2
+    assert CatalogProduct.objects.filter(tenant=other).count() == 2
     assert Price.objects.filter(tenant=other).count() == 3
-    assert all(p.group.tenant_id == other.pk for p in Product.objects.filter(tenant=other))
+    assert all(p.group.tenant_id == other.pk for p in CatalogProduct.objects.filter(tenant=other))

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from core.roles import Role
 from domains.catalog.api import apply_changes
-from domains.catalog.models import FieldOrder, Product
+from domains.catalog.models import CatalogProduct, FieldOrder
 from domains.onec import services as onec
 from domains.visits import services as visits
 from realtime.models import OutboxEvent
@@ -38,8 +38,8 @@ def shop(tenant, field):  # type: ignore[no-untyped-def]
     return {
         **field,
         "visit": visit,
-        "apple": Product.objects.get(guid=G["apple"]),
-        "cola": Product.objects.get(guid=G["cola"]),
+        "apple": CatalogProduct.objects.get(guid=G["apple"]),
+        "cola": CatalogProduct.objects.get(guid=G["cola"]),
     }
 
 

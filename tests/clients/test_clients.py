@@ -41,6 +41,10 @@ def test_filters_and_cursor_pages(api, tenant, field):
     assert [c["id"] for c in mine] == [field["client"].pk] and mine[0]["agents"] == [agent_id]
     located = api.get("/api/clients/", {"has_location": "true"}, **headers).json()["results"]
     assert [c["id"] for c in located] == [field["client"].pk]
+    chosen = api.get("/api/clients/", {"ids": f"{field['client'].pk},999999"}, **headers).json()["results"]
+    assert [c["id"] for c in chosen] == [field["client"].pk]  # the map asks for its visits' clients
+    bad = api.get("/api/clients/", {"ids": "1,abc"}, **headers)
+    assert bad.status_code == 400 and "ids" in bad.json()["error"]["fields"]
     seen, url = [], "/api/clients/?page_size=3"
     while url:
         page = api.get(url, **headers).json()

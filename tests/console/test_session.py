@@ -115,13 +115,13 @@ def test_pages_are_guarded_by_capability(member):
 
 def test_every_page_renders_for_an_admin_with_a_strict_policy(member):
     admin = signed_in(member(Role.ADMIN))
-    for page in PAGES:
+    for page in PAGES.values():
         response = admin.get(f"/console/{page.slug}/")
         assert response.status_code == 200, page.slug
         policy = response["Content-Security-Policy"]
         assert "script-src 'self';" in policy and "unsafe-inline" not in policy and "unsafe-eval" not in policy
         assert response["Cache-Control"] == "no-store"
-        assert f"console/pages/{page.slug}.js".encode() in response.content
+        assert f"/static/{page.script}".encode() in response.content
         assert b"<script>" not in response.content  # no inline script anywhere
 
 
@@ -139,3 +139,25 @@ def test_languages_come_from_the_browser_and_the_switch(member):
     client = Client()
     client.post("/i18n/setlang/", {"language": "uz", "next": "/console/login/"})
     assert "Kirish" in client.get("/console/login/", HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+
+
+def test_a_members_own_language_opens_their_pages_on_any_device_until_the_device_chooses(member):
+    cook = member(Role.COOK)
+    cook.language = "ru"
+    cook.save()
+    client = signed_in(cook)
+    page = client.get("/console/kitchen/", HTTP_ACCEPT_LANGUAGE="en")
+    assert '<html lang="ru">' in page.content.decode() and page["Content-Language"] == "ru"
+    # The member's choice becomes this device's, so the script catalog and the API agree with the page.
+    assert page.cookies["django_language"].value == "ru"
+    catalog = client.get("/console/jsi18n/", HTTP_ACCEPT_LANGUAGE="en")
+    assert catalog["Content-Language"] == "ru" and "Выдать".encode("unicode_escape") in catalog.content  # "Serve"
+    # A choice made on this device (the bar's switch) wins over the member's.
+    client.cookies["django_language"] = "uz"
+    assert '<html lang="uz">' in client.get("/console/kitchen/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    # Without a choice of their own, the browser's language decides, and no cookie is set.
+    cook.language = ""
+    cook.save()
+    fresh = signed_in(cook)
+    plain = fresh.get("/console/kitchen/", HTTP_ACCEPT_LANGUAGE="en")
+    assert '<html lang="en">' in plain.content.decode() and "django_language" not in plain.cookies

@@ -58,3 +58,19 @@ def test_worker_and_scheduler_refuse_embedded_mode(settings):
         call_command("worker")
     with pytest.raises(CommandError, match="REDIS_URL"):
         call_command("scheduler")
+
+
+def test_seeding_the_demo_tells_no_one_but_shows_everything(settings):  # type: ignore[no-untyped-def]
+    from domains.notifications.models import Notification, Rule
+    from realtime.fanout import fan_out
+    from realtime.models import OutboxEvent
+
+    call_command("seed_demo")
+    # A fresh install: the kitchen was stocked below its minimums while it was seeded, the demo's
+    # rules follow low stock, and still no one is told.
+    assert Rule.objects.exists() and OutboxEvent.objects.filter(type="stock.low").exists()
+    history = set(Notification.objects.values_list("pk", "state"))  # the log's demo history
+    assert history and {state for _pk, state in history} == {"sent"}
+    fan_out()
+    assert set(Notification.objects.values_list("pk", "state")) == history
+    assert OutboxEvent.objects.filter(audience__quiet=True).count() == OutboxEvent.objects.count()

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 PARAM = re.compile(r"\{[^}]+\}")
 # Not tenant data: the caller's own identity, the role catalogue and the API description.
 GLOBAL_ROUTES = {"/api/me/", "/api/roles/", "/api/schema/", "/api/docs/"}
-# A tracker app's device token names its organization (tests/locations/test_trackers.py).
+# A tracker app's device token names its organization (tests/tracking/test_trackers.py).
 DEVICE_ROUTES = {"/api/trackers/osmand/"}
 
 

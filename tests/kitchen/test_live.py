@@ -12,6 +12,7 @@ import pytest
 
 from core.roles import Role
 from domains.kitchen import services
+from realtime.fanout import fan_out
 from tests.factories import meal_factory, member_factory, product_factory, stock_up, tenant_factory
 from tests.realtime.conftest import Client, access_token, connect, in_thread
 
@@ -35,7 +36,7 @@ def kitchen(server):  # type: ignore[no-untyped-def]
     plov = meal_factory(tenant=tenant, name="Plov", recipe={rice: 100})
     # The counts those changes asked for, settled here: the server must be the only one to
     # recompute what the test's requests change.
-    services.refresh_requested_portions(tenant_id=tenant.pk)
+    fan_out()
     return {"tenant": tenant, "manager": manager, "cook": cook, "rice": rice, "plov": plov}
 
 

@@ -120,7 +120,7 @@ def test_a_manager_acknowledges_the_alarm_a_cook_cannot(api, tenant, admin):
     manager = member_factory(tenant=tenant, role=Role.MANAGER)
     cook = member_factory(tenant=tenant, role=Role.COOK)
     alarm = api.get("/api/alarms/?acknowledged=false", **bearer(manager)).json()["results"][0]
-    assert alarm["kind"] == "variance" and "20.00 %" in alarm["message"]
+    assert alarm["kind"] == "variance" and "20.00%" in alarm["message"]
     url = f"/api/alarms/{alarm['id']}/acknowledge/"
     assert post(api, url, {"note": "x"}, cook).status_code == 403
     done = post(api, url, {"note": "rice spilt, documented"}, manager)

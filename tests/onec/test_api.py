@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001 (Uzbek and Russian words, as the admin reads them)
 """The 1C connection over REST: admins only, the password never comes back, a test per URL,
 an exchange on demand through the worker, the journal."""
 
@@ -6,9 +7,10 @@ from __future__ import annotations
 import time
 
 import pytest
+from django.utils import timezone
 
 from core.roles import Role
-from domains.catalog.models import Product
+from domains.catalog.models import CatalogProduct
 from domains.onec.models import Connection, Exchange
 from tests.factories import bearer, member_factory
 
@@ -70,6 +72,14 @@ def test_the_connection_test_reports_each_url(api, admin, onec, connection):
     onec.failover.down = True
     results = api.post("/api/onec/connection/test/", **bearer(admin)).json()["results"]
     assert results == {onec.primary_url: "ok: Oqim 1C simulator", onec.failover_url: "HTTP 503"}
+    onec.primary.down = True
+    results = api.post("/api/onec/connection/test/", HTTP_ACCEPT_LANGUAGE="ru", **bearer(admin)).json()["results"]
+    # Oqim's own words in the reader's language; what the other side said as it said it
+    assert results == {onec.primary_url: "HTTP 503", onec.failover_url: "HTTP 503"}
+    connection.wsdl_url = "http://127.0.0.1:9/ws?wsdl"  # nothing listens on the discard port
+    connection.save()
+    results = api.post("/api/onec/connection/test/", HTTP_ACCEPT_LANGUAGE="uz", **bearer(admin)).json()["results"]
+    assert results[connection.wsdl_url] == "ulanib boʻlmadi (ConnectionError)"
     assert onec.base.state()["messages"] == 0  # nothing was exchanged
 
 
@@ -80,6 +90,25 @@ def test_an_exchange_on_demand_runs_in_the_worker_and_lands_in_the_journal(api, 
         time.sleep(0.1)
     journal = api.get("/api/onec/exchanges/", **bearer(admin)).json()["results"]
     assert [(row["trigger"], row["status"]) for row in journal] == [("full", "succeeded")]
-    assert Product.objects.count() == 40
+    assert CatalogProduct.objects.count() == 40
     one = api.get(f"/api/onec/exchanges/{journal[0]['id']}/", **bearer(admin)).json()
     assert one["messages"] == journal[0]["messages"] > 0 and one["url_used"] == onec.primary_url
+
+
+def test_exchange_now_runs_with_the_schedule_off(api, admin, onec, connection, worker):
+    connection.enabled = False  # the schedule's switch: a person's request still runs
+    connection.save()
+    assert api.post("/api/onec/connection/exchange/", {}, format="json", **bearer(admin)).status_code == 202
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not Exchange.objects.exclude(status="running").exists():
+        time.sleep(0.1)
+    assert list(Exchange.objects.values_list("trigger", "status")) == [("manual", "succeeded")]
+
+
+def test_exchange_now_while_one_runs_says_so(api, admin, tenant, connection):
+    running = Exchange.objects.create(tenant=tenant, trigger="schedule", started_at=timezone.now())
+    answer = api.post("/api/onec/connection/exchange/", {}, format="json", HTTP_ACCEPT_LANGUAGE="ru", **bearer(admin))
+    assert answer.status_code == 409
+    error = answer.json()["error"]
+    assert error["code"] == "exchange_running" and error["exchange"] == running.pk
+    assert error["message"] == "Обмен с 1С уже идёт; запросите снова, когда он закончится."

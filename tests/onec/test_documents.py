@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001 (Uzbek and Russian words, as the admin reads them)
 """Documents to 1C: finished visits with their checklist results, each sent once (1C deduplicates
 by Oqim's id), retried while 1C is away, journaled, and given up on after the last retry."""
 
@@ -63,7 +64,7 @@ def test_1c_refusing_a_document_fails_it_without_retrying(tenant, finished, onec
     assert Document.objects.get(kind="visit").status == "failed"
 
 
-def test_after_the_last_retry_the_journal_says_it_gave_up(tenant, finished, onec, connection):
+def test_after_the_last_retry_the_journal_says_it_gave_up(api, admin, tenant, finished, onec, connection):
     connection.enabled = False
     connection.save()
     with pytest.raises(services.NotSent):
@@ -74,6 +75,8 @@ def test_after_the_last_retry_the_journal_says_it_gave_up(tenant, finished, onec
     assert tasks.send_visit.options["on_retry_exhausted"] == tasks.gave_up.actor_name
     document = Document.objects.get(kind="visit")
     assert document.status == "failed" and document.last_error.startswith("gave up after 40 attempts: no 1C")
+    (row,) = api.get("/api/onec/documents/", HTTP_ACCEPT_LANGUAGE="uz", **bearer(admin)).json()["results"]
+    assert row["last_error"] == "40 urinishdan keyin toʻxtatildi: 1C ulanishi yoqilmagan: yoqilishi bilan yuboriladi"
 
 
 def test_an_organization_without_1c_sends_nothing(tenant, finished):

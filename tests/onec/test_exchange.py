@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from domains.alarms.models import Alarm
-from domains.catalog.models import Price, Product, StockLevel
+from domains.catalog.models import CatalogProduct, Price, StockLevel
 from domains.clients.models import Client
 from domains.onec import services
 from domains.onec.client import OnecClient
@@ -27,7 +27,7 @@ def test_a_first_exchange_brings_the_whole_catalog_and_the_clients(tenant, onec,
     assert exchange.messages == -(-rows // 100)  # pages of 100 rows
     assert (exchange.first_message, exchange.last_message) == (1, exchange.messages)
     assert exchange.url_used == onec.primary_url and exchange.failovers == 0
-    assert Product.objects.filter(tenant=tenant).count() == 40
+    assert CatalogProduct.objects.filter(tenant=tenant).count() == 40
     assert Price.objects.filter(tenant=tenant).count() == 80 and StockLevel.objects.count() == 80
     assert Client.objects.filter(tenant=tenant).count() == 120
     assert exchange.counts["clients"] == 120 and exchange.counts["client_terms"] == 120
@@ -58,7 +58,7 @@ def test_a_dead_primary_fails_over_and_is_skipped_for_a_while(tenant, onec, conn
     exchange = services.run_exchange(tenant=tenant)
     assert exchange.status == ExchangeStatus.SUCCEEDED, exchange.error
     assert exchange.url_used == onec.failover_url and exchange.failovers >= 1
-    assert Product.objects.filter(tenant=tenant).count() == 40
+    assert CatalogProduct.objects.filter(tenant=tenant).count() == 40
     connection.refresh_from_db()
     assert connection.primary_skipped_until is not None and connection.failovers == exchange.failovers
     # Back up, but in its cool-down: the next exchange goes to the failover first.
@@ -98,7 +98,7 @@ def test_a_malformed_envelope_is_journaled_and_nothing_is_applied(tenant, onec, 
     onec.primary.malformed_rate = onec.failover.malformed_rate = 1.0
     exchange = services.run_exchange(tenant=tenant)
     assert exchange.status == ExchangeStatus.FAILED and "malformed answer" in exchange.error
-    assert not Product.all_objects.exists() and not Client.objects.exists()
+    assert not CatalogProduct.all_objects.exists() and not Client.objects.exists()
 
 
 def test_a_malformed_row_fails_its_message_whole_and_keeps_the_ones_before(tenant, onec, connection):
@@ -142,7 +142,7 @@ def test_a_crash_between_commit_and_confirm_repeats_nothing_and_skips_nothing(
     assert Exchange.objects.filter(status=ExchangeStatus.FAILED, error__startswith="abandoned").count() == 1
     connection.refresh_from_db()
     assert connection.applied_message == connection.confirmed_message == onec.base.state()["confirmed"]
-    assert Product.objects.count() == 40 and Client.objects.count() == 120
+    assert CatalogProduct.objects.count() == 40 and Client.objects.count() == 120
 
 
 def test_the_password_is_sealed_and_sent_only_to_1c(tenant, onec, connection):

@@ -22,9 +22,9 @@ from tests.net import free_port
 
 @pytest.fixture(autouse=True)
 def _no_cooldown():
-    http._primary_down_until.clear()
+    http.COOLDOWNS.until.clear()
     yield
-    http._primary_down_until.clear()
+    http.COOLDOWNS.until.clear()
 
 
 @pytest.fixture

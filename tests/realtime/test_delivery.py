@@ -15,11 +15,11 @@ from channels.testing import WebsocketCommunicator
 from django.db import transaction
 from django.utils import timezone
 
-from asgi import application
 from core.models import Organization
 from domains.members import services
 from realtime import publisher
 from realtime.models import OutboxEvent
+from realtime.server.asgi import application
 from tests.factories import member_factory, tenant_factory
 from tests.realtime.conftest import access_token, connect, in_thread
 

@@ -42,6 +42,7 @@ def test_publish_resume_and_trimming_on_a_cluster(tmp_path, settings):
     settings.REALTIME_SHARDS = 16
     settings.REALTIME_STREAM_MAXLEN = 5
     settings.REALTIME_PUBLISH_REPLICAS = 1
+    settings.REALTIME_PUBLISH_WAIT_MS = 5000  # a loaded CI machine; this test is about slots, not speed
     with cluster_deployment(tmp_path) as cluster:
         settings.REALTIME_REDIS_CLUSTER = cluster.setting
         reset_streams()

@@ -9,9 +9,9 @@ from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.core.management import call_command
 
-from asgi import application
 from domains.members import services
 from realtime.hub import hub
+from realtime.server.asgi import application
 from realtime.streams import reset_streams
 from tests.factories import member_factory, tenant_factory
 from tests.realtime.conftest import access_token

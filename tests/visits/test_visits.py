@@ -183,3 +183,40 @@ def test_visit_photos_are_taken_during_the_visit(api, field):
         url, {"file": photo("a.jpg", b"GIF89a....", "image/jpeg")}, format="multipart", **bearer(agent)
     )
     assert jpeg_named_text.json()["error"]["fields"]["file"][0]["code"] == "invalid_type"
+
+
+def test_refusals_come_in_the_readers_language(api, field):  # type: ignore[no-untyped-def]
+    agent = field["agent"]
+    visit = plan(api, agent, field["client"])
+    early = api.post(
+        f"/api/visits/{visit['id']}/check-out/", {}, format="json", HTTP_ACCEPT_LANGUAGE="ru", **bearer(agent)
+    )
+    assert early.status_code == 409
+    assert early.json()["error"]["message"] == "Перед завершением визита отметьте прибытие."
+    # DRF's own field errors: Django REST framework ships no Uzbek, so they are ours (core/drf_words.py).
+    empty = api.post("/api/visits/", {}, format="json", HTTP_ACCEPT_LANGUAGE="uz", **bearer(agent))
+    error = empty.json()["error"]
+    assert empty.status_code == 400 and error["code"] == "invalid"
+    assert error["message"] == "Baʼzi maydonlar notoʻgʻri toʻldirilgan."  # noqa: RUF001
+    assert error["fields"]["client"] == [{"code": "required", "message": "Bu maydon toʻldirilishi shart."}]  # noqa: RUF001
+    english = api.post("/api/visits/", {}, format="json", HTTP_ACCEPT_LANGUAGE="en", **bearer(agent))
+    assert english.json()["error"]["fields"]["client"][0]["message"] == "This field is required."
+
+    # The member's own choice comes before the request's Accept-Language, and follows them.
+    chose = api.patch("/api/me/", {"language": "ru"}, format="json", HTTP_ACCEPT_LANGUAGE="en", **bearer(agent))
+    assert chose.status_code == 200 and chose.json()["language"] == "ru"
+    assert chose["Content-Language"] == "ru"
+    preferred = api.post("/api/visits/", {}, format="json", HTTP_ACCEPT_LANGUAGE="en", **bearer(agent))
+    assert preferred.json()["error"]["fields"]["client"][0]["message"] == "Обязательное поле."
+    assert preferred["Content-Language"] == "ru"
+    # ...but the console's switch on this device (its cookie) is what the person sees now.
+    api.cookies["django_language"] = "uz"
+    console = api.post("/api/visits/", {}, format="json", HTTP_ACCEPT_LANGUAGE="en", **bearer(agent))
+    assert console.json()["error"]["message"] == "Baʼzi maydonlar notoʻgʻri toʻldirilgan."  # noqa: RUF001
+    del api.cookies["django_language"]
+    bad = api.patch("/api/me/", {"language": "fr"}, format="json", **bearer(agent))
+    assert bad.status_code == 400 and bad.json()["error"]["fields"]["language"][0]["code"] == "invalid_choice"
+    forgot = api.patch("/api/me/", {"language": ""}, format="json", **bearer(agent))
+    assert forgot.json()["language"] == ""
+    english = api.post("/api/visits/", {}, format="json", HTTP_ACCEPT_LANGUAGE="en", **bearer(agent))
+    assert english.json()["error"]["fields"]["client"][0]["message"] == "This field is required."

@@ -27,27 +27,28 @@ from django.utils import timezone
 
 from core.bulk import save_differing
 from core.models import Organization
+from core.photos import sniff_image
 from domains.catalog import events
 from domains.catalog.models import (
     Barcode,
+    CatalogProduct,
     ClientTerms,
     Group,
     PendingChange,
     Price,
     PriceType,
-    Product,
     ProductImage,
     StockLevel,
     Warehouse,
 )
 from domains.catalog.services.images import image_store
-from domains.clients.api import Client, sniff_image
+from domains.clients.api import by_code
 from realtime.events import emit
 
 KINDS = ("groups", "price_types", "warehouses", "products", "images", "prices", "stock", "client_terms", "deleted")
 DELETABLE = {
     "group": Group,
-    "product": Product,
+    "product": CatalogProduct,
     "price_type": PriceType,
     "warehouse": Warehouse,
     "image": ProductImage,
@@ -148,7 +149,7 @@ class _Batch:
             model, existing, values, lambda guid, fields: model(tenant_id=self.tenant_id, guid=guid, **fields)
         )
         self.applied.record(kind, len(values), new, changed)
-        if model is Product:
+        if model is CatalogProduct:
             self.applied.product_ids.update(row.pk for row in [*new, *changed])
         return {**existing, **{row.guid: row for row in new}}
 
@@ -221,7 +222,7 @@ class _Batch:
             codes[guid] = barcodes
         if not values:
             return
-        products = self.upsert(Product, "products", values)
+        products = self.upsert(CatalogProduct, "products", values)
         self._barcodes({products[guid].pk: wanted for guid, wanted in codes.items()})
 
     def _barcodes(self, wanted: dict[int, list[str]]) -> None:
@@ -258,7 +259,7 @@ class _Batch:
                 raise row.fail("data must be a JPEG, PNG, WebP or HEIC picture")
             caption = row.text("caption", limit=200, required=False)
             parsed.append((entry, row.guid(), row.guid("product"), raw, content_type, caption))
-        products = _by_guid(Product, self.tenant_id, [p[2] for p in parsed])
+        products = _by_guid(CatalogProduct, self.tenant_id, [p[2] for p in parsed])
         existing = _by_guid(ProductImage, self.tenant_id, [p[1] for p in parsed])
         for entry, guid, product, raw, content_type, caption in parsed:
             if product not in products:
@@ -288,7 +289,7 @@ class _Batch:
             )
             for entry in rows
         ]
-        products = _by_guid(Product, self.tenant_id, [p[1] for p in parsed])
+        products = _by_guid(CatalogProduct, self.tenant_id, [p[1] for p in parsed])
         others = _by_guid(other, self.tenant_id, [p[2] for p in parsed])
         values: dict[tuple[int, int], dict[str, Decimal]] = {}
         for entry, product, second, amount in parsed:
@@ -322,9 +323,7 @@ class _Batch:
 
     def client_terms(self, rows: list[tuple[_Row, int]]) -> None:
         parsed = [(entry, entry[0].text("client", limit=50), entry[0].guid("price_type")) for entry in rows]
-        clients = dict(
-            Client.objects.filter(tenant_id=self.tenant_id, code__in={p[1] for p in parsed}).values_list("code", "pk")
-        )
+        clients = {code: c.pk for code, c in by_code(tenant_id=self.tenant_id, codes={p[1] for p in parsed}).items()}
         types = _by_guid(PriceType, self.tenant_id, [p[2] for p in parsed])
         values = {}
         for entry, code, price_type in parsed:
@@ -354,7 +353,7 @@ class _Batch:
         for kind, guids in by_kind.items():
             model = DELETABLE[kind]
             gone = model.objects.filter(tenant_id=self.tenant_id, guid__in=guids)
-            if model is Product:
+            if model is CatalogProduct:
                 self.applied.product_ids.update(gone.values_list("pk", flat=True))
             self.applied.count(f"deleted_{kind}s", gone.update(deleted_at=now))  # an unknown GUID is already gone
 
@@ -369,7 +368,7 @@ def _recount_stock(product_ids: set[int]) -> None:
         .values("total")
     )
     zero = Value(Decimal(0), output_field=DecimalField(max_digits=16, decimal_places=3))
-    Product.all_objects.filter(pk__in=product_ids).update(in_stock=Coalesce(Subquery(total), zero))
+    CatalogProduct.all_objects.filter(pk__in=product_ids).update(in_stock=Coalesce(Subquery(total), zero))
 
 
 @transaction.atomic

@@ -11,16 +11,16 @@ from typing import Any
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext
 from rest_framework.exceptions import ValidationError
 
 from core.errors import Conflict
 from core.idempotency import once
 from core.models import Membership
-from core.roles import has_capability
 from domains.catalog import events
-from domains.catalog.models import ClientTerms, FieldOrder, FieldOrderLine, FieldOrderStatus, Price, Product
+from domains.catalog.models import CatalogProduct, ClientTerms, FieldOrder, FieldOrderLine, FieldOrderStatus, Price
 from domains.clients.api import Client, visible_clients
-from domains.visits.api import Visit, VisitState
+from domains.visits.api import open_visit
 from realtime.events import emit
 from workers.outbox import enqueue
 
@@ -33,7 +33,8 @@ class CatalogShortage(Conflict):
     def __init__(self, shortages: list[dict[str, Any]]) -> None:
         names = ", ".join(s["name"] for s in shortages)
         super().__init__(
-            f"Not enough stock of {names} (as 1C last reported); nothing was ordered.", shortages=shortages
+            gettext("Not enough stock of %(names)s (as 1C last reported); nothing was ordered.") % {"names": names},
+            shortages=shortages,
         )
 
 
@@ -69,17 +70,26 @@ def _place(
     client = _client_at_visit(membership, client_id, visit_id)
     terms = ClientTerms.objects.filter(client_id=client_id).select_related("price_type").first()
     if terms is None or terms.price_type.is_deleted:
-        raise Conflict("This client has no price type in 1C yet: no order can be priced.", code="no_price_type")
+        raise Conflict(
+            gettext("This client has no price type in 1C yet: no order can be priced."), code="no_price_type"
+        )
     wanted = {line["product"]: Decimal(line["quantity"]) for line in lines}
     # Stock is 1C's: checked against what it last reported, never lowered here (docs/catalog.md).
-    products = {p.pk: p for p in Product.objects.filter(tenant_id=tenant_id, active=True, pk__in=wanted)}
+    products = {p.pk: p for p in CatalogProduct.objects.filter(tenant_id=tenant_id, active=True, pk__in=wanted)}
     if missing := sorted(set(wanted) - set(products)):
-        raise ValidationError({"lines": [f"No such product: {', '.join(map(str, missing))}."]}, code="does_not_exist")
+        raise ValidationError(
+            {"lines": [gettext("No such product: %(ids)s.") % {"ids": ", ".join(map(str, missing))}]},
+            code="does_not_exist",
+        )
     prices = dict(
         Price.objects.filter(price_type=terms.price_type, product_id__in=wanted).values_list("product_id", "amount")
     )
     if unpriced := [products[pk].name for pk in wanted if pk not in prices]:
-        raise Conflict(f"No {terms.price_type.name} price in 1C for {', '.join(unpriced)}.", code="no_price")
+        raise Conflict(
+            gettext("No %(price_type)s price in 1C for %(products)s.")
+            % {"price_type": terms.price_type.name, "products": ", ".join(unpriced)},
+            code="no_price",
+        )
     short = [
         {"product_id": pk, "name": products[pk].name, "needed": str(qty), "available": str(products[pk].in_stock)}
         for pk, qty in wanted.items()
@@ -114,13 +124,9 @@ def _client_at_visit(membership: Membership, client_id: int, visit_id: int | Non
     and the member's own unless they see every visit. 400 naming the field otherwise."""
     client = visible_clients(membership=membership).filter(pk=client_id).first()
     if client is None:
-        raise ValidationError({"client": ["No such client."]}, code="does_not_exist")
-    if visit_id is not None:
-        visits = Visit.objects.filter(tenant_id=membership.tenant_id, pk=visit_id, client_id=client_id)
-        if not has_capability(membership.role, "visits.view_all"):
-            visits = visits.filter(agent_id=membership.user_id)
-        if not visits.filter(state__in=[VisitState.PLANNED, VisitState.IN_PROGRESS]).exists():
-            raise ValidationError({"visit": ["No open visit of yours at this client."]}, code="does_not_exist")
+        raise ValidationError({"client": [gettext("No such client.")]}, code="does_not_exist")
+    if visit_id is not None and not open_visit(membership=membership, visit_id=visit_id, client_id=client_id):
+        raise ValidationError({"visit": [gettext("No open visit of yours at this client.")]}, code="does_not_exist")
     return client
 
 

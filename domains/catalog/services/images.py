@@ -13,7 +13,7 @@ from django.db import transaction
 
 from core.models import User
 from domains.catalog import events
-from domains.catalog.models import Product, ProductImage
+from domains.catalog.models import CatalogProduct, ProductImage
 from domains.clients.api import photo_delete, photo_save
 from realtime.events import emit
 
@@ -42,7 +42,7 @@ def _changed(product_id: int, tenant_id: int) -> None:
 
 
 @transaction.atomic
-def image_add(*, product: Product, actor: User, upload: File, content_type: str, **values: Any) -> ProductImage:
+def image_add(*, product: CatalogProduct, actor: User, upload: File, content_type: str, **values: Any) -> ProductImage:
     image = ProductImage(tenant_id=product.tenant_id, product=product, uploaded_by=actor, **values)
     image_store(image, upload, content_type=content_type)
     _changed(product.pk, product.tenant_id)

@@ -3,6 +3,8 @@ server's, configured with ``EMAIL_*``)."""
 
 from __future__ import annotations
 
+from django.utils.translation import gettext
+
 from core.egress_guard import require_allowed
 from core.errors import invalid
 from core.models import Organization
@@ -16,9 +18,11 @@ def telegram_connect(*, tenant: Organization, token: str) -> TelegramBot:
     try:
         username = telegram.bot_username(token)
     except telegram.TelegramError as exc:
-        raise invalid("token", "telegram_refused", f"Telegram refused the token: {exc}") from exc
+        raise invalid(
+            "token", "telegram_refused", gettext("Telegram refused the token: %(error)s") % {"error": exc}
+        ) from exc
     if not username:
-        raise invalid("token", "telegram_refused", "Telegram did not name the bot.")
+        raise invalid("token", "telegram_refused", gettext("Telegram did not name the bot."))
     bot, _ = TelegramBot.objects.update_or_create(
         tenant=tenant, defaults={"token_sealed": seal(token), "username": username, "update_offset": 0}
     )
@@ -34,7 +38,7 @@ def gateway_save(
 ) -> HttpGateway:
     require_allowed(url)
     if "{message}" not in body:
-        raise invalid("body", "no_message", "The body must contain {message}.")
+        raise invalid("body", "no_message", gettext("The body must contain {message}."))
     gateway, _ = HttpGateway.objects.update_or_create(
         tenant=tenant,
         defaults={

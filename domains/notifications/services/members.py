@@ -9,12 +9,15 @@ import secrets
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from core.models import Organization, User
+from core.models import Membership, Organization, User
 from core.secrets import unseal
+from core.selectors import language_of
+from core.services import language_choose
 from domains.notifications import telegram
 from domains.notifications.models import Preference, TelegramBot
 
@@ -33,7 +36,12 @@ def preference_for(*, tenant_id: int, user: User) -> Preference:
     return preference
 
 
+@transaction.atomic
 def preference_update(*, preference: Preference, **changes: Any) -> Preference:
+    """Change a member's own settings; ``language`` is their membership's (core), set here too."""
+    if "language" in changes:
+        membership = Membership.objects.alive().get(tenant_id=preference.tenant_id, user_id=preference.user_id)
+        language_choose(membership, changes.pop("language"))
     for name, value in changes.items():
         setattr(preference, name, value)
     preference.save()
@@ -90,7 +98,8 @@ def _link(bot: TelegramBot, token: str, code: str, chat: dict[str, Any]) -> int:
             link_code_hash="",
             link_code_expires_at=None,
         )
-    with translation.override(preference.language):
+    language = language_of(tenant_id=bot.tenant_id, user_id=preference.user_id) or settings.NOTIFICATIONS_LANGUAGE
+    with translation.override(language):
         reply = _("This chat now gets your Oqim notifications.")
     try:
         telegram.send_message(token, int(chat["id"]), reply)

@@ -1,10 +1,10 @@
-"""Queuing: inside the emitting transaction, one message per (event, member, channel) that a
-rule asks for, in the member's language, so a committed alarm is never missed by a crash and a
-rolled-back one never told."""
+"""Queuing: one message per (event, member, channel) that a rule asks for, in the member's
+language, written from the committed events by ``realtime.fanout``, once: a committed alarm is
+never missed by a crash, and a rolled-back one never told."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from functools import partial
 
 from django.conf import settings
@@ -13,12 +13,11 @@ from django.db.models import Q
 from django.utils import timezone
 
 from core.models import Membership, Organization, User
-from core.roles import has_capability
 from domains.notifications.models import Channel, HttpGateway, Notification, Preference, Rule, TelegramBot
 from domains.notifications.rendering import render
 from domains.notifications.services.sending import kick_events
+from realtime.audience import sees
 from realtime.models import OutboxEvent
-from realtime.topics import TOPICS
 
 
 def available_channels(tenant_id: int) -> set[str]:
@@ -39,17 +38,6 @@ def _matches(rule: Rule, row: OutboxEvent) -> bool:
     return rule.meal_id is None or row.data.get("meal_id") == rule.meal_id
 
 
-def _may_see(membership: Membership, row: OutboxEvent) -> bool:
-    """As the live socket decides: the topic's capability, then the event's own audience."""
-    topic = TOPICS.get(row.topic)
-    if topic is None or not any(has_capability(membership.role, c) for c in topic.capabilities):
-        return False
-    roles, users = row.audience.get("roles"), row.audience.get("users")
-    if roles is None and users is None:
-        return True
-    return membership.role in (roles or []) or membership.user_id in (users or [])
-
-
 def _reachable(preference: Preference | None, user: User, channel: str) -> bool:
     if preference is not None and preference.channels and channel not in preference.channels:
         return False
@@ -60,7 +48,15 @@ def _reachable(preference: Preference | None, user: User, channel: str) -> bool:
     return preference is not None and bool(preference.phone)
 
 
+def subscriptions() -> Iterator[tuple[int | None, str]]:
+    """The fan-out's view of what rules want: (organization, event type) pairs."""
+    for tenant_id, types in Rule.objects.filter(active=True).values_list("tenant_id", "event_types"):
+        for name in types:
+            yield tenant_id, name
+
+
 def queue_notifications(rows: Sequence[OutboxEvent]) -> None:
+    """The fan-out follower: the messages the rules ask for, in the fan-out's transaction."""
     tenants = {row.tenant_id for row in rows}
     rules = list(Rule.objects.filter(tenant_id__in=tenants, active=True))
     if not rules:
@@ -88,11 +84,11 @@ def queue_notifications(rows: Sequence[OutboxEvent]) -> None:
     messages: list[Notification] = []
     for row, matched in wanted:
         for membership in members:
-            if membership.tenant_id != row.tenant_id or not _may_see(membership, row):
+            if membership.tenant_id != row.tenant_id or not sees(membership, row.topic, row.audience):
                 continue
             chosen = [rule for rule in matched if membership.user_id in rule.users or membership.role in rule.roles]
             preference = preferences.get((row.tenant_id, membership.user_id))
-            language = preference.language if preference else settings.LANGUAGE_CODE[:2]
+            language = membership.language or settings.NOTIFICATIONS_LANGUAGE
             for channel in sorted({c for rule in chosen for c in rule.channels} & channels[row.tenant_id]):
                 if not _reachable(preference, membership.user, channel):
                     continue
@@ -111,7 +107,6 @@ def queue_notifications(rows: Sequence[OutboxEvent]) -> None:
                             data=row.data,
                             language=language,
                             organization=names.get(row.tenant_id, ""),
-                            names=_names(row),
                         ),
                         next_attempt_at=now,
                     )
@@ -119,11 +114,3 @@ def queue_notifications(rows: Sequence[OutboxEvent]) -> None:
     if messages:
         Notification.objects.bulk_create(messages, ignore_conflicts=True)  # once per member and channel
         transaction.on_commit(partial(kick_events, sorted({str(m.event_id) for m in messages})))
-
-
-def _names(row: OutboxEvent) -> dict[str, str]:
-    agent_id = row.data.get("agent_id")
-    if agent_id is None:
-        return {}
-    user = User.objects.filter(pk=agent_id).only("username", "first_name", "last_name").first()
-    return {"agent": (user.get_full_name() or user.username) if user else f"#{agent_id}"}

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import random
 from collections.abc import Iterable
 from datetime import datetime, timedelta
@@ -21,20 +20,22 @@ import dramatiq
 from django.conf import settings
 from django.core.cache import cache
 from django.core.mail import EmailMessage
-from django.db.models import Q
 from django.utils import timezone
 
 from core import egress
 from core.models import Organization
 from core.secrets import unseal
 from core.timezones import tenant_zone
-from domains.alarms.api import AlarmKind, clear_alarms, raise_alarm
+from domains.alarms.api import clear_alarms, raise_alarm
 from domains.notifications import telegram
+from domains.notifications.alarms import NOTIFICATIONS_FAILING
 from domains.notifications.models import Channel, HttpGateway, Notification, Preference, State, TelegramBot
+from workers import delivery as durable
 
 logger = logging.getLogger(__name__)
 
 RETRY_SCHEDULE = (5, 30, 120, 600, 1800, 3600, 7200, 14400)  # seconds after each failure
+BACKOFF = durable.Backoff(schedule=RETRY_SCHEDULE)
 CLAIM_SECONDS = 60
 FAILING_AFTER = 5  # consecutive failures of a channel before its alarm
 
@@ -68,19 +69,15 @@ def due_notifications(*, limit: int = 500) -> list[int]:
     now = timezone.now()
     return list(
         Notification.objects.filter(state=State.PENDING, next_attempt_at__lte=now)
-        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+        .filter(durable.free(now))
         .order_by("next_attempt_at")
         .values_list("pk", flat=True)[:limit]
     )
 
 
 def _claim(pk: int) -> Notification | None:
-    now = timezone.now()
-    claimed = (
-        Notification.objects.filter(pk=pk, state=State.PENDING, next_attempt_at__lte=now)
-        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
-        .update(claimed_until=now + timedelta(seconds=CLAIM_SECONDS))
-    )
+    due = Notification.objects.filter(pk=pk, state=State.PENDING, next_attempt_at__lte=timezone.now())
+    claimed = durable.claim(due, seconds=CLAIM_SECONDS)
     return Notification.objects.select_related("user").get(pk=pk) if claimed else None
 
 
@@ -127,14 +124,14 @@ def send(notification_id: int) -> str:
         _failed(notification, exc)
         return "failed"
     Notification.objects.filter(pk=notification.pk).update(
-        state=State.SENT, sent_at=timezone.now(), attempts=notification.attempts + 1, claimed_until=None, last_error=""
+        state=State.SENT, sent_at=timezone.now(), attempts=notification.attempts + 1, lease_until=None, last_error=""
     )
-    _channel_works(tenant.pk, notification.channel)
+    CHANNELS.succeeded(f"{tenant.pk}:{notification.channel}")
     return "sent"
 
 
 def _hold(notification: Notification, until: datetime, why: str) -> None:
-    Notification.objects.filter(pk=notification.pk).update(next_attempt_at=until, claimed_until=None, last_error=why)
+    Notification.objects.filter(pk=notification.pk).update(next_attempt_at=until, lease_until=None, last_error=why)
 
 
 def _deliver(notification: Notification, preference: Preference | None) -> None:
@@ -185,41 +182,35 @@ def _deliver_http(notification: Notification, preference: Preference | None) -> 
 def _failed(notification: Notification, exc: SendFailed) -> None:
     attempts = notification.attempts + 1
     error = str(exc)[:300]
-    if exc.permanent or attempts > len(RETRY_SCHEDULE):
+    again = None if exc.permanent else BACKOFF.next_attempt(attempts=attempts, retry_after=exc.retry_after)
+    if again is None:
         Notification.objects.filter(pk=notification.pk).update(
-            state=State.FAILED, attempts=attempts, claimed_until=None, last_error=error
+            state=State.FAILED, attempts=attempts, lease_until=None, last_error=error
         )
     else:
-        wait = max(exc.retry_after or 0.0, RETRY_SCHEDULE[attempts - 1] * random.uniform(0.9, 1.1))
         Notification.objects.filter(pk=notification.pk).update(
-            attempts=attempts,
-            claimed_until=None,
-            last_error=error,
-            next_attempt_at=timezone.now() + timedelta(seconds=math.ceil(wait)),
+            attempts=attempts, lease_until=None, last_error=error, next_attempt_at=again
         )
-    _channel_failed(notification.tenant_id, notification.channel, error)
+    CHANNELS.failed(f"{notification.tenant_id}:{notification.channel}", error)
 
 
-def _failures_key(tenant_id: int, channel: str) -> str:
-    return f"oqim:notify-failures:{tenant_id}:{channel}"
+def _channel_failing(subject: str, error: str) -> None:
+    tenant_id, channel = subject.split(":", 1)
+    raise_alarm(
+        tenant_id=int(tenant_id),
+        kind=NOTIFICATIONS_FAILING,
+        subject=f"channel:{channel}",
+        details={"channel": channel, "error": error, "consecutive_failures": FAILING_AFTER},
+        event={"channel": channel, "error": error, "consecutive_failures": FAILING_AFTER},
+    )
 
 
-def _channel_failed(tenant_id: int, channel: str, error: str) -> None:
-    key = _failures_key(tenant_id, channel)
-    cache.add(key, 0, 7 * 86400)
-    if cache.incr(key) == FAILING_AFTER:
-        raise_alarm(
-            tenant_id=tenant_id,
-            kind=AlarmKind.NOTIFICATIONS_FAILING,
-            subject=f"channel:{channel}",
-            message=f"Notifications over {channel} keep failing: {error}",
-            details={"channel": channel, "error": error, "consecutive_failures": FAILING_AFTER},
-            event={"channel": channel, "error": error, "consecutive_failures": FAILING_AFTER},
-        )
+def _channel_works(subject: str, _error: str) -> None:
+    tenant_id, channel = subject.split(":", 1)
+    clear_alarms(tenant_id=int(tenant_id), kind=NOTIFICATIONS_FAILING, subject=f"channel:{channel}")
 
 
-def _channel_works(tenant_id: int, channel: str) -> None:
-    key = _failures_key(tenant_id, channel)
-    if cache.get(key):
-        cache.delete(key)
-        clear_alarms(tenant_id=tenant_id, kind=AlarmKind.NOTIFICATIONS_FAILING, subject=f"channel:{channel}")
+# A channel that fails message after message raises one alarm, cleared by its next success.
+CHANNELS = durable.Failing(
+    "notifications.channel", after=FAILING_AFTER, on_failing=_channel_failing, on_recovered=_channel_works
+)

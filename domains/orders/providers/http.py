@@ -14,13 +14,12 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
-import time
 from collections.abc import Callable
 from urllib.parse import quote
 
 import urllib3
 
+from core.failover import AllFailed, Cooldowns, Failover
 from domains.orders.providers.base import (
     Answer,
     ProviderRejected,
@@ -33,8 +32,7 @@ logger = logging.getLogger(__name__)
 
 PRIMARY_COOLDOWN = 30.0
 _pool = urllib3.PoolManager(num_pools=50, maxsize=20, retries=False)
-_primary_down_until: dict[str, float] = {}
-_lock = threading.Lock()
+COOLDOWNS = Cooldowns(seconds=PRIMARY_COOLDOWN)  # per process: each worker learns on its own
 
 
 class HttpAdapter:
@@ -48,9 +46,7 @@ class HttpAdapter:
         timeout_seconds: float = 10,
         on_failover: Callable[[str], None] | None = None,
     ) -> None:
-        self.urls = [("primary", base_url.rstrip("/"))]
-        if failover_url:
-            self.urls.append(("failover", failover_url.rstrip("/")))
+        self.primary, self.failover = base_url.rstrip("/"), failover_url.rstrip("/")
         self.headers = {"Accept": "application/json", "Content-Type": "application/json"}
         if auth_header and auth_token:
             self.headers[auth_header] = auth_token
@@ -73,12 +69,6 @@ class HttpAdapter:
     def status(self, *, key: str, reference: str) -> Answer:
         return self._call("GET", f"/orders/{quote(reference, safe='')}")
 
-    def _order(self) -> list[tuple[str, str]]:
-        primary = self.urls[0][1]
-        with _lock:
-            down = _primary_down_until.get(primary, 0.0) > time.monotonic()
-        return self.urls[1:] + self.urls[:1] if down and len(self.urls) > 1 else self.urls
-
     def _call(
         self,
         method: str,
@@ -88,26 +78,24 @@ class HttpAdapter:
         extra_headers: dict | None = None,
         missing_ok: bool = False,
     ) -> Answer | None:
-        error: ProviderUnavailable | None = None
-        for position, (endpoint, url) in enumerate(self._order()):
-            if position:
-                logger.warning("provider failover", extra={"to": endpoint, "url": url, "error": str(error)})
-                if self.on_failover is not None:
-                    self.on_failover(endpoint)
-            try:
-                answer = self._once(method, url + path, endpoint, body, extra_headers, missing_ok)
-            except ProviderUnavailable as exc:
-                error = exc
-                if endpoint == "primary":
-                    with _lock:
-                        _primary_down_until[url] = time.monotonic() + PRIMARY_COOLDOWN
-                continue
-            if endpoint == "primary":
-                with _lock:
-                    _primary_down_until.pop(url, None)
-            return answer
-        assert error is not None
-        raise error
+        session = Failover(self.primary, self.failover, cooling=COOLDOWNS.cooling(self.primary))
+
+        def attempt(url: str) -> Answer | None:
+            endpoint = "primary" if url == self.primary else "failover"
+            return self._once(method, url + path, endpoint, body, extra_headers, missing_ok)
+
+        try:
+            return session.call(attempt, passes_over=(ProviderUnavailable,), on_switch=self._switched)
+        except AllFailed as failed:
+            raise failed.errors[-1][1] from None
+        finally:
+            COOLDOWNS.settle(session)
+
+    def _switched(self, failed: str, url: str, error: Exception) -> None:
+        endpoint = "primary" if url == self.primary else "failover"
+        logger.warning("provider failover", extra={"to": endpoint, "url": url, "error": str(error)})
+        if self.on_failover is not None:
+            self.on_failover(endpoint)
 
     def _once(
         self,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from core.errors import Conflict
 from core.models import Organization
@@ -54,9 +55,9 @@ def provider_delete(*, provider: Provider) -> None:
     """Soft delete; refused while a product sells through it or an order is pending with it."""
     provider = Provider.objects.select_for_update().get(pk=provider.pk)
     if DigitalProduct.objects.filter(provider=provider).exists():
-        raise Conflict("Products still sell through this provider.", code="provider_in_use")
+        raise Conflict(gettext("Products still sell through this provider."), code="provider_in_use")
     if Order.objects.filter(provider=provider, status__in=ACTIVE).exists():
-        raise Conflict("Orders are still pending with this provider.", code="provider_in_use")
+        raise Conflict(gettext("Orders are still pending with this provider."), code="provider_in_use")
     provider.mark_deleted()
     provider.save(update_fields=["deleted_at", "updated_at"])
 

@@ -12,8 +12,9 @@ from django.db.models.functions import Coalesce
 from core.models import User
 from core.secrets import Sealed, seal
 from core.timezones import iso_z
-from domains.alarms.api import AlarmKind, raise_alarm
+from domains.alarms.api import raise_alarm
 from domains.orders import events, jobs
+from domains.orders.alarms import PROVIDER_ERRORS
 from domains.orders.models import (
     ACTIVE,
     FailureReason,
@@ -216,9 +217,8 @@ def provider_health(provider: Provider, error: ProviderError | None, *, now: dat
         return
     raise_alarm(
         tenant_id=provider.tenant_id,
-        kind=AlarmKind.PROVIDER_ERRORS,
+        kind=PROVIDER_ERRORS,
         subject=f"provider-{provider.pk}-{since:%Y%m%dT%H%M%S}",
-        message=f"{provider.name}: {count} provider errors in a row since {since:%Y-%m-%d %H:%M} UTC",
         details={"provider_id": provider.pk, "consecutive_errors": count, "last_error": error.message},
         event={
             "provider_id": provider.pk,

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from core.errors import Conflict
 from core.models import User
@@ -27,13 +28,17 @@ def cancel(*, order: Order, actor: User, now: datetime | None = None) -> Order:
         order = locked(order.pk)
         if order.status != OrderStatus.CREATED:
             raise Conflict(
-                f"A {order.status} order cannot be cancelled"
-                + (": the provider already has it." if order.status in ACTIVE else "."),
+                gettext("This order cannot be cancelled: the provider already has it.")
+                if order.status in ACTIVE
+                else gettext("This order cannot be cancelled: it is %(status)s.")
+                % {"status": order.get_status_display()},
                 code="order_not_cancellable",
                 status=order.status,
             )
         if order.lease_until and order.lease_until > now:
-            raise Conflict("The order is being dispatched right now; retry in a few seconds.", code="order_busy")
+            raise Conflict(
+                gettext("The order is being dispatched right now; retry in a few seconds."), code="order_busy"
+            )
         before = order.status
         transition(order, OrderStatus.CANCELLED, now=now, actor_id=actor.pk)
         order.save()
@@ -50,7 +55,10 @@ def retry(*, order: Order, actor: User, now: datetime | None = None) -> Order:
         order = locked(order.pk)
         before = order.status
         if before != OrderStatus.FAILED:
-            raise Conflict(f"Only failed orders can be retried; this one is {before}.", code="order_not_retryable")
+            raise Conflict(
+                gettext("Only failed orders can be retried; this one is %(status)s.") % {"status": before},
+                code="order_not_retryable",
+            )
         order.deadline_at = now + timedelta(seconds=order.provider.deadline_seconds)
         order.finished_at = None
         order.consecutive_errors = 0

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from core.errors import Conflict
 from core.lookups import unique_or_none
@@ -27,7 +28,9 @@ def fingerprint(*, customer_id: int, package_id: int, account: str, extra: str) 
 def _same_request(order: Order, print_: str) -> Order:
     if order.fingerprint != print_:
         raise Conflict(
-            "This Idempotency-Key was used for a different order.", code="idempotency_key_reused", order_id=order.pk
+            gettext("This Idempotency-Key was used for a different order."),
+            code="idempotency_key_reused",
+            order_id=order.pk,
         )
     return order
 

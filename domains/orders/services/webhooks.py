@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from rest_framework.exceptions import AuthenticationFailed, NotFound, ValidationError
 
 from core.lookups import unique_or_none
@@ -44,15 +45,17 @@ def _verify(provider: Provider, header: str, body: bytes, now: datetime) -> str:
         stamp = int(parts["t"][0])
         signatures = parts["v1"]
     except (KeyError, ValueError, IndexError) as exc:
-        raise AuthenticationFailed("Missing or malformed X-Oqim-Signature.", code="invalid_signature") from exc
+        raise AuthenticationFailed(gettext("Missing or malformed X-Oqim-Signature."), code="invalid_signature") from exc
     if abs(now.timestamp() - stamp) > WEBHOOK_TOLERANCE.total_seconds():
-        raise AuthenticationFailed("The signature timestamp is outside the 5-minute tolerance.", code="stale_signature")
+        raise AuthenticationFailed(
+            gettext("The signature timestamp is outside the 5-minute tolerance."), code="stale_signature"
+        )
     secret = unseal(provider.webhook_secret_sealed).encode()
     expected = hmac.new(secret, f"{stamp}.".encode() + body, hashlib.sha256).hexdigest()
     for candidate in signatures:
         if hmac.compare_digest(expected, candidate):
             return f"{stamp}.{candidate}"
-    raise AuthenticationFailed("The signature does not match.", code="invalid_signature")
+    raise AuthenticationFailed(gettext("The signature does not match."), code="invalid_signature")
 
 
 def sign_webhook(secret: str, body: bytes, *, at: datetime | None = None) -> str:
@@ -73,7 +76,9 @@ def _webhook_order(provider: Provider, payload: dict) -> Order:
             query |= Q(public_id=uuid.UUID(head), dispatch_round=int(round_ or 0))
     order = unique_or_none(Order.objects.filter(query, provider=provider)) if query else None
     if order is None:
-        raise NotFound("No order of this provider matches client_order_id or reference.", code="order_not_found")
+        raise NotFound(
+            gettext("No order of this provider matches client_order_id or reference."), code="order_not_found"
+        )
     return order
 
 
@@ -85,11 +90,14 @@ def webhook_receive(*, provider: Provider, signature: str, body: bytes, now: dat
     try:
         payload = loads(body)
     except ValueError as exc:
-        raise ValidationError({"body": ["Not JSON."]}, code="invalid") from exc
+        raise ValidationError({"body": [gettext("Not JSON.")]}, code="invalid") from exc
     if not isinstance(payload, dict) or payload.get("status") not in PROVIDER_STATUSES:
-        raise ValidationError({"status": [f"One of {', '.join(PROVIDER_STATUSES)}."]}, code="invalid_choice")
+        raise ValidationError(
+            {"status": [gettext("One of %(choices)s.") % {"choices": ", ".join(PROVIDER_STATUSES)}]},
+            code="invalid_choice",
+        )
     if payload["status"] == COMPLETED and not (isinstance(payload.get("pin"), str) and payload["pin"]):
-        raise ValidationError({"pin": ["A completed order needs its PIN."]}, code="required")
+        raise ValidationError({"pin": [gettext("A completed order needs its PIN.")]}, code="required")
     found = _webhook_order(provider, payload)
     answer = Answer(
         status=payload["status"],

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.files import File
 from django.db import transaction
+from django.utils.translation import gettext, gettext_lazy
 from rest_framework.exceptions import ValidationError
 
 from core.models import Organization, User
@@ -23,14 +24,21 @@ from domains.shops.models import (
 )
 from realtime.events import emit
 
-DEFAULT_EXPENSE_CATEGORIES = ("Rent", "Salary", "Utilities", "Purchase", "Other")
+DEFAULT_EXPENSE_CATEGORIES = (
+    gettext_lazy("Rent"),
+    gettext_lazy("Salary"),
+    gettext_lazy("Utilities"),
+    gettext_lazy("Purchase"),
+    gettext_lazy("Other"),
+)
 
 
 def ensure_default_categories(tenant: Organization) -> None:
-    """Every organization starts with the usual expense categories (editable afterwards)."""
+    """Every organization starts with the usual expense categories (editable afterwards), named
+    in the language of whoever opened the first store: they are the organization's own words."""
     if not ExpenseCategory.all_objects.filter(tenant=tenant).exists():
         ExpenseCategory.objects.bulk_create(
-            [ExpenseCategory(tenant=tenant, name=name) for name in DEFAULT_EXPENSE_CATEGORIES]
+            [ExpenseCategory(tenant=tenant, name=str(name)) for name in DEFAULT_EXPENSE_CATEGORIES]
         )
 
 
@@ -65,7 +73,7 @@ def _snapshot(expense: Expense) -> dict[str, Any]:
 
 def _check_spent_on(tenant: Organization, spent_on: date) -> None:
     if spent_on > local_today(tenant) + timedelta(days=1):
-        raise ValidationError({"spent_on": ["An expense cannot be dated in the future."]}, code="future")
+        raise ValidationError({"spent_on": [gettext("An expense cannot be dated in the future.")]}, code="future")
 
 
 def _expense_event(expense: Expense, action: str, actor: User) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext
 from rest_framework.exceptions import ValidationError
 
 from core.errors import Conflict
@@ -18,7 +19,7 @@ from domains.shops.models import (
     BranchStaff,
     Store,
 )
-from domains.stock.api import BranchStock
+from domains.stock import api as stock
 
 
 def store_create(*, tenant: Organization, **values: Any) -> Store:
@@ -34,7 +35,7 @@ def store_delete(*, store: Store) -> None:
     """Soft delete, refused while the store has live branches."""
     store = Store.objects.select_for_update().get(pk=store.pk)
     if Branch.objects.filter(store=store).exists():
-        raise Conflict("Delete the store's branches first.", code="store_has_branches")
+        raise Conflict(gettext("Delete the store's branches first."), code="store_has_branches")
     store.mark_deleted()
     store.save(update_fields=["deleted_at", "updated_at"])
 
@@ -52,8 +53,8 @@ def branch_delete(*, branch: Branch) -> None:
     """Soft delete, refused while the branch holds stock (transfer it out first): stock of a
     deleted branch would vanish from every report."""
     branch = Branch.objects.select_for_update().get(pk=branch.pk)
-    if BranchStock.objects.filter(branch=branch, on_hand__gt=0).exists():
-        raise Conflict("The branch still holds stock; transfer it out first.", code="branch_has_stock")
+    if stock.branch_holds_stock(branch_id=branch.pk):
+        raise Conflict(gettext("The branch still holds stock; transfer it out first."), code="branch_has_stock")
     branch.mark_deleted()
     branch.save(update_fields=["deleted_at", "updated_at"])
 
@@ -62,7 +63,7 @@ def staff_assign(*, branch: Branch, user: User, role: BranchRole, actor: User) -
     """Assign a member to a branch with a role there (re-assigning changes the role)."""
     membership = unique_or_none(Membership.objects.filter(tenant_id=branch.tenant_id, user=user))
     if membership is None or membership.role == Role.CUSTOMER:
-        raise ValidationError({"user": ["Not a staff member of this organization."]}, code="not_a_member")
+        raise ValidationError({"user": [gettext("Not a staff member of this organization.")]}, code="not_a_member")
     row, _ = BranchStaff.objects.update_or_create(
         branch=branch, user=user, defaults={"tenant_id": branch.tenant_id, "role": role, "assigned_by": actor}
     )

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Sum
+from django.utils.translation import gettext
 
 from core.errors import Conflict
 from core.idempotency import once
@@ -58,7 +59,9 @@ def sale_return(
         return first, True
     if first.sale_id != sale.pk:
         raise Conflict(
-            "This Idempotency-Key was used for a different return.", code="idempotency_key_reused", return_id=first.pk
+            gettext("This Idempotency-Key was used for a different return."),
+            code="idempotency_key_reused",
+            return_id=first.pk,
         )
     return first, False
 
@@ -123,7 +126,7 @@ def _wanted(sale: Sale, sold: dict[int, SaleLine], lines: Sequence[dict[str, Any
         left = {pk: line.quantity - line.returned_quantity for pk, line in sold.items()}
         wanted = {pk: q for pk, q in left.items() if q > 0}
         if not wanted:
-            raise Conflict("Everything in this sale was already returned.", code="already_returned")
+            raise Conflict(gettext("Everything in this sale was already returned."), code="already_returned")
         return wanted
     asked: dict[int, Decimal] = defaultdict(Decimal)
     errors: LineErrors = {}
@@ -139,7 +142,7 @@ def _wanted(sale: Sale, sold: dict[int, SaleLine], lines: Sequence[dict[str, Any
             asked[pk] += Decimal(line["quantity"])
             left = sold[pk].quantity - sold[pk].returned_quantity
             if asked[pk] > left:
-                message = f"Only {left:.3f} of this line is left to return."
+                message = gettext("Only %(left)s of this line is left to return.") % {"left": f"{left:.3f}"}
                 line_error(errors, i, "quantity", message, "exceeds_sold")
     if errors:
         raise line_errors(errors)

@@ -11,6 +11,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
+from django.utils.translation import gettext
 from rest_framework.exceptions import ErrorDetail, ValidationError
 
 from core.errors import Conflict
@@ -73,7 +74,9 @@ def sale_record(
     is new.
     """
     if payment_method == PaymentMethod.DEBT and not customer_name.strip():
-        raise ValidationError({"customer_name": ["A sale on credit names the customer who owes it."]}, code="required")
+        raise ValidationError(
+            {"customer_name": [gettext("A sale on credit names the customer who owes it.")]}, code="required"
+        )
 
     first, created = once(
         Sale,
@@ -97,7 +100,9 @@ def sale_record(
         return first, True
     if first.branch_id != branch.pk or _fingerprint(first.lines.all()) != _fingerprint(lines):
         raise Conflict(
-            "This Idempotency-Key was used for a different sale.", code="idempotency_key_reused", sale_id=first.pk
+            gettext("This Idempotency-Key was used for a different sale."),
+            code="idempotency_key_reused",
+            sale_id=first.pk,
         )
     return first, False
 
@@ -118,9 +123,11 @@ def _record(
 ) -> Sale:
     """``header``: the sale's payment method, customer, note and idempotency key, as given."""
     if branch.tenant_id != tenant.pk or branch.is_deleted:
-        raise ValidationError({"branch": ["Unknown branch."]}, code="does_not_exist")
+        raise ValidationError({"branch": [gettext("Unknown branch.")]}, code="does_not_exist")
     if not 1 <= len(lines) <= MAX_LINES:
-        raise ValidationError({"lines": [f"A sale has 1 to {MAX_LINES} lines."]}, code="invalid")
+        raise ValidationError(
+            {"lines": [gettext("A sale has 1 to %(max)s lines.") % {"max": MAX_LINES}]}, code="invalid"
+        )
     priced, currency = _priced(tenant, lines)
     sale_lines, gross_of = _sale_lines(tenant, priced)
     subtotal = sum(gross_of, Decimal(0))
@@ -174,16 +181,15 @@ def lock_branch_stock(branch: Branch, quantities: list[tuple[int, Decimal]]) -> 
 
 
 def _priced(tenant: Organization, lines: Sequence[dict[str, Any]]) -> tuple[list[Priced], str]:
-    """Each line checked and priced (every line's errors at once), and the sale's one currency."""
-    ids = {line["product"].pk for line in lines}
-    products = {p.pk: p for p in Product.objects.filter(tenant=tenant, pk__in=ids)}
+    """Each line checked and priced (every line's errors at once), and the sale's one currency.
+    The products are the rows the caller resolved (the input's product ids, in this tenant)."""
     errors: LineErrors = {}
     priced = []
     for i, line in enumerate(lines):
-        product = products.get(line["product"].pk)
+        product: Product = line["product"]
         quantity = Decimal(line["quantity"])
         discount = Decimal(line.get("discount_percent") or 0)
-        if product is None or product.is_deleted:
+        if product.tenant_id != tenant.pk or product.is_deleted:
             line_error(errors, i, "product", "Unknown product.", "does_not_exist")
             continue
         price = line.get("unit_price")
@@ -205,7 +211,12 @@ def _priced(tenant: Organization, lines: Sequence[dict[str, Any]]) -> tuple[list
     currencies = {product.currency for product, *_ in priced}
     if len(currencies) > 1:
         raise ValidationError(
-            {"lines": [f"One sale is in one currency; these lines mix {', '.join(sorted(currencies))}."]},
+            {
+                "lines": [
+                    gettext("One sale is in one currency; these lines mix %(currencies)s.")
+                    % {"currencies": ", ".join(sorted(currencies))}
+                ]
+            },
             code="currency_mismatch",
         )
     return priced, currencies.pop()

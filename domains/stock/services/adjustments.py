@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils.translation import gettext
 from rest_framework.exceptions import ValidationError
 
 from core.errors import Conflict
@@ -37,7 +38,7 @@ def adjust(
     or corrections, or ``counted``, the physically counted balance, which records the difference.
     A count that matches changes nothing and returns None."""
     if (quantity is None) == (counted is None):
-        raise ValidationError({"quantity": ["Give either quantity or counted."]}, code="required")
+        raise ValidationError({"quantity": [gettext("Give either quantity or counted.")]}, code="required")
     check_branch(product.tenant_id, branch)
     if counted is not None:
         if branch is None:
@@ -74,9 +75,9 @@ def reverse(*, movement: Movement, actor: User, note: str = "") -> Movement:
     by their own documents, reversals are never reversed, and nothing is reversed twice."""
     movement = Movement.objects.select_for_update().get(pk=movement.pk)
     if movement.kind not in REVERSIBLE:
-        raise Conflict(f"A {movement.kind} movement cannot be reversed here.", code="not_reversible")
+        raise Conflict(gettext("This movement cannot be reversed here."), code="not_reversible", kind=movement.kind)
     if Movement.objects.filter(reverses=movement).exists():
-        raise Conflict("This movement is already reversed.", code="already_reversed")
+        raise Conflict(gettext("This movement is already reversed."), code="already_reversed")
     (reversal,) = apply_movements(
         tenant_id=movement.tenant_id,
         kind=MovementKind.REVERSAL,
@@ -112,9 +113,9 @@ def transfer(
     for branch in (from_branch, to_branch):
         check_branch(tenant.pk, branch)
     if from_branch == to_branch:
-        raise ValidationError({"to_branch": ["A transfer goes to another place."]}, code="same_place")
+        raise ValidationError({"to_branch": [gettext("A transfer goes to another place.")]}, code="same_place")
     if quantity <= 0:
-        raise ValidationError({"quantity": ["A transfer moves a positive quantity."]}, code="min_value")
+        raise ValidationError({"quantity": [gettext("A transfer moves a positive quantity.")]}, code="min_value")
     record = Transfer.objects.create(
         tenant=tenant,
         product=product,

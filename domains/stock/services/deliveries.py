@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 from rest_framework.exceptions import ValidationError
 
 from core.errors import Conflict
@@ -42,7 +43,9 @@ def _delivery_event(delivery: Delivery, movements: Sequence[Movement], actor: Us
 def _check_delivered_on(tenant: Organization, delivered_on: date) -> None:
     # A day of slack for suppliers in another time zone; beyond that it is a typo.
     if delivered_on > local_today(tenant) + timedelta(days=1):
-        raise ValidationError({"delivered_on": ["A delivery cannot be dated more than a day ahead."]}, code="future")
+        raise ValidationError(
+            {"delivered_on": [gettext("A delivery cannot be dated more than a day ahead.")]}, code="future"
+        )
 
 
 @transaction.atomic
@@ -99,7 +102,7 @@ def delivery_update(
     """The header only: quantities are ledger rows, corrected by voiding and recording anew."""
     delivery = Delivery.objects.select_for_update(of=("self",)).select_related("tenant").get(pk=delivery.pk)
     if delivery.voided_at:
-        raise Conflict("This delivery is void.", code="delivery_void")
+        raise Conflict(gettext("This delivery is void."), code="delivery_void")
     if delivered_on is not None:
         _check_delivered_on(delivery.tenant, delivered_on)
         delivery.delivered_on = delivered_on
@@ -116,7 +119,7 @@ def delivery_void(*, delivery: Delivery, reason: str, actor: User) -> Delivery:
     """Reverse every line of the delivery. Refused (409) if part of it was already used up."""
     delivery = Delivery.objects.select_for_update().get(pk=delivery.pk)
     if delivery.voided_at:
-        raise Conflict("This delivery is already void.", code="delivery_void")
+        raise Conflict(gettext("This delivery is already void."), code="delivery_void")
     lines = list(delivery.lines.filter(kind=MovementKind.DELIVERY, reversed_by__isnull=True))
     changes = [
         Change(

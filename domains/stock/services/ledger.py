@@ -17,12 +17,13 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from rest_framework.exceptions import ValidationError
 
 from core.bulk import update_rows
 from core.errors import Conflict
 from core.models import User
-from domains.stock import events, signals
+from domains.stock import events
 from domains.stock.models import (
     BranchStock,
     Delivery,
@@ -40,7 +41,9 @@ class InsufficientStock(Conflict):
 
     def __init__(self, shortages: list[dict[str, Any]]) -> None:
         names = ", ".join(s["name"] for s in shortages)
-        super().__init__(f"Not enough stock of {names}; nothing was changed.", shortages=shortages)
+        super().__init__(
+            gettext("Not enough stock of %(names)s; nothing was changed.") % {"names": names}, shortages=shortages
+        )
 
 
 @dataclass(frozen=True)
@@ -212,8 +215,6 @@ class Posting:
             emit_many(level_events)
         else:
             collect.extend(level_events)
-        if self.central_ids:
-            signals.levels_changed.send(sender=Product, tenant_id=self.tenant_id, product_ids=self.central_ids)
         return movements
 
 
@@ -259,7 +260,9 @@ def _locked_products(tenant_id: int, changes: Sequence[Change]) -> tuple[dict[in
         products.update({p.pk: p for p in Product.objects.filter(tenant_id=tenant_id, pk__in=elsewhere)})
     unknown = [pid for pid in ids if pid not in products or products[pid].is_deleted]
     if unknown:
-        raise ValidationError({"product": [f"Unknown product {pid}." for pid in unknown]}, code="does_not_exist")
+        raise ValidationError(
+            {"product": [gettext("Unknown product %(id)s.") % {"id": pid} for pid in unknown]}, code="does_not_exist"
+        )
     return products, central_ids
 
 
@@ -307,4 +310,4 @@ def _lock_branch_rows(tenant_id: int, changes: Sequence[Change]) -> dict[tuple[i
 
 def check_branch(tenant_id: int, branch: Place | None) -> None:
     if branch is not None and (branch.tenant_id != tenant_id or branch.is_deleted):
-        raise ValidationError({"branch": ["Unknown branch."]}, code="does_not_exist")
+        raise ValidationError({"branch": [gettext("Unknown branch.")]}, code="does_not_exist")

@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext
 from rest_framework.exceptions import ValidationError
 
 from core.models import Organization, User
@@ -57,7 +58,9 @@ def _require_unique_codes(tenant_id: int, values: dict[str, Any], exclude: int |
         if exclude:
             clash = clash.exclude(pk=exclude)
         if clash.exists():
-            raise ValidationError({field: [f"Another product has this {field}."]}, code="unique")
+            raise ValidationError(
+                {field: [gettext("Another product has this %(field)s.") % {"field": field}]}, code="unique"
+            )
 
 
 @transaction.atomic

@@ -10,14 +10,11 @@ which is what receivers deduplicate on.
 from __future__ import annotations
 
 import json
-import random
-import threading
 import time
-import uuid
 from datetime import datetime, timedelta
 
-from django.db import connection, transaction
-from django.db.models import F, Q, Value
+from django.db import transaction
+from django.db.models import F, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -25,65 +22,18 @@ from core import egress
 from core.bulk import insert_rows
 from core.secrets import unseal
 from core.timezones import iso_z
-from domains.alarms.api import AlarmKind, clear_alarms, raise_alarm
+from domains.alarms.api import clear_alarms, raise_alarm
 from domains.webhooks import signing
+from domains.webhooks.alarms import WEBHOOK_FAILING
 from domains.webhooks.models import Attempt, Delivery, DeliveryState, Endpoint, EndpointState, Message
 from domains.webhooks.services.endpoints import alarm_subject
 from domains.webhooks.services.queue import kick
+from workers import delivery as durable
 
 RETRY_SCHEDULE = (5, 30, 120, 300, 900, 1800, 3600, 7200, 14400, 28800, 28800)
 GIVE_UP_AFTER = timedelta(hours=24)
-
-
+BACKOFF = durable.Backoff(schedule=RETRY_SCHEDULE, give_up_after=GIVE_UP_AFTER)
 LEASE_SECONDS = 6.0  # a killed worker's endpoints wait this long at most for another
-RENEW_EVERY = 2.0
-
-
-def _take_lease(endpoint_id: int, owner: str) -> bool:
-    now = timezone.now()
-    return bool(
-        Endpoint.objects.filter(pk=endpoint_id)
-        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now) | Q(lease_owner=owner))
-        .update(lease_until=now + timedelta(seconds=LEASE_SECONDS), lease_owner=owner)
-    )
-
-
-def _release_lease(endpoint_id: int, owner: str) -> None:
-    Endpoint.objects.filter(pk=endpoint_id, lease_owner=owner).update(lease_until=None, lease_owner="")
-
-
-class _Lease:
-    """The endpoint's lease, renewed by a thread of its own every ``RENEW_EVERY`` seconds while
-    held, however long a send takes: a kill -9 stops the renewals, and the endpoint is free
-    ``LEASE_SECONDS`` later."""
-
-    def __init__(self, endpoint_id: int) -> None:
-        self.endpoint_id, self.owner = endpoint_id, uuid.uuid4().hex
-        self.done = threading.Event()
-        self.lost = False  # another worker took the endpoint over: stop sending
-        self.thread: threading.Thread | None = None
-
-    def take(self) -> bool:
-        if not _take_lease(self.endpoint_id, self.owner):
-            return False
-        self.thread = threading.Thread(target=self._renew, name="webhook-lease", daemon=True)
-        self.thread.start()
-        return True
-
-    def _renew(self) -> None:
-        try:
-            while not self.done.wait(RENEW_EVERY):
-                if not _take_lease(self.endpoint_id, self.owner):
-                    self.lost = True
-                    return
-        finally:
-            connection.close()  # this thread's own
-
-    def release(self) -> None:
-        self.done.set()
-        if self.thread is not None:
-            self.thread.join()
-        _release_lease(self.endpoint_id, self.owner)
 
 
 def body(message: Message, *, with_secrets: bool) -> bytes:
@@ -110,7 +60,7 @@ def deliver_due(*, endpoint_id: int, budget_seconds: float = 2.0) -> int:
 
     The line is read and its outcomes recorded ``LINE_BATCH`` at a time (one transaction for a
     batch's attempts): sending is what a healthy receiver's pace should be bound by."""
-    lease = _Lease(endpoint_id)
+    lease = durable.Lease(Endpoint, endpoint_id, seconds=LEASE_SECONDS)
     if not lease.take():
         return 0
     began, attempts, more = time.monotonic(), 0, False
@@ -166,7 +116,7 @@ LINE_BATCH = 100
 Sent = tuple[Delivery, egress.Outcome, datetime]
 
 
-def _send_line(endpoint: Endpoint, line: list[Delivery], lease: _Lease) -> list[Sent]:
+def _send_line(endpoint: Endpoint, line: list[Delivery], lease: durable.Lease) -> list[Sent]:
     """POST the line's deliveries one after another, up to the first that fails or is not due."""
     secret = unseal(endpoint.secret_sealed)
     sent: list[Sent] = []
@@ -213,7 +163,7 @@ def _record(endpoint: Endpoint, sent: list[Sent]) -> None:
         if endpoint.state_reason:
             Endpoint.objects.filter(pk=endpoint.pk).update(state_reason="")
             endpoint.state_reason = ""
-            clear_alarms(tenant_id=endpoint.tenant_id, kind=AlarmKind.WEBHOOK_FAILING, subject=alarm_subject(endpoint))
+            clear_alarms(tenant_id=endpoint.tenant_id, kind=WEBHOOK_FAILING, subject=alarm_subject(endpoint))
     delivery, outcome, started = sent[-1]
     if not outcome.delivered:
         _settle(endpoint, delivery, outcome, started)
@@ -230,13 +180,13 @@ def _settle(endpoint: Endpoint, delivery: Delivery, outcome: egress.Outcome, sta
         delivery.save(update_fields=fields)
         _stop(endpoint, EndpointState.DISABLED, "the receiver answered 410 Gone")
         return
-    if timezone.now() - delivery.first_attempt_at >= GIVE_UP_AFTER or delivery.attempts > len(RETRY_SCHEDULE):
+    again = BACKOFF.next_attempt(attempts=delivery.attempts, first_attempt_at=delivery.first_attempt_at)
+    if again is None:
         delivery.state, delivery.finished_at = DeliveryState.FAILED, timezone.now()
         delivery.save(update_fields=fields)
         _stop(endpoint, EndpointState.PAUSED, f"a delivery failed for 24 hours (last: {problem})")
         return
-    wait = RETRY_SCHEDULE[delivery.attempts - 1] * random.uniform(0.9, 1.1)
-    delivery.next_attempt_at = timezone.now() + timedelta(seconds=wait)
+    delivery.next_attempt_at = again
     delivery.save(update_fields=fields)
     reason = f"retrying: {problem}"[:300]
     if endpoint.state_reason != reason:
@@ -248,9 +198,8 @@ def _stop(endpoint: Endpoint, state: str, reason: str) -> None:
     Endpoint.objects.filter(pk=endpoint.pk).update(state=state, state_reason=reason[:300])
     raise_alarm(
         tenant_id=endpoint.tenant_id,
-        kind=AlarmKind.WEBHOOK_FAILING,
+        kind=WEBHOOK_FAILING,
         subject=alarm_subject(endpoint),
-        message=f"Webhook endpoint {endpoint.url} is {state}: {reason}.",
         details={"endpoint_id": endpoint.pk, "url": endpoint.url, "state": state, "reason": reason},
         event={"endpoint_id": endpoint.pk, "url": endpoint.url, "state": state, "reason": reason},
     )

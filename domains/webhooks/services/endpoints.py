@@ -13,10 +13,12 @@ from core.egress_guard import require_allowed
 from core.errors import invalid
 from core.models import Organization, User
 from core.secrets import seal
-from domains.alarms.api import AlarmKind, clear_alarms
+from domains.alarms.api import clear_alarms
 from domains.webhooks import signing
+from domains.webhooks.alarms import WEBHOOK_FAILING
 from domains.webhooks.models import Endpoint, EndpointState
 from domains.webhooks.services.queue import kick
+from realtime import fanout
 from realtime.events import EVENT_TYPES
 
 
@@ -49,6 +51,7 @@ def endpoint_create(
         secret_sealed=seal(secret),
         created_by=actor,
     )
+    fanout.changed()
     return endpoint, secret
 
 
@@ -67,8 +70,9 @@ def endpoint_update(*, endpoint: Endpoint, **changes: Any) -> Endpoint:
     if "state" in changes:
         endpoint.state_reason = "" if changes["state"] == EndpointState.ACTIVE else "paused by an admin"
     endpoint.save()
+    fanout.changed()
     if resumed:
-        clear_alarms(tenant_id=endpoint.tenant_id, kind=AlarmKind.WEBHOOK_FAILING, subject=alarm_subject(endpoint))
+        clear_alarms(tenant_id=endpoint.tenant_id, kind=WEBHOOK_FAILING, subject=alarm_subject(endpoint))
         transaction.on_commit(partial(kick, [endpoint.pk]))
     return endpoint
 
@@ -76,6 +80,7 @@ def endpoint_update(*, endpoint: Endpoint, **changes: Any) -> Endpoint:
 def endpoint_delete(*, endpoint: Endpoint) -> None:
     """Soft: the delivery log stays readable; nothing more is queued or sent."""
     Endpoint.objects.filter(pk=endpoint.pk).update(deleted_at=timezone.now(), state=EndpointState.PAUSED)
+    fanout.changed()
 
 
 def rotate_secret(*, endpoint: Endpoint) -> str:

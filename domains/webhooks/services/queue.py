@@ -1,16 +1,12 @@
-"""What is queued: a delivery per subscribed endpoint for each event (in the event's own
-transaction), the kicks that ask a worker to send, replays, and the log's purge."""
+"""What is queued: a delivery per subscribed endpoint for each event (handed over once by
+``realtime.fanout``), the kicks that ask a worker to send, replays, and the log's purge."""
 
 from __future__ import annotations
 
-import logging
-import threading
-import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime, timedelta
 from functools import partial
 
-import dramatiq
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
@@ -18,18 +14,22 @@ from django.utils import timezone
 
 from core.bulk import insert_rows
 from domains.webhooks.models import Delivery, DeliveryState, Endpoint, EndpointState, Message
+from realtime.audience import INTEGRATION, sees
 from realtime.models import OutboxEvent
+from workers import delivery as durable
 
-logger = logging.getLogger(__name__)
 
-
-KICK_EVERY = 0.2  # seconds: a process asks for an endpoint's delivery at most this often
+def subscriptions() -> Iterator[tuple[int | None, str]]:
+    """The fan-out's view of what endpoints want: (organization, event type) pairs."""
+    for tenant_id, types in Endpoint.objects.filter(deleted_at__isnull=True).values_list("tenant_id", "event_types"):
+        for name in types:
+            yield tenant_id, name
 
 
 def queue_events(rows: Sequence[OutboxEvent]) -> None:
-    """The outbox hook (realtime.events.on_emit): inside the emitting transaction, one message
-    per event some endpoint wants and one delivery per such endpoint, so a committed event is
-    never missed by a crash, and a rolled-back one never sent."""
+    """The fan-out follower: one message per event some endpoint wants (and may see, as the
+    organization's integration) and one delivery per such endpoint, in the fan-out's transaction,
+    so each committed event is queued exactly once."""
     tenants = {row.tenant_id for row in rows}
     endpoints = list(
         Endpoint.objects.filter(tenant_id__in=tenants, deleted_at__isnull=True).values_list(
@@ -41,6 +41,7 @@ def queue_events(rows: Sequence[OutboxEvent]) -> None:
     wanted = [
         (row, [pk for pk, tenant_id, types in endpoints if tenant_id == row.tenant_id and row.type in types])
         for row in rows
+        if sees(INTEGRATION, row.topic, row.audience)
     ]
     wanted = [(row, targets) for row, targets in wanted if targets]
     if not wanted:
@@ -70,44 +71,15 @@ def queue_events(rows: Sequence[OutboxEvent]) -> None:
     transaction.on_commit(partial(kick, sorted({pk for _row, targets in wanted for pk in targets})))
 
 
-_kicked: dict[int, float] = {}
-_trailing: set[int] = set()
-_lock = threading.Lock()
+KICKER = durable.Kicker("webhooks.deliver", every=0.2)
 
 
 def kick(endpoint_ids: Iterable[int], *, now: bool = False) -> None:
-    """Ask a worker to deliver these endpoints' due deliveries: at once, or, within
-    ``KICK_EVERY`` of this process's last ask, once at the end of that window (a burst of sales
-    costs one message per endpoint, and the last of them is never left for the sweep). Best
-    effort: a kick lost to a crash or a broker outage is made up by the sweep every second."""
-    at = time.monotonic()
-    for pk in endpoint_ids:
-        wait = KICK_EVERY - (at - _kicked.get(pk, -KICK_EVERY))
-        if now or wait <= 0:
-            _kicked[pk] = at
-            _send(pk)
-            continue
-        with _lock:
-            if pk in _trailing:
-                continue  # the window's trailing ask is already set
-            _trailing.add(pk)
-        timer = threading.Timer(wait, _trail, args=(pk,))
-        timer.daemon = True
-        timer.start()
-
-
-def _trail(pk: int) -> None:
-    with _lock:
-        _trailing.discard(pk)
-    _kicked[pk] = time.monotonic()
-    _send(pk)
-
-
-def _send(pk: int) -> None:
-    try:
-        dramatiq.get_broker().get_actor("webhooks.deliver").send(pk)
-    except Exception:
-        logger.warning("webhook delivery not queued; the sweep will", extra={"endpoint_id": pk}, exc_info=True)
+    """Ask a worker to deliver these endpoints' due deliveries: at once, or, within 0.2 s of this
+    process's last ask, once at the end of that window (a burst of sales costs one message per
+    endpoint, and the last of them is never left for the sweep). Best effort: a lost kick is made
+    up by the sweep every second."""
+    KICKER.kick(endpoint_ids, now=now)
 
 
 def due_endpoints(*, limit: int = 1000) -> list[int]:
@@ -116,22 +88,20 @@ def due_endpoints(*, limit: int = 1000) -> list[int]:
     return list(
         Delivery.objects.filter(state=DeliveryState.PENDING, next_attempt_at__lte=now)
         .filter(endpoint__state=EndpointState.ACTIVE, endpoint__deleted_at__isnull=True)
-        .filter(Q(endpoint__lease_until__isnull=True) | Q(endpoint__lease_until__lt=now))
+        .filter(Q(endpoint__lease_until__isnull=True) | Q(endpoint__lease_until__lt=now))  # nobody on it
         .values_list("endpoint_id", flat=True)
         .distinct()[:limit]
     )
 
 
+# A replayed delivery starts over: pending, no attempts yet.
+FRESH = {"state": DeliveryState.PENDING, "attempts": 0, "first_attempt_at": None, "finished_at": None}
+
+
 @transaction.atomic
 def replay_delivery(*, delivery: Delivery) -> Delivery:
     """The delivery's message again, at the end of the endpoint's line."""
-    again = Delivery.objects.create(
-        tenant_id=delivery.tenant_id,
-        endpoint_id=delivery.endpoint_id,
-        message_id=delivery.message_id,
-        next_attempt_at=timezone.now(),
-        replay_of=delivery,
-    )
+    again = durable.replay(delivery, reset=FRESH)
     transaction.on_commit(partial(kick, [delivery.endpoint_id]))
     return again
 

@@ -7,17 +7,16 @@ import os
 import signal
 import socket
 import sys
-from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from core.config import claim_embedded_process
+from realtime.server.asgi import application
+from realtime.server.protocols import configured_server
 from workers.embedded import EmbeddedBackground
 
 logger = logging.getLogger("oqim.web")
-
-WEBSOCKET_MESSAGE_CAP = 1024 * 1024  # daphne's own default
 
 
 class Command(BaseCommand):
@@ -28,13 +27,6 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT") or 8000))
 
     def handle(self, *args: object, host: str, port: int, **options: object) -> None:
-        # daphne.server installs Twisted's asyncio reactor; it must be imported before anything
-        # else touches the reactor.
-        from daphne.endpoints import build_endpoint_description_strings
-
-        from asgi import application
-        from core.server import Server
-
         ensure_port_free(host, port)
         background = None
         if settings.EMBEDDED:
@@ -46,7 +38,7 @@ class Command(BaseCommand):
             background = EmbeddedBackground()
             background.start()
 
-        server = _server(Server, application, build_endpoint_description_strings(host=host, port=port))
+        server = configured_server(application, host=host, port=port)
         shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
         mode = "embedded (SQLite/in-process)" if settings.EMBEDDED else "services (Redis)"
         self.stdout.write(
@@ -70,33 +62,6 @@ class Command(BaseCommand):
             logger.info("web stopped")
         if not server.listening_addresses:
             raise CommandError(f"Could not listen on {host}:{port}; see the log above.")
-
-
-def _server(server_class: type, application: Any, endpoints: list[str]) -> Any:
-    """daphne's server with Oqim's limits, proxy headers and heartbeats."""
-    proxied = settings.REST_FRAMEWORK["NUM_PROXIES"] > 0
-    # The gateway refuses frames over REALTIME_MAX_FRAME_BYTES with a close code; this hard
-    # cap stops the WebSocket layer from buffering anything far bigger. autobahn applies it
-    # to what we send too, so it stays well above any frame we build.
-    message_cap = max(4 * settings.REALTIME_MAX_FRAME_BYTES, WEBSOCKET_MESSAGE_CAP)
-    return server_class(
-        application=application,
-        endpoints=endpoints,
-        signal_handlers=True,
-        action_logger=None,  # access lines come from core.middleware, with request ids
-        verbosity=0,
-        application_close_timeout=10,
-        proxy_forwarded_address_header="X-Forwarded-For" if proxied else None,
-        proxy_forwarded_port_header="X-Forwarded-Port" if proxied else None,
-        proxy_forwarded_proto_header="X-Forwarded-Proto" if proxied else None,
-        server_name="oqim",
-        websocket_max_message_size=message_cap,
-        websocket_max_frame_size=message_cap,
-        # Protocol-level pings: a peer that stops answering is dropped by daphne.
-        ping_interval=int(settings.REALTIME_HEARTBEAT_SECONDS) or 1,
-        ping_timeout=int(settings.REALTIME_IDLE_TIMEOUT_SECONDS) or 1,
-        websocket_timeout=-1,
-    )
 
 
 def ensure_port_free(host: str, port: int) -> None:

@@ -35,12 +35,20 @@ export class OqimLive extends EventTarget {
     this.timers = {};
     this.stopped = true;
     this._online = () => this.state !== "live" && this._reconnectNow();
+    // The browser knows it lost the network before the socket does (a socket can sit "open" for
+    // minutes on a dead link): say so at once and let the reconnect wait for "online".
+    this._offline = () => {
+      if (this.stopped) return;
+      this._setState("offline");
+      this.ws?.close(4000, "browser offline");
+    };
   }
 
   start() {
     if (!this.stopped) return this;
     this.stopped = false;
     globalThis.addEventListener?.("online", this._online);
+    globalThis.addEventListener?.("offline", this._offline);
     this._connect();
     return this;
   }
@@ -48,6 +56,7 @@ export class OqimLive extends EventTarget {
   stop() {
     this.stopped = true;
     globalThis.removeEventListener?.("online", this._online);
+    globalThis.removeEventListener?.("offline", this._offline);
     this._clearTimers();
     this.ws?.close(1000, "client stop");
     this.ws = null;

@@ -151,29 +151,49 @@ const STATE_TEXT = {
   ended: () => gettext("Session ended"),
 };
 
-live.addEventListener("state", ({ detail }) => {
+// The badge tells the truth: Live, or how long the page has been Reconnecting or Offline (what
+// it shows may be that old).
+let downSince = null;
+function paintBadge() {
   const badge = document.getElementById("live-state");
-  if (badge) {
-    badge.dataset.state = detail.state;
-    badge.textContent = STATE_TEXT[detail.state]();
+  if (!badge) return;
+  const state = live.state;
+  badge.dataset.state = state;
+  let text = STATE_TEXT[state]();
+  const seconds = downSince === null ? 0 : Math.round((Date.now() - downSince) / 1000);
+  if ((state === "offline" || state === "reconnecting") && seconds >= 10) {
+    text += ` · ${seconds < 60 ? tf(gettext("%(n)s s"), { n: seconds }) : tf(gettext("%(n)s min"), { n: Math.floor(seconds / 60) })}`;
   }
+  badge.textContent = text;
+}
+
+live.addEventListener("state", ({ detail }) => {
+  if (detail.state === "live") downSince = null;
+  else if (downSince === null && (detail.state === "offline" || detail.state === "reconnecting")) downSince = Date.now();
+  paintBadge();
   if (detail.state === "ended") signIn();
 });
+setInterval(() => downSince !== null && paintBadge(), 5000);
 
 // -- formatting for the page's language ----------------------------------------------------
 
 const formats = new Map();
 // A formatter is costly to build (a map of 1,000 agents formats thousands of times a second).
-function cachedFormat(Format, options) {
-  const key = `${Format.name}${JSON.stringify(options)}`;
-  if (!formats.has(key)) formats.set(key, new Format(LOCALE, options));
+function cachedFormat(Format, options, locale = LOCALE) {
+  const key = `${Format.name}${locale}${JSON.stringify(options)}`;
+  if (!formats.has(key)) formats.set(key, new Format(locale, options));
   return formats.get(key);
 }
-const numberFormat = (options) => cachedFormat(Intl.NumberFormat, options);
+// Chromium's ICU carries no Uzbek number symbols (it prints 1,234.5); Uzbek groups with a space
+// and writes a decimal comma, as Russian does (CLDR uz), so its numbers borrow ru-RU's.
+const NUMBER_LOCALE = lang === "uz" ? "ru-RU" : LOCALE;
+const numberFormat = (options) => cachedFormat(Intl.NumberFormat, options, NUMBER_LOCALE);
+const SOM = { uz: "soʻm", ru: "сум" };
 
-// UZS has no minor unit in use: always whole sums.
+// UZS has no minor unit in use: always whole sums, named as people say them (12 500 soʻm).
 export function money(amount, currency = "UZS") {
   const digits = currency === "UZS" ? 0 : 2;
+  if (currency === "UZS" && SOM[lang]) return `${numberFormat({ maximumFractionDigits: 0 }).format(Number(amount))} ${SOM[lang]}`;
   return numberFormat({ style: "currency", currency, minimumFractionDigits: digits, maximumFractionDigits: digits })
     .format(Number(amount));
 }
@@ -185,9 +205,15 @@ export function quantity(value, unit) {
 }
 
 export const integer = (value) => numberFormat({ maximumFractionDigits: 0 }).format(Number(value));
+export const percent = (value) => `${numberFormat({ maximumFractionDigits: 2 }).format(Number(value))} %`;
 
+// Chromium's ICU has no Uzbek date patterns either (it prints 2026-12-07); in figures Uzbek writes
+// dates as Russian does (07.12.2026, 14:52), so numeric dates borrow ru-RU's. Named months stay Uzbek.
+const NUMERIC = new Set([undefined, "numeric", "2-digit"]);
 export function dateTime(value, options = { dateStyle: "short", timeStyle: "short" }) {
-  return value ? cachedFormat(Intl.DateTimeFormat, options).format(new Date(value)) : "—";
+  const numeric = NUMERIC.has(options.month) && !options.weekday && ["short", undefined].includes(options.dateStyle);
+  const locale = lang === "uz" && numeric ? "ru-RU" : LOCALE;
+  return value ? cachedFormat(Intl.DateTimeFormat, options, locale).format(new Date(value)) : "—";
 }
 
 export const time = (value) => dateTime(value, { timeStyle: "medium" });
@@ -220,6 +246,7 @@ export function notify(message, kind = "info") {
   const region = document.getElementById("notice");
   if (!region) return;
   region.dataset.kind = kind;
+  region.setAttribute("role", kind === "error" ? "alert" : "status"); // a refusal is announced at once
   region.textContent = message;
   clearTimeout(notify.timer);
   notify.timer = setTimeout(() => (region.textContent = ""), kind === "error" ? 12000 : 5000);
@@ -267,7 +294,15 @@ export const formData = (form) => Object.fromEntries(new FormData(form).entries(
 
 // Start the page: fetch who we are, then open the socket.
 export async function boot(start) {
-  document.querySelector(".lang select")?.addEventListener("change", (event) => event.target.form.requestSubmit());
+  document.querySelector(".lang select")?.addEventListener("change", async (event) => {
+    // The member's choice follows them (their messages, other devices); the page reloads in it either way.
+    await api("/api/me/", { method: "PATCH", body: { language: event.target.value } }).catch(() => {});
+    event.target.form.requestSubmit();
+  });
+  document.getElementById("menu-toggle")?.addEventListener("click", (event) => {
+    const open = document.getElementById("bar").classList.toggle("open");
+    event.currentTarget.setAttribute("aria-expanded", String(open));
+  });
   try {
     await me();
   } catch {

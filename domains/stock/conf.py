@@ -1,0 +1,3 @@
+"""Stock's settings."""
+
+ENUM_NAME_OVERRIDES = {"MovementKindEnum": "domains.stock.models.MovementKind"}
