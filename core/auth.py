@@ -8,22 +8,27 @@ still-unexpired access tokens of that session stop working too.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from dataclasses import dataclass
 from typing import Any, cast
 
+import jwt
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.models import update_last_login
 from django.core.cache import cache
+from django.dispatch import Signal
 from django.http import HttpRequest
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import AuthenticationFailed, PermissionDenied, ValidationError
 from rest_framework.request import Request
 from rest_framework_simplejwt.authentication import JWTAuthentication
-from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.exceptions import TokenBackendError, TokenError
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
+from rest_framework_simplejwt.state import token_backend
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken, Token
 
 from core.lookups import unique_or_none
@@ -31,6 +36,7 @@ from core.models import Membership, Organization, User
 
 TENANT_CLAIM = "tid"
 SESSION_CLAIM = "sid"
+security_log = logging.getLogger("oqim.security")
 
 
 @dataclass(frozen=True)
@@ -46,6 +52,8 @@ def issue_tokens(*, membership: Membership) -> RefreshToken:
     refresh = RefreshToken.for_user(membership.user)
     refresh[TENANT_CLAIM] = membership.tenant_id
     refresh[SESSION_CLAIM] = uuid.uuid4().hex
+    # for_user recorded the token before it had its session: the family is found by it.
+    OutstandingToken.objects.filter(jti=refresh[jwt_settings.JTI_CLAIM]).update(token=str(refresh))
     return refresh
 
 
@@ -196,6 +204,9 @@ def _live_session(raw_refresh: str) -> tuple[Membership, RefreshToken]:
     try:
         refresh = RefreshToken(raw_refresh)  # type: ignore[arg-type]  # verifies signature, expiry, blacklist
     except TokenError as exc:
+        claims = _genuine_claims(raw_refresh)
+        if claims is not None and _rotated(claims):
+            raise _reused(claims) from exc
         raise AuthenticationFailed(str(exc), code="token_invalid") from exc
     if session_revoked(refresh):
         raise AuthenticationFailed(_("This session has been logged out."), code="token_revoked")
@@ -205,13 +216,74 @@ def _live_session(raw_refresh: str) -> tuple[Membership, RefreshToken]:
     return membership, refresh
 
 
+# Sent when a refresh token is used again after its rotation (OWASP's refresh-token reuse
+# detection): its whole session has just been revoked. Arguments: user_id, tenant_id, session_id.
+refresh_token_reused = Signal()
+
+
+def _genuine_claims(raw_refresh: str) -> dict[str, Any] | None:
+    """The claims of a refresh token Oqim signed and that has not expired; None otherwise."""
+    try:
+        claims = token_backend.decode(cast(Any, raw_refresh), verify=True)
+    except TokenBackendError:
+        return None
+    return claims if claims.get(jwt_settings.TOKEN_TYPE_CLAIM) == "refresh" else None
+
+
+def _rotated(claims: dict[str, Any]) -> bool:
+    """Blacklisted while its session stands: rotated, not logged out."""
+    blacklisted = BlacklistedToken.objects.filter(token__jti=claims.get(jwt_settings.JTI_CLAIM)).exists()
+    return blacklisted and not _revoked(claims.get(SESSION_CLAIM))
+
+
+def _reused(claims: dict[str, Any]) -> AuthenticationFailed:
+    """A rotated refresh token came back: whoever used it first may be a thief. The session
+    ends for everyone holding any of its tokens; its owner signs in again. Returns the 401."""
+    refused = AuthenticationFailed(
+        _("This refresh token was already used, so its session has been ended on every device. Sign in again."),
+        code="token_reused",
+    )
+    session_id, user_id = claims.get(SESSION_CLAIM), claims.get(jwt_settings.USER_ID_CLAIM)
+    if not session_id or _revoked(session_id):
+        return refused
+    cache.set(_revoked_key(session_id), True, timeout=int(jwt_settings.REFRESH_TOKEN_LIFETIME.total_seconds()))
+    family = [
+        row.pk
+        for row in OutstandingToken.objects.filter(user_id=cast(Any, user_id), expires_at__gt=timezone.now())
+        .exclude(blacklistedtoken__isnull=False)
+        .only("pk", "token")
+        if _session_of(row.token) == session_id
+    ]
+    BlacklistedToken.objects.bulk_create(
+        [BlacklistedToken(token_id=pk) for pk in family],
+        ignore_conflicts=True,  # type: ignore[misc]
+    )
+    security_log.warning(
+        "refresh token reused: session revoked",
+        extra={"user_id": user_id, "tenant_id": claims.get(TENANT_CLAIM), "refresh_tokens_revoked": len(family)},
+    )
+    refresh_token_reused.send(
+        sender=RefreshToken, user_id=user_id, tenant_id=claims.get(TENANT_CLAIM), session_id=session_id
+    )
+    return refused
+
+
+def _session_of(raw: str) -> str | None:
+    try:  # read from Oqim's own table: the signature was checked when it was issued
+        return jwt.decode(raw, options={"verify_signature": False}).get(SESSION_CLAIM)
+    except jwt.PyJWTError:
+        return None
+
+
 def refresh_session(raw_refresh: str) -> tuple[Membership, RefreshToken]:
     """Rotate a refresh token: the old one is blacklisted, the session continues.
 
     The membership is re-checked, so a deactivated member cannot keep refreshing.
     """
     membership, refresh = _live_session(raw_refresh)
-    refresh.blacklist()
+    _, first = cast(tuple[BlacklistedToken, bool], refresh.blacklist())  # simplejwt: get_or_create's pair
+    if not first:  # another request rotated it a moment ago: the same token used twice
+        raise _reused(refresh.payload)
     refresh.set_jti()
     refresh.set_exp()
     refresh.set_iat()

@@ -1,95 +1,104 @@
-"""The SSRF guard: outbound HTTP (webhooks, the SMS gateway) goes only to public addresses,
-unless the operator allows a network (``WEBHOOKS_ALLOWED_NETWORKS``, for on-premise receivers).
+"""The SSRF guard of every outbound call (core.egress): only public addresses, unless the operator
+allows a network (``OUTBOUND_ALLOWED_NETWORKS``: an on-premise 1C, a receiver on the LAN).
 
-The host is resolved once per attempt and the request goes to the address that was checked
-(core.egress), so a name that resolves to a public address at the check and to 127.0.0.1 at the
-request (DNS rebinding) gets nowhere.
+``check`` judges a URL being saved (a 400 naming the field); ``addresses`` is asked again at each
+connection, and the connection goes to an address it returned, so a name that resolves to a
+public address at the check and to 127.0.0.1 at the request (DNS rebinding) gets nowhere.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import socket
-from dataclasses import dataclass
 from functools import cache
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.utils.translation import gettext
 
 from core.errors import invalid
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+# Global by IANA's registry, yet a way into someone's private network: 6to4 and NAT64 embed an
+# IPv4 address (a relay or a translator may forward to a private one), and 6to4's relay anycast.
+_EMBEDDING = tuple(ipaddress.ip_network(n) for n in ("2002::/16", "64:ff9b::/96", "64:ff9b:1::/48", "192.88.99.0/24"))
 
 
 class Refused(Exception):
-    """The URL may not receive webhooks; ``code`` says why (machine-readable)."""
+    """The address may not be called; ``code`` says why (machine-readable). Not an OSError, so
+    urllib3 does not take it for a network failure to retry: it reaches the caller as it is."""
 
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)
         self.code = code
 
 
-@dataclass(frozen=True)
-class Target:
-    scheme: str
-    host: str  # as in the URL: the Host header and TLS name
-    port: int
-    path: str  # with the query
-    address: str  # the checked IP the request goes to
-
-
 @cache
-def _allowed(networks: tuple[str, ...]) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+def _allowed(networks: tuple[str, ...]) -> tuple[Network, ...]:
     return tuple(ipaddress.ip_network(n.strip(), strict=False) for n in networks if n.strip())
 
 
 def _public(address: IPAddress) -> bool:
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
         address = address.ipv4_mapped
-    return address.is_global and not address.is_multicast
+    return address.is_global and not address.is_multicast and not any(address in n for n in _EMBEDDING)
 
 
 def allowed_address(address: IPAddress) -> bool:
-    if any(address in network for network in _allowed(tuple(settings.WEBHOOKS_ALLOWED_NETWORKS))):
+    if any(address in network for network in _allowed(tuple(settings.OUTBOUND_ALLOWED_NETWORKS))):
         return True
     return _public(address)
 
 
-def require_allowed(url: str, *, field: str = "url") -> None:
-    """``check`` for a URL being saved: a refusal is a 400 on ``field`` with the guard's code."""
-    try:
-        check(url)
-    except Refused as exc:
-        raise invalid(field, exc.code, str(exc)) from exc
-
-
-def check(url: str) -> Target:
-    """Where ``url`` would be delivered; raises Refused for a scheme, a host or an address that
-    may not receive webhooks."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https"):
-        raise Refused("invalid_scheme", "Only http and https URLs receive webhooks.")
-    if parts.username or parts.password:
-        raise Refused("credentials_in_url", "Put no user name or password in the URL.")
-    host = parts.hostname
-    if not host:
-        raise Refused("invalid_url", "The URL has no host.")
-    try:
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-    except ValueError as exc:
-        raise Refused("invalid_url", "The URL's port is not a number from 1 to 65535.") from exc
+def addresses(host: str, port: int) -> list[tuple[socket.AddressFamily, str]]:
+    """Where a connection to ``host`` may go: its addresses, every one allowed, in the resolver's
+    order. Every one must be: a name with one public and one private address would let the
+    resolver's order pick the private one."""
     try:
         found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (OSError, UnicodeError) as exc:
-        raise Refused("unresolvable_host", f"{host} does not resolve.") from exc
-    addresses = [ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in found]
-    # Every address must be allowed: a name with one public and one private address would let
-    # the resolver's order pick the private one.
-    if not addresses or not all(allowed_address(a) for a in addresses):
+        raise Refused("unresolvable_host", gettext("%(host)s does not resolve.") % {"host": host}) from exc
+    resolved = [(info[0], str(info[4][0]).split("%", 1)[0]) for info in found]
+    if not resolved or not all(allowed_address(ipaddress.ip_address(a)) for _, a in resolved):
         raise Refused(
             "private_address",
-            f"{host} resolves to a private, loopback or link-local address; "
-            "set WEBHOOKS_ALLOWED_NETWORKS to deliver there.",
+            gettext(
+                "%(host)s resolves to a private, loopback or link-local address; the operator can allow its "
+                "network (OUTBOUND_ALLOWED_NETWORKS)."
+            )
+            % {"host": host},
         )
-    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    return Target(scheme=parts.scheme, host=host, port=port, path=path, address=str(addresses[0]))
+    return list(dict.fromkeys(resolved))
+
+
+def check(url: str, *, unresolvable_ok: bool = False) -> None:
+    """Raise Refused for a URL Oqim may not call: a scheme, credentials in it, a host or an
+    address. ``unresolvable_ok``: a name that does not resolve yet passes (it is judged again at
+    each call)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        raise Refused("invalid_scheme", gettext("Only http and https URLs can be called."))
+    if parts.username or parts.password:
+        raise Refused("credentials_in_url", gettext("Put no user name or password in the URL."))
+    host = parts.hostname
+    if not host:
+        raise Refused("invalid_url", gettext("The URL has no host."))
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError as exc:
+        raise Refused("invalid_url", gettext("The URL's port is not a number from 1 to 65535.")) from exc
+    try:
+        addresses(host, port)
+    except Refused as exc:
+        if not (unresolvable_ok and exc.code == "unresolvable_host"):
+            raise
+
+
+def require_allowed(url: str, *, field: str = "url", unresolvable_ok: bool = False) -> None:
+    """``check`` for a URL being saved: a refusal is a 400 on ``field`` with the guard's code."""
+    try:
+        check(url, unresolvable_ok=unresolvable_ok)
+    except Refused as exc:
+        raise invalid(field, exc.code, str(exc)) from exc

@@ -58,3 +58,38 @@ class TextFormatter(logging.Formatter):
         if record.exc_info:
             line += "\n" + self.formatException(record.exc_info)
         return line
+
+
+def _transient_errors() -> tuple[type[BaseException], ...]:
+    import dramatiq.errors
+    import redis.exceptions
+    from django.db import InterfaceError, OperationalError
+
+    return (
+        OSError,  # connection refused or reset, timeouts
+        redis.exceptions.ConnectionError,
+        redis.exceptions.TimeoutError,
+        redis.exceptions.BusyLoadingError,
+        redis.exceptions.ReadOnlyError,  # a replica promoted mid-failover
+        redis.exceptions.ClusterDownError,
+        redis.exceptions.TryAgainError,
+        OperationalError,  # the database away, a lock timeout
+        InterfaceError,
+        dramatiq.errors.BrokerConnectionError,  # the broker away
+    )
+
+
+def transient(error: BaseException) -> bool:
+    """Whether ``error`` is something outside failing for now (the network, Redis, the database,
+    the broker), which the retry this code has in store may cure."""
+    return isinstance(error, _transient_errors())
+
+
+def retried(logger: logging.Logger, message: str, error: BaseException, **fields: object) -> None:
+    """Log a failure that will be retried: an expected one (``transient``) as one WARNING line with
+    its reason and no traceback; anything else, a bug most likely, as an ERROR with it (and so
+    for Sentry)."""
+    if transient(error):
+        logger.warning(message, extra={**fields, "error": f"{type(error).__name__}: {error}"[:300]})
+    else:
+        logger.error(message, exc_info=error, extra=fields)

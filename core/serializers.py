@@ -11,7 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -210,6 +210,17 @@ class RoleOutput(serializers.Serializer):
 class RolesOutput(serializers.Serializer):
     roles = RoleOutput(many=True)
     capabilities = CapabilityOutput(many=True)
+
+
+class HeaderValueField(serializers.RegexField):
+    """A secret sent as an HTTP header's value (a token, an Authorization): printable ASCII, no
+    line break, kept as typed. Anything else could not be sent (and a line break would add a header)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("error_messages", {})["invalid"] = gettext_lazy(
+            "Only printable ASCII characters (it is sent as an HTTP header)."
+        )
+        super().__init__(r"^[\x20-\x7e]*\Z", trim_whitespace=False, write_only=True, **kwargs)
 
 
 class TenantPrimaryKeyField(serializers.PrimaryKeyRelatedField):

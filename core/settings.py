@@ -276,11 +276,15 @@ REALTIME_RELAY_AFTER_SECONDS = env.float("REALTIME_RELAY_AFTER_SECONDS", default
 # Events some app follows are handed to it by a thread of the process that committed them, at
 # once; off, by a worker (kicked through the broker). The periodic job covers both.
 REALTIME_FANOUT_IN_PROCESS = env.bool("REALTIME_FANOUT_IN_PROCESS", default=True)
-# Outbound HTTP (core.egress: webhooks, SMS gateways). Private, loopback and link-local receivers are refused
-# unless their network is listed (CIDRs); outside production loopback is allowed for trials.
-WEBHOOKS_ALLOWED_NETWORKS = env.list(
-    "WEBHOOKS_ALLOWED_NETWORKS", default=[] if IS_PRODUCTION else ["127.0.0.0/8", "::1/128"]
+# Outbound HTTP (core.egress: 1C, order providers, webhooks, SMS gateways, Telegram). Private,
+# loopback and link-local addresses are refused unless their network is listed (CIDRs); outside
+# production loopback is allowed for trials. WEBHOOKS_ALLOWED_NETWORKS is its former name.
+OUTBOUND_ALLOWED_NETWORKS = env.list(
+    "OUTBOUND_ALLOWED_NETWORKS",
+    default=env.list("WEBHOOKS_ALLOWED_NETWORKS", default=[] if IS_PRODUCTION else ["127.0.0.0/8", "::1/128"]),
 )
+# An answer longer than this is not read (the call fails): the largest 1C messages fit.
+OUTBOUND_MAX_RESPONSE_BYTES = env.int("OUTBOUND_MAX_RESPONSE_BYTES", default=64 * 1024 * 1024)
 WEBHOOKS_TIMEOUT_SECONDS = env.float("WEBHOOKS_TIMEOUT_SECONDS", default=10.0)
 WEBHOOKS_CONNECT_TIMEOUT_SECONDS = env.float("WEBHOOKS_CONNECT_TIMEOUT_SECONDS", default=5.0)
 # E-mail (notifications, docs/notifications.md) goes through SMTP when EMAIL_HOST is set; outside
@@ -342,6 +346,9 @@ LOGGING = {
         "apscheduler": {"level": "WARNING"},
         # pika logs six INFO lines for every connection it opens (one per worker thread).
         "pika": {"level": "WARNING"},
+        # At DEBUG they would log URLs (a Telegram bot's token is in its path) and SOAP bodies.
+        "urllib3": {"level": "WARNING"},
+        "zeep": {"level": "WARNING"},
     },
 }
 

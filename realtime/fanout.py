@@ -22,6 +22,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
 
+from core.logging import retried
 from realtime.models import OutboxEvent
 from workers import delivery
 
@@ -144,8 +145,8 @@ class _InProcess:
             last = time.monotonic()
             try:
                 fan_out()
-            except Exception:
-                logger.warning("fan-out deferred to the periodic job", exc_info=True)
+            except Exception as failure:
+                retried(logger, "fan-out deferred to the periodic job", failure)
             finally:
                 connection.close()  # this thread's own; back to the pool between rounds
 

@@ -23,6 +23,7 @@ from channels.db import database_sync_to_async
 from django.conf import settings
 from rest_framework.exceptions import APIException, AuthenticationFailed, PermissionDenied
 
+from core.logging import retried
 from core.roles import has_capability
 from core.timezones import iso_z
 from realtime import frames, identity
@@ -156,8 +157,8 @@ class LiveSession:
         for hook in ACTIVITY_HOOKS:
             try:
                 await hook(self.conn)
-            except Exception:
-                logger.warning("websocket activity hook failed", exc_info=True)
+            except Exception as failure:
+                retried(logger, "websocket activity hook failed", failure)
 
     async def reauthenticate(self, token: str, ref: Any) -> None:
         """A fresh access token for the same member extends the socket's life."""

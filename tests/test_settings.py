@@ -120,3 +120,18 @@ def test_a_sqlite_database_url_gets_the_embedded_sqlite_options(tmp_path, monkey
     assert config["NAME"] == str(tmp_path / "named.sqlite3")
     assert config["OPTIONS"] == SQLITE_OPTIONS
     assert SQLITE_OPTIONS["transaction_mode"] == "IMMEDIATE" and SQLITE_OPTIONS["timeout"] >= 5
+
+
+def test_the_outbound_allow_list_takes_its_former_name_too(tmp_path):
+    show = "from django.conf import settings; print(settings.OUTBOUND_ALLOWED_NETWORKS)"
+
+    def networks(**env: str) -> str:
+        result = run_manage("shell", "-v0", "-c", show, env={**SAFE, **env}, tmp_path=tmp_path)
+        assert result.returncode == 0, result.stderr
+        return result.stdout.strip().splitlines()[-1]
+
+    assert networks() == "[]"  # production: nothing internal
+    assert networks(WEBHOOKS_ALLOWED_NETWORKS="10.0.0.0/8") == "['10.0.0.0/8']"
+    assert networks(OUTBOUND_ALLOWED_NETWORKS="192.168.1.0/24", WEBHOOKS_ALLOWED_NETWORKS="10.0.0.0/8") == (
+        "['192.168.1.0/24']"
+    )

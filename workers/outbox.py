@@ -23,6 +23,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from core.logging import retried
 from workers import delivery
 from workers.models import PendingJob
 
@@ -51,8 +52,8 @@ def _send(job: PendingJob) -> None:
 def _send_and_forget(job: PendingJob) -> None:
     try:
         _send(job)
-    except Exception:  # the broker is down: the relay sends it once it is back
-        logger.warning("job send failed; the relay will retry", extra={"actor": job.actor_name}, exc_info=True)
+    except Exception as failure:  # the broker is down: the relay sends it once it is back
+        retried(logger, "job send failed; the relay will retry", failure, actor=job.actor_name)
         return
     PendingJob.objects.filter(pk=job.pk).delete()
 

@@ -5,3 +5,6 @@ class MembersConfig(AppConfig):
     name = "domains.members"
     label = "members"
     verbose_name = "Organization and members"
+
+    def ready(self) -> None:
+        from domains.members import receivers  # noqa: F401  (the audit of a reused refresh token)

@@ -77,3 +77,14 @@ MEMBER_UPDATED = event_type(
     payload=MemberPayload,
     description="A member's 1C code or password changed (a password never travels).",
 )
+SESSION_REVOKED = event_type(
+    "member.session_revoked",
+    title=gettext_lazy("Member's session ended: stolen token suspected"),
+    topic="members",
+    payload=MemberPayload,
+    description="A refresh token was used again after it had been rotated, a sign it was copied: the session "
+    "it belonged to was ended on every device (refresh and access tokens). The member signs in again.",
+    message=lambda data: (
+        _("%(who)s's session was ended: one of its sign-in tokens was used twice (copied?).") % _member(data)
+    ),
+)

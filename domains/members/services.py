@@ -33,6 +33,14 @@ def _member_event(kind: events.EventType, membership: Membership, *, actor: User
 
 
 @transaction.atomic
+def session_revoked(*, user_id: int, tenant_id: int) -> None:
+    """Audit an ended session (a refresh token used twice, core.auth); its actor is nobody."""
+    membership = Membership.objects.select_related("user").filter(user_id=user_id, tenant_id=tenant_id).first()
+    if membership is not None:
+        _member_event(events.SESSION_REVOKED, membership, actor=None)
+
+
+@transaction.atomic
 def tenant_update(
     *, tenant: Organization, name: str | None = None, timezone_name: str | None = None, actor: User | None = None
 ) -> Organization:

@@ -9,7 +9,7 @@ from rest_framework import serializers
 
 from core.filters import BIGINT_MAX
 from core.selectors import language_of
-from core.serializers import StrictInput
+from core.serializers import HeaderValueField, StrictInput
 from domains.notifications.models import Channel, HttpGateway, Notification, Preference, Rule, TelegramBot
 
 
@@ -50,8 +50,8 @@ class GatewayInput(StrictInput):
     content_type = serializers.ChoiceField(
         choices=["application/x-www-form-urlencoded", "application/json"], default="application/x-www-form-urlencoded"
     )
-    authorization = serializers.CharField(
-        max_length=500, required=False, allow_blank=True, write_only=True, help_text="An Authorization header; sealed."
+    authorization = HeaderValueField(
+        max_length=500, required=False, allow_blank=True, help_text="An Authorization header; sealed."
     )
 
 

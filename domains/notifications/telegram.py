@@ -11,6 +11,12 @@ from typing import Any
 import requests
 from django.conf import settings
 
+from core import egress
+
+# Through the guarded client like every outbound call: a local Bot API server on a private
+# network needs its network in OUTBOUND_ALLOWED_NETWORKS.
+_session = egress.Session(timeout=10.0, max_bytes=8 * 1024 * 1024, user_agent="Oqim-Telegram/1")
+
 
 class TelegramError(Exception):
     """``retry_after``: Telegram's own wait (429); ``permanent``: retrying cannot help (a bad
@@ -24,9 +30,11 @@ class TelegramError(Exception):
 def call(token: str, method: str, payload: dict[str, Any] | None = None, *, timeout: float = 10.0) -> Any:
     url = f"{settings.TELEGRAM_API_URL.rstrip('/')}/bot{token}/{method}"
     try:
-        answer = requests.post(url, json=payload or {}, timeout=timeout)
+        answer = _session.post(url, json=payload or {}, timeout=timeout)
     except requests.Timeout:
         raise TelegramError("Telegram did not answer in time.") from None
+    except egress.Refused as exc:  # never the URL: the token is in it
+        raise TelegramError(f"Telegram's address is not allowed ({exc.code}).") from None
     except requests.RequestException:
         raise TelegramError("Telegram could not be reached.") from None
     try:

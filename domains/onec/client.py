@@ -15,6 +15,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 import zeep
@@ -22,6 +23,7 @@ import zeep.exceptions
 from lxml.etree import XMLSyntaxError
 from zeep.transports import Transport
 
+from core import egress
 from core.failover import AllFailed, Failover
 from domains.onec import problems
 from domains.onec.contract import BINDING
@@ -69,15 +71,12 @@ class OnecClient:
     def switches(self) -> int:  # calls that fell over to the failover
         return self.session.switches
 
-    def _session(self) -> requests.Session:
-        session = requests.Session()
-        if self.username:
-            session.auth = (self.username, self.password)
-        return session
-
     def _service(self, url: str) -> Any:
         if url not in self._services:
-            transport = Transport(session=self._session(), timeout=self.timeout, operation_timeout=self.timeout)
+            session = egress.Session(
+                timeout=self.timeout, username=self.username, password=self.password, user_agent="Oqim-1C/1"
+            )
+            transport = _WebOnly(session=session, timeout=self.timeout, operation_timeout=self.timeout)
             # Bound to the URL entered, not the address the WSDL names (1C often publishes its
             # internal host name there).
             self._services[url] = zeep.Client(url, transport=transport).create_service(BINDING, url.split("?", 1)[0])
@@ -116,7 +115,17 @@ class OnecClient:
         return found
 
 
-CALL_ERRORS = (zeep.exceptions.Error, requests.RequestException, XMLSyntaxError)
+CALL_ERRORS = (zeep.exceptions.Error, requests.RequestException, XMLSyntaxError, egress.Refused)
+
+
+class _WebOnly(Transport):
+    """zeep's transport, reading the WSDL and its schemas over HTTP(S) only: zeep would also read
+    a file:// or a bare path a WSDL imports, from this server's disk."""
+
+    def load(self, url: str) -> bytes:
+        if urlsplit(url).scheme not in ("http", "https"):
+            raise egress.Refused("invalid_scheme", f"not read: {url[:100]}")
+        return super().load(url)
 
 
 class _ServerFailed(Exception):
@@ -129,6 +138,11 @@ def classify(error: Exception) -> tuple[bool, str]:
     Connection errors, timeouts and 5xx are the server's: the other may answer. A SOAP fault is
     1C's own answer and an unreadable envelope a broken service: the other would say the same.
     """
+    if isinstance(error, egress.Refused):  # the other URL may be one the guard allows
+        known = {"unresolvable_host": problems.UNRESOLVED, "private_address": problems.NOT_ALLOWED}
+        return True, known.get(error.code) or problems.NOT_CALLED.format(code=error.code)
+    if isinstance(error, egress.TooLarge):
+        return False, problems.TOO_LARGE
     if isinstance(error, zeep.exceptions.Fault):
         return False, problems.FAULT.format(detail=error.message)
     status = 0

@@ -10,7 +10,7 @@ import re
 from django.utils.translation import gettext, gettext_noop
 
 # The placeholders' shapes; any other placeholder is the outside words (anything, maybe empty).
-_SHAPES = {"status": r"\d+", "kind": r"\w+", "attempts": r"\d+"}
+_SHAPES = {"status": r"\d+", "kind": r"\w+", "attempts": r"\d+", "code": r"\w+"}
 REFUSED_CREDENTIALS = gettext_noop("HTTP {status}: check the user and password")
 HTTP_STATUS = gettext_noop("HTTP {status}")
 TIMED_OUT = gettext_noop("no answer in time")
@@ -22,6 +22,12 @@ MALFORMED_CHANGE = gettext_noop("malformed change: {detail}")
 INTERNAL = gettext_noop("internal error ({kind})")
 GAVE_UP = gettext_noop("gave up after {attempts} attempts: {inner}")
 ANSWERED = gettext_noop("ok: {detail}")
+UNRESOLVED = gettext_noop("the host name does not resolve")
+NOT_ALLOWED = gettext_noop(
+    "not called: a private, loopback or link-local address (the operator can allow it: OUTBOUND_ALLOWED_NETWORKS)"
+)
+NOT_CALLED = gettext_noop("not called ({code})")
+TOO_LARGE = gettext_noop("the answer is too long (OUTBOUND_MAX_RESPONSE_BYTES)")
 # Tried in this order, each against the whole text; ``inner`` is itself a stored failure.
 SENTENCES = (
     REFUSED_CREDENTIALS,
@@ -35,6 +41,10 @@ SENTENCES = (
     INTERNAL,
     GAVE_UP,
     ANSWERED,
+    UNRESOLVED,
+    NOT_ALLOWED,
+    NOT_CALLED,
+    TOO_LARGE,
 )
 
 

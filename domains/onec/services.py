@@ -20,6 +20,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
+from core.egress_guard import require_allowed
 from core.models import Membership, Organization
 from core.secrets import SecretUnreadable, seal, unseal
 from core.timezones import iso_z
@@ -41,9 +42,14 @@ ORDER_KIND, VISIT_KIND = "customer_order", "visit"
 def connection_save(*, tenant: Organization, password: str | None = None, **values: Any) -> Connection:
     """Create or change the organization's connection; ``password`` None keeps the stored one."""
     connection = Connection.objects.filter(tenant=tenant).first() or Connection(tenant=tenant)
-    urls_changed = any(
-        values.get(k, getattr(connection, k)) != getattr(connection, k) for k in ("wsdl_url", "failover_url")
-    )
+    urls = ("wsdl_url", "failover_url")
+    changed = [k for k in urls if values.get(k, getattr(connection, k)) != getattr(connection, k)]
+    # The worker will call them: the SSRF guard judges them now (a name that does not resolve
+    # yet passes, a 1C being set up; each call is judged again).
+    for name in changed:
+        if values[name]:
+            require_allowed(values[name], field=name, unresolvable_ok=True)
+    urls_changed = bool(changed)
     for name, value in values.items():
         setattr(connection, name, value)
     if password is not None:

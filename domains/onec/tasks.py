@@ -15,6 +15,7 @@ from domains.onec import services
 from domains.onec.models import Connection, Exchange
 from workers.broker import broker
 from workers.registry import periodic
+from workers.retrying import retry_quietly_on
 
 
 @dramatiq.actor(
@@ -57,11 +58,13 @@ SENDING = {
 
 
 @dramatiq.actor(broker=broker, actor_name="onec.send_field_order", **SENDING)
+@retry_quietly_on(services.NotSent)
 def send_field_order(order_id: int) -> None:
     services.send_field_order(order_id=order_id)
 
 
 @dramatiq.actor(broker=broker, actor_name="onec.send_visit", **SENDING)
+@retry_quietly_on(services.NotSent)
 def send_visit(visit_id: int) -> None:
     services.send_visit(visit_id=visit_id)
 

@@ -10,7 +10,7 @@ from typing import Any
 from django.utils.translation import gettext
 from rest_framework import serializers
 
-from core.serializers import StrictInput, TenantPrimaryKeyField
+from core.serializers import HeaderValueField, StrictInput, TenantPrimaryKeyField
 from domains.orders.models import DigitalProduct, Order, OrderAttempt, Package, Provider, ProviderKind
 from domains.orders.providers.simulated import DEFAULTS
 
@@ -38,8 +38,8 @@ class ProviderInput(StrictInput):
     base_url = serializers.URLField(required=False, allow_blank=True, max_length=200)
     failover_url = serializers.URLField(required=False, allow_blank=True, max_length=200)
     auth_header = serializers.RegexField(r"^[A-Za-z0-9-]*\Z", required=False, allow_blank=True, max_length=100)
-    auth_token = serializers.CharField(
-        required=False, allow_blank=True, max_length=1000, write_only=True, help_text="Write-only; sealed at rest."
+    auth_token = HeaderValueField(
+        required=False, allow_blank=True, max_length=1000, help_text="Write-only; sealed at rest."
     )
     webhook_secret = serializers.CharField(
         required=False,

@@ -25,6 +25,7 @@ from typing import Any
 from django.conf import settings
 from django.db import close_old_connections, connection
 
+from core.logging import retried
 from domains.tracking import services
 from realtime.inbound import counter
 
@@ -112,11 +113,7 @@ class Ingester:
                 _pool(), _in_thread, services.record_live, batches
             )
         except Exception as exc:
-            logger.warning(
-                "location batch not recorded",
-                exc_info=True,
-                extra={"error": type(exc).__name__, "frames": len(taken)},
-            )
+            retried(logger, "location batch not recorded", exc, frames=len(taken))
             for waiter in taken:
                 if not waiter.future.done():
                     waiter.future.set_exception(exc)
@@ -150,7 +147,7 @@ class Ingester:
                     _pool(), _in_thread, services.announce_held, due
                 )
             except Exception as exc:
-                logger.warning("held fixes not announced", exc_info=True, extra={"error": type(exc).__name__})
+                retried(logger, "held fixes not announced", exc)
                 continue
             at = time.monotonic()
             for key, wait in later.items():
@@ -168,7 +165,7 @@ class Ingester:
         try:
             await asyncio.get_running_loop().run_in_executor(_pool(), _in_thread, services.mark_seen, keys)
         except Exception as exc:
-            logger.warning("agent activity not recorded", exc_info=True, extra={"error": type(exc).__name__})
+            retried(logger, "agent activity not recorded", exc)
 
 
 _ingesters: dict[int, Ingester] = {}

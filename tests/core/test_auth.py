@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from core.roles import Role
+from realtime.models import OutboxEvent
 from tests.factories import PASSWORD, bearer, member_factory, tenant_factory, user_factory
 
 pytestmark = pytest.mark.django_db
@@ -53,15 +54,47 @@ def test_login_without_membership_is_refused(api, db):
     assert response.json()["error"]["code"] == "no_membership"
 
 
-def test_refresh_rotates_and_the_old_refresh_token_dies(api, admin):
+def refresh(api, token: str, **extra):  # type: ignore[no-untyped-def]
+    return api.post("/api/auth/refresh/", {"refresh": token}, format="json", **extra)
+
+
+def test_refresh_rotates_and_a_replayed_token_ends_the_whole_session(api, admin, caplog):
     pair = login(api, admin.user.username).json()
-    # when
-    first = api.post("/api/auth/refresh/", {"refresh": pair["refresh"]}, format="json")
-    replay = api.post("/api/auth/refresh/", {"refresh": pair["refresh"]}, format="json")
+    other_device = login(api, admin.user.username).json()  # another session of the same person
+    # when: the thief rotates first, twice; then the owner's copy of the first token comes back
+    stolen = refresh(api, pair["refresh"]).json()
+    newest = refresh(api, stolen["refresh"]).json()
+    replay = refresh(api, pair["refresh"], HTTP_ACCEPT_LANGUAGE="ru")
     # then
-    assert first.status_code == 200 and first.json()["refresh"] != pair["refresh"]
+    assert newest["refresh"] not in (pair["refresh"], stolen["refresh"])
     assert replay.status_code == 401
-    assert replay.json()["error"]["code"] == "token_invalid"
+    error = replay.json()["error"]
+    assert error["code"] == "token_reused" and "сеанс" in error["message"]
+    # the newest refresh token and every access token of the session are dead
+    assert refresh(api, newest["refresh"]).status_code == 401
+    for access in (pair["access"], stolen["access"], newest["access"]):
+        answer = api.get("/api/me/", HTTP_AUTHORIZATION=f"Bearer {access}")
+        assert answer.status_code == 401 and answer.json()["error"]["code"] == "token_revoked"
+    # the person's other session is not touched
+    assert api.get("/api/me/", HTTP_AUTHORIZATION=f"Bearer {other_device['access']}").status_code == 200
+    assert refresh(api, other_device["refresh"]).status_code == 200
+    # audited: a security log line (no token in it) and the organization's event
+    (line,) = [r for r in caplog.records if r.name == "oqim.security"]
+    assert line.levelname == "WARNING" and line.refresh_tokens_revoked == 1
+    assert pair["refresh"] not in line.getMessage() and not line.exc_info
+    event = OutboxEvent.objects.get(type="member.session_revoked")
+    assert event.tenant_id == admin.tenant_id and event.data["user_id"] == admin.user_id
+    # a second replay changes nothing more
+    refresh(api, pair["refresh"])
+    assert OutboxEvent.objects.filter(type="member.session_revoked").count() == 1
+
+
+def test_a_logged_out_token_is_refused_without_crying_theft(api, admin):
+    pair = login(api, admin.user.username).json()
+    api.post("/api/auth/logout/", {"refresh": pair["refresh"]}, format="json", **bearer(admin))
+    answer = refresh(api, pair["refresh"])
+    assert answer.status_code == 401 and answer.json()["error"]["code"] == "token_invalid"
+    assert not OutboxEvent.objects.filter(type="member.session_revoked").exists()
 
 
 def test_logout_revokes_refresh_and_the_sessions_access_tokens(api, admin):

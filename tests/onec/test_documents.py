@@ -4,6 +4,9 @@ by Oqim's id), retried while 1C is away, journaled, and given up on after the la
 
 from __future__ import annotations
 
+import logging
+import time
+
 import pytest
 from django.utils import timezone
 
@@ -87,3 +90,20 @@ def test_an_organization_without_1c_sends_nothing(tenant, finished):
 def test_only_admins_read_the_journal(api, tenant, field, onec):  # noqa: F811
     connect(tenant, onec)
     assert api.get("/api/onec/documents/", **bearer(field["manager"])).status_code == 403
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_retry_while_1c_is_off_is_one_warning_with_no_traceback(tenant, finished, onec, connection, worker, caplog):
+    connection.enabled = False
+    connection.save()
+    tasks.send_visit.send(finished.pk)  # through the broker to a real worker, as in production
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and not Document.objects.filter(kind="visit", attempts__gte=1).exists():
+        time.sleep(0.05)
+    time.sleep(0.3)  # the worker logs after the job returns
+    # (the check-out's own request for it may be tried too: one line per attempt)
+    retried = {(r.levelname, r.reason) for r in caplog.records if r.name == "oqim.jobs"}
+    assert retried == {("WARNING", "no 1C connection is enabled: sent once one is")}
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info], "a traceback was logged"
+    # still retried: the broker holds the message for its next attempt, and gives up in the end
+    assert tasks.send_visit.options["max_retries"] == 40

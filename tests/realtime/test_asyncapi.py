@@ -96,6 +96,7 @@ def test_emitted_events_validate_against_the_document(tenant, admin, django_capt
     services.member_change_role(membership=member, role=Role.MANAGER, actor=admin.user)
     services.member_update(membership=member, onec_code="M-7", actor=admin.user)
     services.member_deactivate(membership=member_factory(tenant=tenant, role=Role.VIEWER))
+    services.session_revoked(user_id=admin.user_id, tenant_id=tenant.pk)  # a refresh token used twice
     rice = stock.product_create(tenant=tenant, name="Rice", unit="g", minimum=Decimal(500), actor=admin.user)
     with django_capture_on_commit_callbacks(execute=True):  # the kitchen follows stock after commit
         plov = kitchen.meal_create(tenant=tenant, name="Plov", recipe=[{"product": rice, "quantity": Decimal(100)}])

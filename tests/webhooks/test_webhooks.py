@@ -79,7 +79,7 @@ def test_admins_register_endpoints_and_see_the_secret_once(api, tenant, admin, h
     ],
 )
 def test_private_and_unresolvable_receivers_are_refused(api, admin, settings, url, code):
-    settings.WEBHOOKS_ALLOWED_NETWORKS = []  # as in production
+    settings.OUTBOUND_ALLOWED_NETWORKS = []  # as in production
     answer = api.post(ENDPOINTS, {"url": url, "event_types": ["sale.recorded"]}, format="json", **bearer(admin))
     assert answer.status_code == 400
     assert answer.json()["error"]["fields"]["url"][0]["code"] == code

@@ -11,6 +11,8 @@ from collections.abc import Hashable, Iterable
 
 import dramatiq
 
+from core.logging import retried
+
 logger = logging.getLogger(__name__)
 
 
@@ -48,5 +50,5 @@ class Kicker:
         args: tuple = () if key is None else (key,)
         try:
             dramatiq.get_broker().get_actor(self.actor_name).send(*args)
-        except Exception:
-            logger.warning("kick not queued; the sweep will", extra={"actor": self.actor_name}, exc_info=True)
+        except Exception as failure:
+            retried(logger, "kick not queued; the sweep will", failure, actor=self.actor_name)

@@ -23,6 +23,7 @@ from django.core.mail import EmailMessage
 from django.utils import timezone
 
 from core import egress
+from core.logging import retried
 from core.models import Organization
 from core.secrets import unseal
 from core.timezones import tenant_zone
@@ -60,8 +61,8 @@ def kick(notification_ids: Iterable[int]) -> None:
     for pk in notification_ids:
         try:
             actor.send(pk)
-        except Exception:
-            logger.warning("notification job not queued; the sweep will", extra={"notification_id": pk}, exc_info=True)
+        except Exception as failure:
+            retried(logger, "notification job not queued; the sweep will", failure, notification_id=pk)
             return
 
 

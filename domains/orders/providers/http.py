@@ -17,8 +17,9 @@ import logging
 from collections.abc import Callable
 from urllib.parse import quote
 
-import urllib3
+import requests
 
+from core import egress
 from core.failover import AllFailed, Cooldowns, Failover
 from domains.orders.providers.base import (
     Answer,
@@ -31,7 +32,6 @@ from domains.orders.providers.base import (
 logger = logging.getLogger(__name__)
 
 PRIMARY_COOLDOWN = 30.0
-_pool = urllib3.PoolManager(num_pools=50, maxsize=20, retries=False)
 COOLDOWNS = Cooldowns(seconds=PRIMARY_COOLDOWN)  # per process: each worker learns on its own
 
 
@@ -50,7 +50,9 @@ class HttpAdapter:
         self.headers = {"Accept": "application/json", "Content-Type": "application/json"}
         if auth_header and auth_token:
             self.headers[auth_header] = auth_token
-        self.timeout = urllib3.Timeout(connect=min(3.0, timeout_seconds), read=timeout_seconds)
+        self.session = egress.Session(
+            timeout=(min(3.0, timeout_seconds), timeout_seconds), max_bytes=1024 * 1024, user_agent="Oqim-Orders/1"
+        )
         self.on_failover = on_failover
 
     def submit(self, request: SubmitRequest) -> Answer:
@@ -108,25 +110,22 @@ class HttpAdapter:
     ) -> Answer | None:
         headers = {**self.headers, **(extra_headers or {})}
         try:
-            response = _pool.request(
-                method,
-                url,
-                body=json.dumps(body).encode() if body is not None else None,
-                headers=headers,
-                timeout=self.timeout,
-                redirect=False,
+            response = self.session.request(
+                method, url, data=json.dumps(body).encode() if body is not None else None, headers=headers
             )
-        except urllib3.exceptions.TimeoutError as exc:
+        except egress.Refused as exc:  # the name now resolves to an address the guard refuses
+            raise ProviderUnavailable(f"not called: {exc.code}", endpoint=endpoint) from exc
+        except requests.Timeout as exc:
             raise ProviderUnavailable("timed out", endpoint=endpoint) from exc
-        except urllib3.exceptions.HTTPError as exc:
+        except requests.RequestException as exc:
             raise ProviderUnavailable(f"unreachable: {type(exc).__name__}", endpoint=endpoint) from exc
-        code = response.status
+        code = response.status_code
         if code == 404 and missing_ok:
             return None
         if code >= 500 or code in (408, 429):
             raise ProviderUnavailable(f"HTTP {code}", http_status=code, endpoint=endpoint)
         try:
-            payload = json.loads(response.data or b"null")
+            payload = json.loads(response.content or b"null")
         except ValueError:
             payload = None
         if code >= 400:

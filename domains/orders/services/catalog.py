@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils.translation import gettext
 
+from core.egress_guard import require_allowed
 from core.errors import Conflict
 from core.models import Organization
 from core.secrets import seal
@@ -19,6 +20,11 @@ from domains.orders.models import (
 
 
 def _provider_fields(provider: Provider, values: dict) -> None:
+    # Called by the workers: the SSRF guard judges them now (a name that does not resolve yet
+    # passes: each call is judged again).
+    for name in ("base_url", "failover_url"):
+        if values.get(name) and values[name] != getattr(provider, name):
+            require_allowed(values[name], field=name, unresolvable_ok=True)
     if "auth_token" in values:
         token = values.pop("auth_token")
         provider.auth_token_sealed = seal(token) if token else ""
