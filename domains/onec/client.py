@@ -79,7 +79,12 @@ class OnecClient:
             transport = _WebOnly(session=session, timeout=self.timeout, operation_timeout=self.timeout)
             # Bound to the URL entered, not the address the WSDL names (1C often publishes its
             # internal host name there).
-            self._services[url] = zeep.Client(url, transport=transport).create_service(BINDING, url.split("?", 1)[0])
+            try:
+                self._services[url] = zeep.Client(url, transport=transport).create_service(
+                    BINDING, url.split("?", 1)[0]
+                )
+            except ValueError as exc:  # a WSDL (or a web page) without Oqim's binding
+                raise NotOurService(str(exc)[:200]) from None
         return self._services[url]
 
     def urls(self) -> list[str]:
@@ -128,6 +133,10 @@ class _WebOnly(Transport):
         return super().load(url)
 
 
+class NotOurService(zeep.exceptions.Error):
+    """The URL answers, but not with the exchange service of docs/catalog.md."""
+
+
 class _ServerFailed(Exception):
     """The server did not answer (the other may): its problem in a few words."""
 
@@ -143,6 +152,8 @@ def classify(error: Exception) -> tuple[bool, str]:
         return True, known.get(error.code) or problems.NOT_CALLED.format(code=error.code)
     if isinstance(error, egress.TooLarge):
         return False, problems.TOO_LARGE
+    if isinstance(error, NotOurService):
+        return False, problems.NOT_OUR_SERVICE
     if isinstance(error, zeep.exceptions.Fault):
         return False, problems.FAULT.format(detail=error.message)
     status = 0

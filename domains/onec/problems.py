@@ -28,6 +28,7 @@ NOT_ALLOWED = gettext_noop(
 )
 NOT_CALLED = gettext_noop("not called ({code})")
 TOO_LARGE = gettext_noop("the answer is too long (OUTBOUND_MAX_RESPONSE_BYTES)")
+NOT_OUR_SERVICE = gettext_noop("not Oqim's exchange service: its WSDL has no such binding")
 # Tried in this order, each against the whole text; ``inner`` is itself a stored failure.
 SENTENCES = (
     REFUSED_CREDENTIALS,
@@ -45,6 +46,7 @@ SENTENCES = (
     NOT_ALLOWED,
     NOT_CALLED,
     TOO_LARGE,
+    NOT_OUR_SERVICE,
 )
 
 

@@ -112,3 +112,23 @@ def test_exchange_now_while_one_runs_says_so(api, admin, tenant, connection):
     error = answer.json()["error"]
     assert error["code"] == "exchange_running" and error["exchange"] == running.pk
     assert error["message"] == "Обмен с 1С уже идёт; запросите снова, когда он закончится."
+
+
+def test_a_url_that_is_not_1c_is_named_so_not_a_500(api, admin, tenant):
+    from domains.onec import services
+    from tests.net import QuietHandler, http_server
+
+    class Page(QuietHandler):
+        def do_GET(self) -> None:
+            self.answer(200, b"<html><body>Router login</body></html>", "text/html")
+
+        do_POST = do_GET
+
+    with http_server(Page) as port:
+        url = f"http://127.0.0.1:{port}/ws?wsdl"
+        assert put(api, admin, wsdl_url=url).status_code == 200
+        answer = api.post("/api/onec/connection/test/", HTTP_ACCEPT_LANGUAGE="ru", **bearer(admin))
+        assert answer.status_code == 200
+        assert answer.json()["results"] == {url: "это не служба обмена Oqim: в её WSDL нет нужной привязки"}
+        exchange = services.run_exchange(tenant=tenant)
+    assert exchange.status == "failed" and "not Oqim's exchange service" in exchange.error
