@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, cast
 
 import jwt
@@ -231,9 +232,16 @@ def _genuine_claims(raw_refresh: str) -> dict[str, Any] | None:
 
 
 def _rotated(claims: dict[str, Any]) -> bool:
-    """Blacklisted while its session stands: rotated, not logged out."""
-    blacklisted = BlacklistedToken.objects.filter(token__jti=claims.get(jwt_settings.JTI_CLAIM)).exists()
-    return blacklisted and not _revoked(claims.get(SESSION_CLAIM))
+    """Blacklisted because a newer token of its session replaced it; a logout blacklists without
+    one. Judged from the database, so a lost cache never turns a logout into a theft."""
+    jti, session_id = claims.get(jwt_settings.JTI_CLAIM), claims.get(SESSION_CLAIM)
+    if not session_id or not BlacklistedToken.objects.filter(token__jti=jti).exists():
+        return False
+    newer = OutstandingToken.objects.filter(
+        user_id=cast(Any, claims.get(jwt_settings.USER_ID_CLAIM)),
+        created_at__gte=datetime.fromtimestamp(int(claims.get("iat", 0)), tz=UTC),
+    ).exclude(jti=jti)
+    return any(_session_of(row.token) == session_id for row in newer.only("token"))
 
 
 def _reused(claims: dict[str, Any]) -> AuthenticationFailed:
@@ -262,9 +270,12 @@ def _reused(claims: dict[str, Any]) -> AuthenticationFailed:
         "refresh token reused: session revoked",
         extra={"user_id": user_id, "tenant_id": claims.get(TENANT_CLAIM), "refresh_tokens_revoked": len(family)},
     )
-    refresh_token_reused.send(
+    # The session is ended whatever a receiver does: its failure is logged, never the answer.
+    for receiver, failure in refresh_token_reused.send_robust(
         sender=RefreshToken, user_id=user_id, tenant_id=claims.get(TENANT_CLAIM), session_id=session_id
-    )
+    ):
+        if isinstance(failure, Exception):
+            security_log.error("refresh token reuse not recorded", exc_info=failure, extra={"receiver": str(receiver)})
     return refused
 
 
@@ -281,9 +292,11 @@ def refresh_session(raw_refresh: str) -> tuple[Membership, RefreshToken]:
     The membership is re-checked, so a deactivated member cannot keep refreshing.
     """
     membership, refresh = _live_session(raw_refresh)
-    _, first = cast(tuple[BlacklistedToken, bool], refresh.blacklist())  # simplejwt: get_or_create's pair
-    if not first:  # another request rotated it a moment ago: the same token used twice
-        raise _reused(refresh.payload)
+    issued = OutstandingToken.objects.filter(jti=refresh[jwt_settings.JTI_CLAIM]).first()
+    if issued is None:  # recorded nowhere yet: simplejwt records and blacklists it
+        refresh.blacklist()
+    elif not BlacklistedToken.objects.get_or_create(token=issued)[1]:
+        raise _reused(refresh.payload)  # another request rotated it a moment ago: used twice
     refresh.set_jti()
     refresh.set_exp()
     refresh.set_iat()

@@ -22,6 +22,7 @@ import time
 from dataclasses import dataclass
 from http.cookiejar import DefaultCookiePolicy
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 import urllib3
@@ -144,7 +145,12 @@ class Session(requests.Session):
         # prepare the next request.
         return None
 
+    def close(self) -> None:
+        """Nothing to close: the connection pools are the process's, shared by every session."""
+
     def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        if urlsplit(request.url or "").scheme not in ("http", "https"):  # an adapter someone mounted
+            raise Refused("invalid_scheme", "Only http and https URLs can be called.")
         kwargs["allow_redirects"] = False
         if kwargs.get("timeout") is None:
             kwargs["timeout"] = self.timeout
@@ -157,12 +163,15 @@ class Session(requests.Session):
 
 def _read_bounded(response: requests.Response, limit: int) -> None:
     chunks, size = [], 0
-    for chunk in response.iter_content(64 * 1024):  # decoded: a compressed bomb counts as it unpacks
-        size += len(chunk)
-        if size > limit:
-            response.close()
-            raise TooLarge(f"The answer is longer than {limit} bytes.")
-        chunks.append(chunk)
+    try:
+        for chunk in response.iter_content(64 * 1024):  # decoded: a compressed bomb counts as it unpacks
+            size += len(chunk)
+            if size > limit:
+                raise TooLarge(f"The answer is longer than {limit} bytes.")
+            chunks.append(chunk)
+    except BaseException:
+        response.close()  # not read to its end: the connection is dropped, not pooled
+        raise
     response._content = b"".join(chunks)
     response._content_consumed = True
     response.close()  # read whole: hands the connection back to the pool

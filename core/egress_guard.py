@@ -21,9 +21,13 @@ from core.errors import invalid
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
-# Global by IANA's registry, yet a way into someone's private network: 6to4 and NAT64 embed an
-# IPv4 address (a relay or a translator may forward to a private one), and 6to4's relay anycast.
-_EMBEDDING = tuple(ipaddress.ip_network(n) for n in ("2002::/16", "64:ff9b::/96", "64:ff9b:1::/48", "192.88.99.0/24"))
+# IPv6 forms that carry an IPv4 address in their last 32 bits (NAT64, IPv4-translated, the
+# deprecated IPv4-compatible): judged by that IPv4 address. 6to4 (2002::/16) carries it in bits
+# 16-47 (``sixtofour``). A translator or relay forwards to it.
+_EMBEDDING_LOW32 = tuple(ipaddress.ip_network(n) for n in ("64:ff9b::/96", "::ffff:0:0:0/96", "::/96"))
+# Never a public destination although some Pythons call them global: NAT64's local-use prefix,
+# the old site-local range, 6to4's relay anycast.
+_REFUSED = tuple(ipaddress.ip_network(n) for n in ("64:ff9b:1::/48", "fec0::/10", "192.88.99.0/24"))
 
 
 class Refused(Exception):
@@ -41,9 +45,12 @@ def _allowed(networks: tuple[str, ...]) -> tuple[Network, ...]:
 
 
 def _public(address: IPAddress) -> bool:
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
-        address = address.ipv4_mapped
-    return address.is_global and not address.is_multicast and not any(address in n for n in _EMBEDDING)
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped or address.sixtofour:
+            return _public(address.ipv4_mapped or address.sixtofour)  # type: ignore[arg-type]
+        if any(address in n for n in _EMBEDDING_LOW32):
+            return _public(ipaddress.IPv4Address(int(address) & 0xFFFFFFFF))
+    return address.is_global and not address.is_multicast and not any(address in n for n in _REFUSED)
 
 
 def allowed_address(address: IPAddress) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextvars
 import json
 import logging
+import socket
 from datetime import UTC, datetime
 
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
@@ -66,7 +67,9 @@ def _transient_errors() -> tuple[type[BaseException], ...]:
     from django.db import InterfaceError, OperationalError
 
     return (
-        OSError,  # connection refused or reset, timeouts
+        ConnectionError,  # refused, reset, aborted, a broken pipe
+        TimeoutError,
+        socket.gaierror,  # a name that does not resolve right now
         redis.exceptions.ConnectionError,
         redis.exceptions.TimeoutError,
         redis.exceptions.BusyLoadingError,

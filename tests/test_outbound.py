@@ -265,10 +265,80 @@ def test_basic_credentials_go_as_utf8_and_no_cookie_is_kept(server):
     assert "Cookie" not in sent
 
 
-def test_no_proxy_from_the_environment(server, monkeypatch):
+def test_no_proxy_from_the_environment_or_the_caller(server, monkeypatch):
+    for name in ("NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")  # nothing listens there
     monkeypatch.setenv("http_proxy", "http://127.0.0.1:9")
     assert egress.Session(timeout=2).get(server["url"] + "/echo").json() == {"ok": True}
+    with pytest.raises(egress.Refused):
+        egress.Session(timeout=2).get(server["url"] + "/echo", proxies={"http": "http://127.0.0.1:9"})
+
+
+@pytest.mark.parametrize(
+    ("address", "public"),
+    [
+        ("8.8.8.8", True),
+        ("64:ff9b::808:808", True),  # NAT64 to a public address
+        ("127.0.0.1", False),
+        ("100.64.0.1", False),  # carrier-grade NAT
+        ("::ffff:10.0.0.1", False),  # IPv4-mapped
+        ("::7f00:1", False),  # IPv4-compatible 127.0.0.1
+        ("::ffff:0:7f00:1", False),  # IPv4-translated 127.0.0.1
+        ("64:ff9b::a00:1", False),  # NAT64 to 10.0.0.1
+        ("2002:a00:1::1", False),  # 6to4 of 10.0.0.1
+        ("fec0::1", False),  # site-local
+        ("fd00::1", False),
+        ("fe80::1", False),
+        ("ff02::1", False),
+    ],
+)
+def test_which_addresses_are_public(address, public, production):
+    import ipaddress
+
+    from core.egress_guard import allowed_address
+
+    production()
+    assert allowed_address(ipaddress.ip_address(address)) is public
+
+
+def test_the_connection_goes_to_the_address_that_was_checked(internal, production, monkeypatch):
+    """A name that resolves to a public address when judged and to an internal one a moment
+    later (DNS rebinding) is connected to by the address judged: here the guard's only lookup
+    answers 127.0.0.1 for a name no resolver knows, and the request arrives by that address."""
+    import socket
+
+    from core import egress_guard
+
+    asked: list[str] = []
+    real = socket.getaddrinfo
+
+    def resolver(host, port, *args, **kwargs):  # type: ignore[no-untyped-def]
+        asked.append(host)
+        return real("127.0.0.1" if host == "rebind.test" else host, port, *args, **kwargs)
+
+    monkeypatch.setattr(egress_guard.socket, "getaddrinfo", resolver)
+    assert egress.Session(timeout=2).get(f"http://rebind.test:{internal.port}/x").status_code == 200
+    # the name looked up once, by the guard; the socket then opened to the address it judged
+    assert asked == ["rebind.test", "127.0.0.1"] and internal.hits == ["/x"]
+    production()
+    with pytest.raises(egress.Refused):
+        egress.Session(timeout=2).get(f"http://rebind.test:{internal.port}/y")
+    assert internal.hits == ["/x"]
+
+
+def test_zeep_reads_no_local_file(tmp_path, internal):
+    from domains.onec.client import OnecClient, _WebOnly
+
+    session = egress.Session(timeout=2)
+    _WebOnly(session=session, timeout=2)
+    assert "file://" not in session.adapters and session.headers["User-Agent"] == "Oqim/1"
+    with pytest.raises(egress.Refused):
+        session.get((tmp_path / "x").as_uri())
+    secret = tmp_path / "secret.wsdl"
+    secret.write_text("<definitions/>")
+    answers = OnecClient(primary=secret.as_uri(), timeout=2).each_url(lambda service: service.Ping())
+    assert answers == {secret.as_uri(): "not called (invalid_scheme)"}
 
 
 def test_a_refusal_reaches_the_caller_as_itself_not_as_a_retried_connection_error(production, internal):

@@ -83,6 +83,8 @@ class OnecClient:
                 self._services[url] = zeep.Client(url, transport=transport).create_service(
                     BINDING, url.split("?", 1)[0]
                 )
+            except requests.RequestException:  # InvalidURL and the like are ValueErrors too
+                raise
             except ValueError as exc:  # a WSDL (or a web page) without Oqim's binding
                 raise NotOurService(str(exc)[:200]) from None
         return self._services[url]
@@ -126,6 +128,12 @@ CALL_ERRORS = (zeep.exceptions.Error, requests.RequestException, XMLSyntaxError,
 class _WebOnly(Transport):
     """zeep's transport, reading the WSDL and its schemas over HTTP(S) only: zeep would also read
     a file:// or a bare path a WSDL imports, from this server's disk."""
+
+    def __init__(self, *, session: egress.Session, **options: Any) -> None:
+        agent = session.headers["User-Agent"]
+        super().__init__(session=session, **options)
+        session.adapters.pop("file://", None)  # zeep mounts a file adapter on the session it gets
+        session.headers["User-Agent"] = agent
 
     def load(self, url: str) -> bytes:
         if urlsplit(url).scheme not in ("http", "https"):

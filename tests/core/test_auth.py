@@ -1,7 +1,10 @@
 from __future__ import annotations
 
 import pytest
+from django.core.cache import cache
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
+from core import auth
 from core.roles import Role
 from realtime.models import OutboxEvent
 from tests.factories import PASSWORD, bearer, member_factory, tenant_factory, user_factory
@@ -89,12 +92,30 @@ def test_refresh_rotates_and_a_replayed_token_ends_the_whole_session(api, admin,
     assert OutboxEvent.objects.filter(type="member.session_revoked").count() == 1
 
 
-def test_a_logged_out_token_is_refused_without_crying_theft(api, admin):
+@pytest.mark.parametrize("cache_lost", [False, True])
+def test_a_logged_out_token_is_refused_without_crying_theft(api, admin, cache_lost):
     pair = login(api, admin.user.username).json()
     api.post("/api/auth/logout/", {"refresh": pair["refresh"]}, format="json", **bearer(admin))
+    if cache_lost:  # a restart of the embedded server, an evicted key: the database still knows
+        cache.clear()
     answer = refresh(api, pair["refresh"])
     assert answer.status_code == 401 and answer.json()["error"]["code"] == "token_invalid"
     assert not OutboxEvent.objects.filter(type="member.session_revoked").exists()
+
+
+def test_two_refreshes_with_one_token_at_the_same_moment_end_the_session(api, admin, monkeypatch):
+    pair = login(api, admin.user.username).json()
+    checked = auth._live_session
+
+    def while_another_request_rotates_it(raw):  # type: ignore[no-untyped-def]
+        found = checked(raw)
+        BlacklistedToken.objects.get_or_create(token=OutstandingToken.objects.get(jti=found[1]["jti"]))
+        return found
+
+    monkeypatch.setattr(auth, "_live_session", while_another_request_rotates_it)
+    answer = refresh(api, pair["refresh"])
+    assert answer.status_code == 401 and answer.json()["error"]["code"] == "token_reused"
+    assert api.get("/api/me/", HTTP_AUTHORIZATION=f"Bearer {pair['access']}").status_code == 401
 
 
 def test_logout_revokes_refresh_and_the_sessions_access_tokens(api, admin):
