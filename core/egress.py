@@ -74,11 +74,11 @@ class _Guarded:
 
 
 class _GuardedHTTPConnection(_Guarded, HTTPConnection):
-    pass
+    """http://, connected where the guard allows."""
 
 
 class _GuardedHTTPSConnection(_Guarded, HTTPSConnection):
-    pass
+    """https://, connected where the guard allows; TLS still names and checks the URL's host."""
 
 
 class _GuardedHTTPPool(HTTPConnectionPool):

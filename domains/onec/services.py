@@ -49,12 +49,11 @@ def connection_save(*, tenant: Organization, password: str | None = None, **valu
     for name in changed:
         if values[name]:
             require_allowed(values[name], field=name, unresolvable_ok=True)
-    urls_changed = bool(changed)
     for name, value in values.items():
         setattr(connection, name, value)
     if password is not None:
         connection.password_sealed = seal(password) if password else ""
-    if urls_changed:
+    if changed:
         connection.primary_skipped_until = None
     connection.save()
     return connection

@@ -32,6 +32,8 @@ from domains.orders.providers.base import (
 logger = logging.getLogger(__name__)
 
 PRIMARY_COOLDOWN = 30.0
+# One for the process (an adapter is made per call): the pools keep connections per provider.
+_session = egress.Session(timeout=10.0, max_bytes=1024 * 1024, user_agent="Oqim-Orders/1")
 COOLDOWNS = Cooldowns(seconds=PRIMARY_COOLDOWN)  # per process: each worker learns on its own
 
 
@@ -50,9 +52,7 @@ class HttpAdapter:
         self.headers = {"Accept": "application/json", "Content-Type": "application/json"}
         if auth_header and auth_token:
             self.headers[auth_header] = auth_token
-        self.session = egress.Session(
-            timeout=(min(3.0, timeout_seconds), timeout_seconds), max_bytes=1024 * 1024, user_agent="Oqim-Orders/1"
-        )
+        self.timeout = (min(3.0, timeout_seconds), timeout_seconds)
         self.on_failover = on_failover
 
     def submit(self, request: SubmitRequest) -> Answer:
@@ -110,8 +110,12 @@ class HttpAdapter:
     ) -> Answer | None:
         headers = {**self.headers, **(extra_headers or {})}
         try:
-            response = self.session.request(
-                method, url, data=json.dumps(body).encode() if body is not None else None, headers=headers
+            response = _session.request(
+                method,
+                url,
+                data=json.dumps(body).encode() if body is not None else None,
+                headers=headers,
+                timeout=self.timeout,
             )
         except egress.Refused as exc:  # the name now resolves to an address the guard refuses
             raise ProviderUnavailable(f"not called: {exc.code}", endpoint=endpoint) from exc
