@@ -21,6 +21,7 @@ const COUNTED = {
   prices: () => gettext("prices"),
   stock: () => gettext("stock levels"),
   clients: () => gettext("clients"),
+  client_terms: () => gettext("clients' price terms"),
   deleted: () => gettext("deleted"),
 };
 const TRIGGER = { schedule: () => gettext("on schedule"), manual: () => gettext("asked for"), full: () => gettext("in full") };
