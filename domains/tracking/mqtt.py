@@ -64,6 +64,7 @@ class Subscriber:
         if self.url.scheme == "mqtts":
             self.client.tls_set()
         self.client.on_connect = self._connected
+        self.client.on_subscribe = self._subscribed
         self.client.on_message = self._message
         self.client.reconnect_delay_set(min_delay=1, max_delay=30)
         self.subscribed = threading.Event()
@@ -75,6 +76,13 @@ class Subscriber:
             logger.error("mqtt connection refused", extra={"reason": str(reason)})
             return
         client.subscribe(self.topic, qos=1)
+
+    def _subscribed(self, _client: mqtt.Client, _userdata: Any, _mid: int, reasons: Any, _props: Any) -> None:
+        # Subscribed only once the broker's SUBACK grants it: a message published before that is
+        # not routed to this session at all.
+        if any(reason.is_failure for reason in reasons):
+            logger.error("mqtt subscription refused", extra={"topic": self.topic, "reasons": str(reasons)})
+            return
         self.subscribed.set()
         logger.info("mqtt subscribed", extra={"topic": self.topic, "host": self.url.hostname})
 
