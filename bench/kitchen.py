@@ -15,8 +15,10 @@ Phases:
   3. portions: --portion-meals meals x 30 ingredients; time of the recompute after one delivery,
      and of a delivery with the fan-out that recomputes, end to end.
   4. monthly report over those ledger rows.
-  5. the database's own limit: the SQL of one serve, captured and replayed by pgbench from as
-     many clients as there are cooks (bench/harness/pgreplay.py); HTTP serves/s as a ratio of it.
+  5. the database's own limit: the SQL of one serve over HTTP (authentication included),
+     captured and replayed by pgbench from as many clients as there are cooks
+     (bench/harness/pgreplay.py); HTTP serves/s as a ratio of it, and the web processes' CPU
+     per request.
 
     .venv/bin/python bench/kitchen.py [--cooks 20] [--seconds 10] [--report-rows 100000] [--smoke]
 
@@ -44,7 +46,7 @@ environment.setup()
 
 from bench.harness import cli, http, livedin, load, people, pgreplay  # noqa: E402
 from bench.harness.domains import kitchen, stock  # noqa: E402
-from bench.harness.measure import ms  # noqa: E402
+from bench.harness.measure import cpu_seconds, ms  # noqa: E402
 from bench.harness.result import Report  # noqa: E402
 from bench.harness.servers import Server, Servers  # noqa: E402
 from core.roles import Role  # noqa: E402
@@ -103,6 +105,7 @@ def http_phase(webs: list[Server], data: dict, seconds: float) -> dict:
     return {
         "serves_per_s": out["status"].get(201, 0) / elapsed,
         "requests_per_s": len(out["latency"]) / elapsed,
+        "requests": len(out["latency"]),
         "p50_ms": ms(out["latency"], 0.50),
         "p99_ms": ms(out["latency"], 0.99),
         "status": out["status"],
@@ -169,11 +172,11 @@ def portions_phase(meals: int) -> dict:
 
 
 def pgbench_phase(data: dict, clients: int, seconds: float) -> dict:
-    """One serve's SQL, replayed by pgbench: what PostgreSQL alone sustains for it."""
-    cook = people.existing(data["tenant"], Role.COOK, 1)[0].user
-    meal = kitchen.meal_rows(data["meals"][1:2])[0]  # one without the scarce ingredient
+    """The SQL of one serve over HTTP (a cook's request, as a web process runs it), replayed by
+    pgbench: what PostgreSQL alone sustains for it."""
+    path = f"/api/kitchen/meals/{data['meals'][1]}/serve/"  # a meal without the scarce ingredient
     key = "pgreplay-serve"
-    inside, after = pgreplay.capture(lambda: kitchen.serve(meal, 1, cook, key=key))
+    inside, after = pgreplay.capture_http(path, data["tokens"][0], {"portions": 1}, key=key)
     tps = pgreplay.replay(os.environ["DATABASE_URL"], inside, after, clients=clients, seconds=seconds, unique=(key,))
     return {"pgbench_serves_per_s": round(tps), "statements": len(inside) + len(after)}
 
@@ -183,10 +186,15 @@ def serving(data: dict, args: argparse.Namespace, report: Report) -> tuple[dict,
     with Servers() as servers:
         webs = servers.web(2)
         servers.worker(threads=4)
+        cpu0 = sum(cpu_seconds(w.pid) for w in webs)
         found = http_phase(webs, data, args.seconds)
+        found["web_cpu_ms_per_request"] = round(
+            (sum(cpu_seconds(w.pid) for w in webs) - cpu0) * 1000 / max(1, found["requests"]), 2
+        )
         print(
             f"http: {found['serves_per_s']:.0f} serves/s ({found['requests_per_s']:.0f} requests/s), "
-            f"p50 {found['p50_ms']} ms, p99 {found['p99_ms']} ms, statuses {found['status']}",
+            f"p50 {found['p50_ms']} ms, p99 {found['p99_ms']} ms, statuses {found['status']}, "
+            f"web CPU {found['web_cpu_ms_per_request']} ms per request",
             flush=True,
         )
         service = service_phase(data, processes=4, threads=max(1, args.cooks // 4), seconds=args.seconds)
@@ -228,6 +236,7 @@ def main() -> None:
         http_serves_per_s=f"{found['serves_per_s']:.0f}",
         http_p50_ms=found["p50_ms"],
         http_p99_ms=found["p99_ms"],
+        web_cpu_ms_per_serve=found["web_cpu_ms_per_request"],
         service_serves_per_s=f"{service['serves_per_s']:.0f}",
         service_p50_ms=service["p50_ms"],
         service_p99_ms=service["p99_ms"],
@@ -242,7 +251,16 @@ def main() -> None:
         http_of_pgbench=f"{found['serves_per_s'] / max(1, replayed['pgbench_serves_per_s']):.2f}",
         lived_in=not args.fresh,
     )
-    report.emit(expect=["http_serves_per_s", "service_serves_per_s", "pgbench_serves_per_s", "http_of_pgbench"])
+    report.emit(
+        expect=[
+            "http_serves_per_s",
+            "web_cpu_ms_per_serve",
+            "service_serves_per_s",
+            "pgbench_serves_per_s",
+            "statements",
+            "http_of_pgbench",
+        ]
+    )
 
 
 if __name__ == "__main__":

@@ -1,9 +1,10 @@
 """JWT authentication bound to one tenant.
 
 A token pair is issued for one membership: the ``tid`` claim names the tenant and ``sid`` the
-login session. Every request reloads the membership, so a role change or deactivation takes
-effect at once; logout blacklists the refresh token and marks the session revoked so the
-still-unexpired access tokens of that session stop working too.
+login session. Every request looks the membership up again (from ``core.membership_cache``, which
+any change of it drops), so a role change or deactivation takes effect at once; logout
+blacklists the refresh token and marks the session revoked so the still-unexpired access tokens
+of that session stop working too.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from rest_framework_simplejwt.state import token_backend
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken, Token
 
-from core.lookups import unique_or_none
+from core import membership_cache
 from core.models import Membership, Organization, User
 
 TENANT_CLAIM = "tid"
@@ -81,11 +82,7 @@ def _revoked(session_id: str | None) -> bool:
 
 def load_membership(*, user_id: object, tenant_id: int | None) -> Membership | None:
     """The live membership with its user and tenant, in one query."""
-    if tenant_id is None:
-        return None
-    return unique_or_none(
-        Membership.objects.select_related("user", "tenant").filter(user_id=user_id, tenant_id=tenant_id)
-    )
+    return None if tenant_id is None else membership_cache.load(user_id=user_id, tenant_id=tenant_id)
 
 
 def authenticate_access_token(raw_token: str | bytes) -> Principal:
@@ -113,11 +110,13 @@ def verify_access_token(raw_token: str | bytes) -> tuple[Principal, AccessToken]
 
 def principal_for(*, user_id: object, tenant_id: int | None, session_id: str | None) -> Principal:
     """The caller behind already verified claims, if their session and account still stand."""
-    if _revoked(session_id):
+    marks = [_revoked_key(str(session_id))] if session_id else []
+    # Every request lands here: one cache round trip says whether the session was logged out and,
+    # usually, who the member is (core.membership_cache); only a caller without a live
+    # membership costs a query for the user.
+    found, membership = membership_cache.lookup(marks, user_id=user_id, tenant_id=tenant_id)
+    if marks and found.get(marks[0]) is not None:
         raise AuthenticationFailed(_("This session has been logged out."), code="token_revoked")
-    # Every request lands here: the membership query brings the user along; only a caller
-    # without a live membership costs a second query.
-    membership = load_membership(user_id=user_id, tenant_id=tenant_id)
     user = membership.user if membership else User.objects.filter(pk=cast(Any, user_id)).first()
     if user is None or not user.is_active:
         raise AuthenticationFailed(_("User is inactive or gone."), code="user_inactive")

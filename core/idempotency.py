@@ -9,7 +9,7 @@ from django.db import IntegrityError, models
 from django.utils.translation import gettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.request import Request
 
 from core.lookups import unique_or_none
@@ -38,19 +38,19 @@ Row = TypeVar("Row", bound=models.Model)
 
 def once(model: type[Row], *, tenant_id: int, key: str | None, create: Callable[[], Row]) -> tuple[Row, bool]:
     """``create()`` unless a row of ``model`` already holds this tenant's ``key``; returns the row
-    and whether it is new. The model's unique (tenant, idempotency_key) index settles a race: the
-    loser's insert waits for the winner, fails, and gets the winner's row. The caller checks that
-    an earlier row is the same request."""
+    and whether it is new. The caller checks that an earlier row is the same request.
 
-    def earlier() -> Row | None:
-        return unique_or_none(model._default_manager.filter(tenant_id=tenant_id, idempotency_key=key)) if key else None
-
-    first = earlier()
-    if first is None:
-        try:
-            return create(), True
-        except IntegrityError:
-            first = earlier()
-            if first is None:
-                raise
+    The first try costs no lookup: the model's unique (tenant, idempotency_key) index refuses a
+    repeat (and settles a race, the loser's insert waiting for the winner), and ``create`` runs
+    in its own transaction, so the repeat's work is rolled back. A repeat can also fail earlier,
+    on what the first request changed (the stock it took, a line it returned): whatever a keyed
+    ``create`` refuses, the first request's row, when there is one, is the answer."""
+    if not key:
+        return create(), True
+    try:
+        return create(), True
+    except (IntegrityError, APIException):
+        first = unique_or_none(model._default_manager.filter(tenant_id=tenant_id, idempotency_key=key))
+        if first is None:
+            raise
     return first, False

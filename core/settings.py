@@ -234,6 +234,9 @@ SIMPLE_JWT = {
     "ALGORITHM": "HS256",
     "AUTH_HEADER_TYPES": ("Bearer",),
 }
+# How long a caller's membership is remembered between requests (core.membership_cache); every
+# ORM change of a membership, user or organization drops it at once. 0: read it every request.
+MEMBERSHIP_CACHE_SECONDS = env.int("MEMBERSHIP_CACHE_SECONDS", default=60)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Oqim API",

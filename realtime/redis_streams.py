@@ -192,8 +192,7 @@ class RedisStreams:
             for shard, indexes in by_shard.items():
                 node = self._node(shard)
                 replicas = self._replicas_to_wait_for(shard, node)
-                pipe = node.pipeline(transaction=False)
-                calls: list[list[int]] = []
+                calls: list[tuple[list[int], list[Any]]] = []
                 for start in range(0, len(indexes), APPEND_CHUNK):
                     chunk = indexes[start : start + APPEND_CHUNK]
                     keys, args = [firehose_key(shard), epoch_key(shard), trimmed_key(shard)], list(shared)
@@ -202,12 +201,9 @@ class RedisStreams:
                         envelope, audience = serialize(row)
                         keys += [stream_key(row.tenant_id, row.topic), dedupe_key(shard, row.event_id)]
                         args += [envelope, audience, row.tenant_id, row.topic]
-                    self._append(keys=keys, args=args, client=pipe)
-                    calls.append(chunk)
-                if replicas:
-                    pipe.execute_command("WAIT", replicas, settings.REALTIME_PUBLISH_WAIT_MS)
-                answers = pipe.execute()
-                for chunk, found in zip(calls, answers, strict=False):
+                    calls.append((chunk, [len(keys), *keys, *args]))
+                answers = self._run_appends(node, [call for _, call in calls], replicas)
+                for (chunk, _), found in zip(calls, answers, strict=False):
                     for index, position in zip(chunk, found, strict=True):
                         positions[index] = position or None
                 if not replicas or answers[-1] >= replicas:
@@ -221,6 +217,26 @@ class RedisStreams:
         if len(confirmed) < len(rows):
             raise Unreplicated(sorted(confirmed))
         return positions
+
+    def _run_appends(self, node: Any, calls: list[list[Any]], replicas: int) -> list[Any]:
+        """The script calls (and the WAIT) in one round trip. The script is called by its digest
+        alone (redis-py's ``Script`` on a pipeline asks ``SCRIPT EXISTS`` first, every time); a
+        server that does not know it yet (new, restarted, failed over) gets it loaded and the
+        calls again, which the per-event dedupe makes safe."""
+
+        def pipeline() -> Any:
+            pipe = node.pipeline(transaction=False)
+            for call in calls:
+                pipe.execute_command("EVALSHA", self._append.sha, *call)
+            if replicas:
+                pipe.execute_command("WAIT", replicas, settings.REALTIME_PUBLISH_WAIT_MS)
+            return pipe
+
+        try:
+            return pipeline().execute()
+        except redis.exceptions.NoScriptError:
+            node.script_load(_APPEND)
+        return pipeline().execute()
 
     # -- reading (async: the web process's event loop)
 

@@ -1,8 +1,10 @@
-"""The database's own limit for one write: the SQL a service call sends, captured and replayed by
+"""The database's own limit for one write: the SQL a request sends, captured and replayed by
 pgbench from several clients at once. A benchmark reports its HTTP figure as a ratio to this.
 
 ``capture(call)`` runs ``call()`` once and returns the statements it sent, inside its
-transaction and after commit (publishing, recomputes), as literal SQL. ``replay(...)`` turns
+transaction and after commit (publishing, recomputes), as literal SQL; ``capture_http`` does it
+for one POST through Django's whole stack (authentication, the view, its answer), the same
+statements a web process sends for it. ``replay(...)`` turns
 them into a pgbench script, where each run gets fresh values for what must be unique (event ids,
 idempotency keys), and returns pgbench's transactions per second.
 """
@@ -30,6 +32,23 @@ def capture(call: Callable[[], Any]) -> tuple[list[str], list[str]]:
         inside = len(everything.captured_queries)
     statements = [q["sql"] for q in everything.captured_queries]
     return _replayable(statements[:inside]), _replayable(statements[inside:])
+
+
+def capture_http(path: str, token: str, body: dict, *, key: str) -> tuple[list[str], list[str]]:
+    """``capture`` of one POST of ``body`` to ``path`` as the holder of ``token``, after one
+    request of theirs has gone before (a person's first request reads their membership; every
+    later one finds it remembered)."""
+    from django.test import Client
+
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {token}", HTTP_HOST="localhost")
+
+    def post(idempotency_key: str) -> None:
+        answer = client.post(path, body, content_type="application/json", HTTP_IDEMPOTENCY_KEY=idempotency_key)
+        if answer.status_code != 201:
+            raise SystemExit(f"capturing POST {path}: {answer.status_code} {answer.content[:500]!r}")
+
+    post(f"{key}-first")
+    return capture(lambda: post(key))
 
 
 def _replayable(statements: list[str]) -> list[str]:

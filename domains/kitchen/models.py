@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -57,6 +59,9 @@ class Serving(TenantOwned):
     served_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     served_at = models.DateTimeField(db_index=True)
     idempotency_key = models.CharField(max_length=100, null=True, blank=True)
+
+    # Not a column: what a serving just made took (stock.Taken), for its own answer.
+    deducted: list[Any]
 
     class Meta:
         constraints = [

@@ -24,7 +24,7 @@ from domains.alarms import api as alarms
 from domains.kitchen import events, selectors, variance
 from domains.kitchen.alarms import VARIANCE
 from domains.kitchen.models import MAX_PORTIONS, KitchenSettings, Meal, RecipeItem, Serving, VarianceReport
-from domains.stock.api import STOCK_LEVEL_CHANGED, Change, MovementKind, lock_balances, qty
+from domains.stock.api import STOCK_LEVEL_CHANGED, Change, MovementKind, lock_balances, qty, taken_from
 from realtime import fanout
 from realtime.events import emit, emit_many
 
@@ -154,7 +154,8 @@ def serve(*, meal: Meal, portions: int, actor: User, idempotency_key: str | None
 
     Short stock raises ``InsufficientStock`` (409) naming each short ingredient with what was
     needed and what is available. With an ``idempotency_key`` a retried request returns the
-    first serving instead of serving twice. Returns the serving and whether it is new.
+    first serving instead of serving twice. Returns the serving and whether it is new; a new one
+    carries ``deducted``, what it took (``stock.Taken``), as posted.
     """
     _check_portions(portions)
     serving, created = once(
@@ -186,7 +187,8 @@ def _serve(*, meal: Meal, portions: int, actor: User, idempotency_key: str | Non
         idempotency_key=idempotency_key or None,
     )
     batch: list[dict[str, Any]] = []
-    posting.post(kind=MovementKind.SERVING, actor=actor, source=("serving", serving.pk), collect=batch)
+    movements = posting.post(kind=MovementKind.SERVING, actor=actor, source=("serving", serving.pk), collect=batch)
+    serving.deducted = [taken_from(m) for m in movements]  # the answer, without reading it back
     batch.append(
         {
             "tenant_id": meal.tenant_id,

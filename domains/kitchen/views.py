@@ -118,8 +118,12 @@ class MealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Destr
         serving, created = services.serve(
             meal=meal, portions=data.validated_data["portions"], actor=request.user, idempotency_key=key
         )
-        body = servings_output([selectors.serving_list(tenant=request.tenant).get(pk=serving.pk)])[0]
-        return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+        if not created:  # a retry: the first serving, as the log shows it
+            body = servings_output([selectors.serving_list(tenant=request.tenant).get(pk=serving.pk)])[0]
+            return Response(body, status=status.HTTP_200_OK)
+        # What the service wrote is the answer: the serving carries its meal, cook and deductions.
+        body = ServingOutput(serving, context={"deductions": {serving.pk: serving.deducted}}).data
+        return Response(body, status=status.HTTP_201_CREATED)
 
 
 class ServingFilter(filters.FilterSet):

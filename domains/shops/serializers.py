@@ -12,7 +12,7 @@ from rest_framework import serializers
 
 from core.decimals import MONEY, QUANTITY, currency_field, money_field, quantity_field
 from core.models import User
-from core.serializers import DateRangeInput, StrictInput, TenantPrimaryKeyField
+from core.serializers import DateRangeInput, StrictInput, TenantPrimaryKeyField, look_up_together
 from domains.shops.models import (
     Branch,
     BranchRole,
@@ -142,6 +142,15 @@ class SaleLineInput(StrictInput):
 
 class SaleInput(StrictInput):
     branch = TenantPrimaryKeyField(queryset=Branch.objects.all())
+
+    def to_internal_value(self, data: Any) -> Any:
+        lines = data.get("lines") if isinstance(data, dict) else None
+        if isinstance(lines, list):  # every line's product in one query
+            lines = lines[: self.fields["lines"].max_length]
+            products = [line.get("product") for line in lines if isinstance(line, dict)]
+            look_up_together(self.context, Product.all_objects.all(), products)
+        return super().to_internal_value(data)
+
     payment_method = serializers.ChoiceField(choices=PaymentMethod.choices)
     lines = SaleLineInput(many=True, allow_empty=False, max_length=200)
     customer_name = serializers.CharField(

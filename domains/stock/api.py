@@ -28,6 +28,7 @@ from domains.stock.selectors import (
     period_flows,
     products_moved_by_sources,
     taken_by,
+    taken_from,
 )
 from domains.stock.services import Change, InsufficientStock, Posting, branch_minimum, lock_balances, qty
 from domains.stock.signals import product_retiring
@@ -54,4 +55,5 @@ __all__ = [
     "products_moved_by_sources",
     "qty",
     "taken_by",
+    "taken_from",
 ]

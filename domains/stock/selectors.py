@@ -113,9 +113,15 @@ def taken_by(*, source_type: str, source_ids: Iterable[int]) -> dict[int, list[T
     out: dict[int, list[Taken]] = {}
     rows = Movement.objects.filter(source_type=source_type, source_id__in=list(source_ids)).select_related("product")
     for m in rows.order_by("pk"):
-        taken = Taken(m.pk, m.product_id, m.product.name, m.product.unit, -m.quantity, m.balance_after)
-        out.setdefault(int(m.source_id or 0), []).append(taken)
+        out.setdefault(int(m.source_id or 0), []).append(taken_from(m))
     return out
+
+
+def taken_from(movement: Movement) -> Taken:
+    """What ``movement`` took, from the row itself (a writer answering with what it just posted
+    reads nothing back)."""
+    m = movement
+    return Taken(m.pk, m.product_id, m.product.name, m.product.unit, -m.quantity, m.balance_after)
 
 
 @dataclass

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from core.idempotency import once
@@ -13,7 +13,7 @@ from tests.factories import meal_factory, member_factory, product_factory
 pytestmark = [pytest.mark.django_db, pytest.mark.services]
 
 
-def test_an_unknown_idempotency_key_is_one_index_probe_in_a_full_table(tenant):
+def test_a_repeated_idempotency_key_is_one_index_probe_in_a_full_table(tenant):
     # given 60,000 servings written since the planner last looked (autovacuum has not run)
     cook = member_factory(tenant=tenant, role="cook").user
     meal = meal_factory(tenant=tenant, recipe={product_factory(tenant=tenant): 1})
@@ -23,11 +23,20 @@ def test_an_unknown_idempotency_key_is_one_index_probe_in_a_full_table(tenant):
             " idempotency_key) SELECT %s, %s, 1, %s, now(), 'key-' || n FROM generate_series(1, 60000) AS n",
             [tenant.pk, meal.pk, cook.pk],
         )
-    # when a request with a new key looks for an earlier one, as every idempotent write does
+
+    def refused() -> Serving:
+        with transaction.atomic():
+            raise IntegrityError("duplicate key value violates unique constraint")
+
+    # when a new key is used, nothing is looked up: the insert's unique index decides
     with CaptureQueriesContext(connection) as queries:
-        row, created = once(Serving, tenant_id=tenant.pk, key="a-new-key", create=lambda: "created")
-    assert (row, created) == ("created", True)
-    (lookup,) = [q["sql"] for q in queries.captured_queries if "a-new-key" in q["sql"]]
+        assert once(Serving, tenant_id=tenant.pk, key="a-new-key", create=lambda: "created") == ("created", True)
+    assert queries.captured_queries == []
+    # and when a repeat's insert is refused, the first row is found
+    with CaptureQueriesContext(connection) as queries:
+        row, created = once(Serving, tenant_id=tenant.pk, key="key-777", create=refused)
+    assert (row.idempotency_key, created) == ("key-777", False)
+    (lookup,) = [q["sql"] for q in queries.captured_queries if "key-777" in q["sql"]]
     # then the plan probes the unique index and nothing orders the rows: no way for the
     # planner to prefer walking the primary key through the table instead
     with connection.cursor() as cursor:

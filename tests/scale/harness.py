@@ -213,6 +213,12 @@ async def fail_over_under_load(host: Host, fail: Callable[[Organization], Callab
     assert after and all(s == 200 for s in after), "writes did not carry on on the new master"
     missing = await follower.wait_for(writer.committed(), timeout=30)
     assert not missing, (sorted(missing)[:5], follower.reconnects, host.logs())
+    # The web processes mark what they published a moment after (realtime.publisher._Marks).
     pending = await in_thread(lambda: OutboxEvent.objects.filter(published_at__isnull=True).count())
+    for _ in range(50):
+        if not pending:
+            break
+        await asyncio.sleep(0.1)
+        pending = await in_thread(lambda: OutboxEvent.objects.filter(published_at__isnull=True).count())
     assert pending == 0
     await follower.stop()

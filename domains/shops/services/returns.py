@@ -26,7 +26,6 @@ from domains.shops.services.sales import (
     LineErrors,
     cents,
     day_of,
-    day_revenue,
     line_error,
     line_errors,
     lock_branch_stock,
@@ -113,8 +112,8 @@ def _return(
         )
         for r in return_lines
     ]
-    roll_up(sale.tenant_id, sale.branch_id, record.business_day, sale.currency, figures)
-    batch.append({**_returned_event(sale, record, return_lines, actor), **audience})
+    revenue = roll_up(sale.tenant_id, sale.branch_id, record.business_day, sale.currency, figures)
+    batch.append({**_returned_event(sale, record, return_lines, actor, revenue), **audience})
     emit_many(batch)  # the stock levels and the return: one outbox insert, one publish
     return record
 
@@ -173,7 +172,9 @@ def _return_lines(sale: Sale, sold: dict[int, SaleLine], wanted: dict[int, Decim
     return return_lines
 
 
-def _returned_event(sale: Sale, record: SaleReturn, return_lines: list[SaleReturnLine], actor: User) -> dict[str, Any]:
+def _returned_event(
+    sale: Sale, record: SaleReturn, return_lines: list[SaleReturnLine], actor: User, revenue: Decimal
+) -> dict[str, Any]:
     return {
         "tenant_id": sale.tenant_id,
         "type": events.SALE_RETURNED.name,
@@ -195,7 +196,7 @@ def _returned_event(sale: Sale, record: SaleReturn, return_lines: list[SaleRetur
                 for r in return_lines
             ],
             "business_day": record.business_day,
-            "branch_day_revenue": str(day_revenue(sale.branch_id, record.business_day, sale.currency)),
+            "branch_day_revenue": str(revenue),
             "created_at": record.created_at,
         },
     }

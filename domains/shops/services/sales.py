@@ -133,7 +133,9 @@ def _record(
     subtotal = sum(gross_of, Decimal(0))
     total = sum((line.total for line in sale_lines), Decimal(0))
     audience = audience_for(branch, "sales.view")  # before the stock locks: they are held to commit
-    posting = lock_branch_stock(branch, [(line.product_id, -line.quantity) for line in sale_lines])
+    posting = lock_branch_stock(
+        branch, [(line.product_id, -line.quantity) for line in sale_lines], known=[p for p, *_ in priced]
+    )
     # The ledger's time (taken under the stock locks) is the sale's time, so a sale and the stock
     # it took out always fall on the same day.
     sale = Sale.objects.create(
@@ -158,8 +160,8 @@ def _record(
         (line.product_id, line.quantity, line.total, line.cost_total, gross - line.total)
         for line, gross in zip(sale_lines, gross_of, strict=True)
     ]
-    roll_up(tenant.pk, branch.pk, sale.business_day, sale.currency, figures)
-    batch.append({**_recorded_event(sale, sale_lines), **audience})
+    revenue = roll_up(tenant.pk, branch.pk, sale.business_day, sale.currency, figures)
+    batch.append({**_recorded_event(sale, sale_lines, revenue), **audience})
     emit_many(batch)  # the stock levels and the sale: one outbox insert, one publish
     # What the answer shows, without reading back what was just written: the relations filled
     # the way prefetch_related fills them.
@@ -174,10 +176,11 @@ def _record(
 Priced = tuple[Product, Decimal, Decimal, Decimal]  # product, quantity, unit price, discount %
 
 
-def lock_branch_stock(branch: Branch, quantities: list[tuple[int, Decimal]]) -> Posting:
-    """Lock the branch's balances a sale or a return moves (product id, signed quantity)."""
+def lock_branch_stock(branch: Branch, quantities: list[tuple[int, Decimal]], known: Sequence[Product] = ()) -> Posting:
+    """Lock the branch's balances a sale or a return moves (product id, signed quantity);
+    ``known``: the product rows the caller holds."""
     changes = [Change(product_id=product_id, quantity=q, branch_id=branch.pk) for product_id, q in quantities]
-    return lock_balances(tenant_id=branch.tenant_id, changes=changes)
+    return lock_balances(tenant_id=branch.tenant_id, changes=changes, known=known)
 
 
 def _priced(tenant: Organization, lines: Sequence[dict[str, Any]]) -> tuple[list[Priced], str]:
@@ -244,7 +247,7 @@ def _sale_lines(tenant: Organization, priced: list[Priced]) -> tuple[list[SaleLi
     return sale_lines, gross_of
 
 
-def _recorded_event(sale: Sale, sale_lines: list[SaleLine]) -> dict[str, Any]:
+def _recorded_event(sale: Sale, sale_lines: list[SaleLine], revenue: Decimal) -> dict[str, Any]:
     return {
         "tenant_id": sale.tenant_id,
         "type": events.SALE_RECORDED.name,
@@ -262,7 +265,7 @@ def _recorded_event(sale: Sale, sale_lines: list[SaleLine]) -> dict[str, Any]:
                 for line in sale_lines
             ],
             "business_day": sale.business_day,
-            "branch_day_revenue": str(day_revenue(sale.branch_id, sale.business_day, sale.currency)),
+            "branch_day_revenue": str(revenue),
             "created_at": sale.created_at,
         },
     }
@@ -276,9 +279,11 @@ def _filled(queryset: Any, rows: list) -> Any:
 Figures = tuple[int, Decimal, Decimal, Decimal, Decimal]  # product id, quantity, revenue, cost, discount
 
 
-def roll_up(tenant_id: int, branch_id: int, day: date, currency: str, figures: list[Figures]) -> None:
-    """Add signed ``figures`` (a sale's positive, a return's negative) to the day's rollup: one
-    upsert statement, rows in product order so that concurrent writers lock them in one order."""
+def roll_up(tenant_id: int, branch_id: int, day: date, currency: str, figures: list[Figures]) -> Decimal:
+    """Add signed ``figures`` (a sale's positive, a return's negative) to the day's rollup, rows
+    in product order so that concurrent writers lock them in one order; returns the branch's
+    revenue that day after it. One statement on PostgreSQL: the upsert's own rows and the day's
+    other rows, as the statement found them, are summed by the same statement."""
     totals: dict[int, list[Decimal]] = defaultdict(lambda: [Decimal(0)] * 4)
     for product_id, *amounts in figures:
         row = totals[product_id]
@@ -289,14 +294,24 @@ def roll_up(tenant_id: int, branch_id: int, day: date, currency: str, figures: l
         values += [tenant_id, branch_id, day, product_id, currency, *totals[product_id]]
     table = DailySales._meta.db_table
     placeholders = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s, %s)"] * len(totals))
+    upsert = (
+        f"INSERT INTO {table} (tenant_id, branch_id, day, product_id, currency, quantity, revenue, cost, discount) "
+        f"VALUES {placeholders} ON CONFLICT (branch_id, day, product_id, currency) DO UPDATE SET "
+        f"quantity = {table}.quantity + excluded.quantity, revenue = {table}.revenue + excluded.revenue, "
+        f"cost = {table}.cost + excluded.cost, discount = {table}.discount + excluded.discount"
+    )
     with connection.cursor() as cursor:
+        if connection.vendor != "postgresql":  # SQLite has no INSERT inside WITH
+            cursor.execute(upsert, values)
+            return day_revenue(branch_id, day, currency)
         cursor.execute(
-            f"INSERT INTO {table} (tenant_id, branch_id, day, product_id, currency, quantity, revenue, cost, discount) "
-            f"VALUES {placeholders} ON CONFLICT (branch_id, day, product_id, currency) DO UPDATE SET "
-            f"quantity = {table}.quantity + excluded.quantity, revenue = {table}.revenue + excluded.revenue, "
-            f"cost = {table}.cost + excluded.cost, discount = {table}.discount + excluded.discount",
-            values,
+            f"WITH up AS ({upsert} RETURNING product_id, revenue) "
+            "SELECT COALESCE((SELECT SUM(revenue) FROM up), 0) + COALESCE((SELECT SUM(d.revenue) "
+            f"FROM {table} d WHERE d.branch_id = %s AND d.day = %s AND d.currency = %s "
+            "AND d.product_id NOT IN (SELECT product_id FROM up)), 0)",
+            [*values, branch_id, day, currency],
         )
+        return cents(Decimal(cursor.fetchone()[0]))
 
 
 def day_revenue(branch_id: int, day: date, currency: str) -> Decimal:

@@ -226,11 +226,13 @@ def _holder(
     return products[product_id] if branch_id is None else rows.get((branch_id, product_id))
 
 
-def lock_balances(*, tenant_id: int, changes: Sequence[Change]) -> Posting:
-    """Lock every balance ``changes`` move and refuse the change if one would go negative."""
+def lock_balances(*, tenant_id: int, changes: Sequence[Change], known: Sequence[Product] = ()) -> Posting:
+    """Lock every balance ``changes`` move and refuse the change if one would go negative.
+    ``known``: product rows the caller already read (a sale's lines), not read again when only
+    their branch balances move."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("the stock ledger must run inside transaction.atomic()")
-    products, central_ids = _locked_products(tenant_id, changes)
+    products, central_ids = _locked_products(tenant_id, changes, known)
     rows = _lock_branch_rows(tenant_id, changes)
     # Totals per balance first: one product may appear on several lines.
     keys = list(dict.fromkeys((c.branch_id, c.product_id) for c in changes))
@@ -245,7 +247,9 @@ def lock_balances(*, tenant_id: int, changes: Sequence[Change]) -> Posting:
     return Posting(tenant_id, changes, products, central_ids, rows, keys, before, now=timezone.now())
 
 
-def _locked_products(tenant_id: int, changes: Sequence[Change]) -> tuple[dict[int, Product], list[int]]:
+def _locked_products(
+    tenant_id: int, changes: Sequence[Change], known: Sequence[Product] = ()
+) -> tuple[dict[int, Product], list[int]]:
     """The changed products, and the ids of those whose central balance moves. Central balances
     are read under their lock (the balance that counts is the locked one); products moved only
     at branches are read without one."""
@@ -256,6 +260,9 @@ def _locked_products(tenant_id: int, changes: Sequence[Change]) -> tuple[dict[in
         locked = Product.objects.select_for_update().filter(tenant_id=tenant_id, pk__in=central_ids).order_by("pk")
         products.update({p.pk: p for p in locked})
     elsewhere = sorted(set(ids) - set(central_ids))
+    given = {p.pk: p for p in known if p.pk in elsewhere and p.tenant_id == tenant_id}
+    products.update(given)
+    elsewhere = [pid for pid in elsewhere if pid not in given]
     if elsewhere:
         products.update({p.pk: p for p in Product.objects.filter(tenant_id=tenant_id, pk__in=elsewhere)})
     unknown = [pid for pid in ids if pid not in products or products[pid].is_deleted]

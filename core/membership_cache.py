@@ -1,0 +1,87 @@
+"""Who a token's holder is, remembered for a short while: every request needs its caller's
+membership (with the user and the organization), and reading it from the cache costs one round
+trip that also answers "was this session logged out?" instead of a query on every request.
+
+Revocation stays immediate: any save or delete of a membership, a user or an organization drops
+the entries it could have changed, after its transaction commits (and at once, so the writer's
+own next request reloads). ``MEMBERSHIP_CACHE_SECONDS`` bounds what an edit made behind the
+ORM's back (a raw ``UPDATE``) could leave; 0 turns the cache off.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+
+from core.lookups import unique_or_none
+from core.models import Membership, Organization, User
+
+MISSING = object()
+
+
+def key(user_id: object, tenant_id: object) -> str:
+    return f"auth:member:{tenant_id}:{user_id}"
+
+
+def lookup(keys: list[str], *, user_id: object, tenant_id: int | None) -> tuple[dict[str, Any], Membership | None]:
+    """``keys`` (session marks the caller wants) and the live membership, in one cache round
+    trip when the membership is remembered; else one query, remembered for next time."""
+    wanted = [*keys, key(user_id, tenant_id)] if tenant_id is not None and _seconds() else keys
+    found = cache.get_many(wanted) if wanted else {}
+    if tenant_id is None:
+        return found, None
+    membership = found.pop(key(user_id, tenant_id), MISSING)
+    if membership is MISSING:
+        membership = load(user_id=user_id, tenant_id=tenant_id)
+        if membership is not None and _seconds():
+            cache.set(key(user_id, tenant_id), membership, timeout=_seconds())
+    return found, membership  # type: ignore[return-value]  # a Membership or None
+
+
+def load(*, user_id: object, tenant_id: int) -> Membership | None:
+    """The live membership with its user (no password hash) and organization, in one query."""
+    return unique_or_none(
+        Membership.objects.select_related("user", "tenant")
+        .defer("user__password")
+        .filter(user_id=user_id, tenant_id=tenant_id)
+    )
+
+
+def _seconds() -> int:
+    return int(getattr(settings, "MEMBERSHIP_CACHE_SECONDS", 0))
+
+
+def forget(pairs: list[tuple[object, object]]) -> None:
+    """Drop the entries of these (user, organization) pairs now and when the transaction commits
+    (a request reading the old row before the commit could otherwise remember it)."""
+    keys = [key(user_id, tenant_id) for user_id, tenant_id in pairs]
+    if not keys:
+        return
+    cache.delete_many(keys)
+    transaction.on_commit(lambda: cache.delete_many(keys))
+
+
+def _membership_changed(sender: type, instance: Membership, **_: Any) -> None:
+    forget([(instance.user_id, instance.tenant_id)])
+
+
+def _user_changed(sender: type, instance: User, **_: Any) -> None:
+    tenants = Membership.all_objects.filter(user_id=instance.pk).values_list("tenant_id", flat=True)
+    forget([(instance.pk, tenant_id) for tenant_id in tenants])
+
+
+def _organization_changed(sender: type, instance: Organization, **_: Any) -> None:
+    users = Membership.all_objects.filter(tenant_id=instance.pk).values_list("user_id", flat=True)
+    forget([(user_id, instance.pk) for user_id in users])
+
+
+def connect() -> None:
+    """Wire the forgetting to every write of the three models (from ``CoreConfig.ready``)."""
+    handlers = ((Membership, _membership_changed), (User, _user_changed), (Organization, _organization_changed))
+    for model, handler in handlers:
+        post_save.connect(handler, sender=model, dispatch_uid=f"membership-cache-{model.__name__}-save")
+        post_delete.connect(handler, sender=model, dispatch_uid=f"membership-cache-{model.__name__}-delete")
