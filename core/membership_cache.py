@@ -4,12 +4,14 @@ trip that also answers "was this session logged out?" instead of a query on ever
 
 Revocation stays immediate: any save or delete of a membership, a user or an organization drops
 the entries it could have changed, after its transaction commits (and at once, so the writer's
-own next request reloads). ``MEMBERSHIP_CACHE_SECONDS`` bounds what an edit made behind the
-ORM's back (a raw ``UPDATE``) could leave; 0 turns the cache off.
+own next request reloads). An organization is remembered once for all its members.
+``MEMBERSHIP_CACHE_SECONDS`` bounds what an edit made behind the ORM's back (a raw ``UPDATE``)
+could leave; 0 turns the cache off.
 """
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from django.conf import settings
@@ -27,19 +29,36 @@ def key(user_id: object, tenant_id: object) -> str:
     return f"auth:member:{tenant_id}:{user_id}"
 
 
+def organization_key(tenant_id: object) -> str:
+    # Apart from its members' entries: saving an organization of 10,000 members drops one key.
+    return f"auth:organization:{tenant_id}"
+
+
 def lookup(keys: list[str], *, user_id: object, tenant_id: int | None) -> tuple[dict[str, Any], Membership | None]:
     """``keys`` (session marks the caller wants) and the live membership, in one cache round
     trip when the membership is remembered; else one query, remembered for next time."""
-    wanted = [*keys, key(user_id, tenant_id)] if tenant_id is not None and _seconds() else keys
-    found = cache.get_many(wanted) if wanted else {}
-    if tenant_id is None:
-        return found, None
-    membership = found.pop(key(user_id, tenant_id), MISSING)
-    if membership is MISSING:
+    if tenant_id is None or not _seconds():
+        found = cache.get_many(keys) if keys else {}
+        return found, None if tenant_id is None else load(user_id=user_id, tenant_id=tenant_id)
+    member_key, org_key = key(user_id, tenant_id), organization_key(tenant_id)
+    found = cache.get_many([*keys, member_key, org_key])
+    membership, organization = found.pop(member_key, MISSING), found.pop(org_key, MISSING)
+    if membership is MISSING or organization is MISSING:
         membership = load(user_id=user_id, tenant_id=tenant_id)
-        if membership is not None and _seconds():
-            cache.set(key(user_id, tenant_id), membership, timeout=_seconds())
+        if membership is not None:
+            cache.set_many({member_key: _without_organization(membership), org_key: membership.tenant}, _seconds())
+    elif membership is not None:
+        membership.tenant = organization  # type: ignore[union-attr]
     return found, membership  # type: ignore[return-value]  # a Membership or None
+
+
+def _without_organization(membership: Membership) -> Membership:
+    """What is remembered of a membership: it and its user; its organization is remembered once
+    for all its members."""
+    kept = copy.copy(membership)
+    kept._state = copy.copy(membership._state)
+    kept._state.fields_cache = {k: v for k, v in membership._state.fields_cache.items() if k != "tenant"}
+    return kept
 
 
 def load(*, user_id: object, tenant_id: int) -> Membership | None:
@@ -75,8 +94,8 @@ def _user_changed(sender: type, instance: User, **_: Any) -> None:
 
 
 def _organization_changed(sender: type, instance: Organization, **_: Any) -> None:
-    users = Membership.all_objects.filter(tenant_id=instance.pk).values_list("user_id", flat=True)
-    forget([(user_id, instance.pk) for user_id in users])
+    cache.delete(organization_key(instance.pk))
+    transaction.on_commit(lambda: cache.delete(organization_key(instance.pk)))
 
 
 def connect() -> None:

@@ -138,3 +138,16 @@ def test_the_remembered_membership_never_outlives_a_change(api, tenant, shops): 
     other.user.save()
     answer = api.get("/api/shops/sales/", **other_headers)
     assert answer.status_code == 401, answer.json()
+
+
+def test_an_organization_change_is_seen_at_once_whatever_its_number_of_members(api, tenant, admin):
+    headers = bearer(admin)
+    assert api.get("/api/tenant/", **headers).json()["timezone"] == "UTC"  # remembered from here on
+    for _ in range(30):
+        member_factory(tenant=tenant, role=Role.VIEWER)
+    with counted() as (queries, _sent):
+        answer = api.patch("/api/tenant/", {"timezone": "Asia/Tashkent"}, format="json", **headers)
+    assert answer.status_code == 200, answer.json()
+    # the members' entries stay; the organization's one entry is dropped, with no query for them
+    assert not any('FROM "core_membership"' in q for q in statements(queries))
+    assert api.get("/api/tenant/", **headers).json()["timezone"] == "Asia/Tashkent"
