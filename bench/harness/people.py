@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import itertools
+import uuid
 
 from core.auth import issue_tokens
 from core.models import Membership, Organization, User
 from core.roles import Role
 
 _batch = itertools.count()
+_run = uuid.uuid4().hex[:6]
 
 
 def organizations(count: int = 1, *, slug: str = "bench") -> tuple[list[Organization], list[str]]:
@@ -32,7 +34,8 @@ def members(tenant: Organization, role: str, count: int, *, prefix: str = "") ->
     are ``<prefix>-<n>`` when a prefix is given, unique ones otherwise."""
     if count <= 0:
         return []
-    tag = prefix or f"bench-{role}-{tenant.pk}-{next(_batch)}"
+    # The process's own tag too: a run on a kept database (``--keep``) adds to an earlier run's.
+    tag = prefix or f"bench-{role}-{tenant.pk}-{_run}-{next(_batch)}"
     users = User.objects.bulk_create(User(username=f"{tag}-{n}", password="!") for n in range(count))
     return Membership.objects.bulk_create(Membership(tenant=tenant, user=u, role=role) for u in users)
 
