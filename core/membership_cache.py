@@ -2,9 +2,10 @@
 membership (with the user and the organization), and reading it from the cache costs one round
 trip that also answers "was this session logged out?" instead of a query on every request.
 
-Revocation stays immediate: any save or delete of a membership, a user or an organization drops
-the entries it could have changed, after its transaction commits (and at once, so the writer's
-own next request reloads). An organization is remembered once for all its members.
+Revocation stays immediate: any save or delete of a membership, a user or an organization gives
+the entries it could have changed a new generation, at once and again after its transaction
+commits, and an entry is used only under the generation it was read under (``lookup``). An
+organization is remembered once for all its members.
 ``MEMBERSHIP_CACHE_SECONDS`` bounds what an edit made behind the ORM's back (a raw ``UPDATE``)
 could leave; 0 turns the cache off.
 """
@@ -12,6 +13,8 @@ could leave; 0 turns the cache off.
 from __future__ import annotations
 
 import copy
+import logging
+import uuid
 from typing import Any
 
 from django.conf import settings
@@ -19,10 +22,14 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
+from core.logging import retried
 from core.lookups import unique_or_none
 from core.models import Membership, Organization, User
 
 MISSING = object()
+GENERATION_SECONDS = 24 * 3600  # a generation that expired only costs one reload
+
+logger = logging.getLogger(__name__)
 
 
 def key(user_id: object, tenant_id: object) -> str:
@@ -34,22 +41,60 @@ def organization_key(tenant_id: object) -> str:
     return f"auth:organization:{tenant_id}"
 
 
+def _generation(entry_key: str) -> str:
+    return f"{entry_key}:generation"
+
+
 def lookup(keys: list[str], *, user_id: object, tenant_id: int | None) -> tuple[dict[str, Any], Membership | None]:
     """``keys`` (session marks the caller wants) and the live membership, in one cache round
-    trip when the membership is remembered; else one query, remembered for next time."""
+    trip when the membership is remembered; else one query, remembered for next time.
+
+    Each entry is stored with the generation it was read under, and a change gives its key a new
+    generation (``forget``): an entry written by a request that read the row before the change
+    committed, but stored it after, no longer matches and is never used."""
     if tenant_id is None or not _seconds():
         found = cache.get_many(keys) if keys else {}
         return found, None if tenant_id is None else load(user_id=user_id, tenant_id=tenant_id)
-    member_key, org_key = key(user_id, tenant_id), organization_key(tenant_id)
-    found = cache.get_many([*keys, member_key, org_key])
-    membership, organization = found.pop(member_key, MISSING), found.pop(org_key, MISSING)
-    if membership is MISSING or organization is MISSING:
-        membership = load(user_id=user_id, tenant_id=tenant_id)
+    entries = (key(user_id, tenant_id), organization_key(tenant_id))
+    found = cache.get_many([*keys, *entries, *map(_generation, entries)])
+    current = [_current(found, entry) for entry in entries]
+    if all(value is not MISSING for value in current):
+        membership, organization = current
         if membership is not None:
-            cache.set_many({member_key: _without_organization(membership), org_key: membership.tenant}, _seconds())
-    elif membership is not None:
-        membership.tenant = organization  # type: ignore[union-attr]
-    return found, membership  # type: ignore[return-value]  # a Membership or None
+            membership.tenant = organization
+        return found, membership
+    membership = load(user_id=user_id, tenant_id=tenant_id)
+    if membership is not None:
+        try:
+            _remember(found, dict(zip(entries, (_without_organization(membership), membership.tenant), strict=True)))
+        except Exception as failure:  # the answer stands; the next request reads the row again
+            retried(logger, "membership not remembered", failure)
+    return found, membership
+
+
+def _current(found: dict[str, Any], entry: str) -> Any:
+    """The remembered value of ``entry`` if it was stored under the current generation; takes
+    the entry and its generation out of ``found``."""
+    stored, generation = found.pop(entry, None), found.pop(_generation(entry), None)
+    if stored is None or generation is None or stored[0] != generation:
+        found[_generation(entry)] = generation  # for _remember
+        return MISSING
+    return stored[1]
+
+
+def _remember(found: dict[str, Any], values: dict[str, Any]) -> None:
+    """Store ``values`` under the generations read before the database was: a key without one
+    gets a new one, unless a change gave it one meanwhile (then nothing is stored)."""
+    entries = {}
+    for entry, value in values.items():
+        generation = found.pop(_generation(entry), None)
+        if generation is None:
+            generation = uuid.uuid4().hex
+            if not cache.add(_generation(entry), generation, GENERATION_SECONDS):
+                continue
+        entries[entry] = (generation, value)
+    if entries:
+        cache.set_many(entries, _seconds())
 
 
 def _without_organization(membership: Membership) -> Membership:
@@ -74,28 +119,35 @@ def _seconds() -> int:
     return int(getattr(settings, "MEMBERSHIP_CACHE_SECONDS", 0))
 
 
-def forget(pairs: list[tuple[object, object]]) -> None:
-    """Drop the entries of these (user, organization) pairs now and when the transaction commits
-    (a request reading the old row before the commit could otherwise remember it)."""
-    keys = [key(user_id, tenant_id) for user_id, tenant_id in pairs]
-    if not keys:
+def forget(entries: list[str]) -> None:
+    """Give these entries a new generation now and when the transaction commits: what was
+    remembered of them, or is being remembered by a request that read the old rows, is not used
+    again. A cache that cannot be reached is logged, not raised: the change itself stands, and
+    what the cache holds expires within ``MEMBERSHIP_CACHE_SECONDS``."""
+    if not entries:
         return
-    cache.delete_many(keys)
-    transaction.on_commit(lambda: cache.delete_many(keys))
+
+    def renew() -> None:
+        try:
+            cache.set_many({_generation(entry): uuid.uuid4().hex for entry in entries}, GENERATION_SECONDS)
+        except Exception as failure:
+            retried(logger, "remembered memberships not renewed", failure, entries=len(entries))
+
+    renew()
+    transaction.on_commit(renew)
 
 
 def _membership_changed(sender: type, instance: Membership, **_: Any) -> None:
-    forget([(instance.user_id, instance.tenant_id)])
+    forget([key(instance.user_id, instance.tenant_id)])
 
 
 def _user_changed(sender: type, instance: User, **_: Any) -> None:
     tenants = Membership.all_objects.filter(user_id=instance.pk).values_list("tenant_id", flat=True)
-    forget([(instance.pk, tenant_id) for tenant_id in tenants])
+    forget([key(instance.pk, tenant_id) for tenant_id in tenants])
 
 
 def _organization_changed(sender: type, instance: Organization, **_: Any) -> None:
-    cache.delete(organization_key(instance.pk))
-    transaction.on_commit(lambda: cache.delete(organization_key(instance.pk)))
+    forget([organization_key(instance.pk)])
 
 
 def connect() -> None:

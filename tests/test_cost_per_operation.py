@@ -15,9 +15,11 @@ from contextlib import contextmanager
 
 import pytest
 import redis
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from core import membership_cache
 from core.roles import Role
 from domains.shops.models import BranchRole
 from realtime.models import OutboxEvent
@@ -151,3 +153,18 @@ def test_an_organization_change_is_seen_at_once_whatever_its_number_of_members(a
     # the members' entries stay; the organization's one entry is dropped, with no query for them
     assert not any('FROM "core_membership"' in q for q in statements(queries))
     assert api.get("/api/tenant/", **headers).json()["timezone"] == "Asia/Tashkent"
+
+
+def test_a_membership_read_before_a_change_and_remembered_after_it_is_never_used(tenant):
+    cashier = member_factory(tenant=tenant, role=Role.CASHIER)
+    entries = [membership_cache.key(cashier.user_id, tenant.pk), membership_cache.organization_key(tenant.pk)]
+    # a request reads the generations and the row: the cashier as they are now
+    _found, before = membership_cache.lookup([], user_id=cashier.user_id, tenant_id=tenant.pk)
+    racing = cache.get_many([f"{entry}:generation" for entry in entries])
+    # the role changes and commits before that request stores what it read
+    cashier.role = Role.VIEWER
+    cashier.save()
+    membership_cache._remember(racing, dict(zip(entries, [before, before.tenant], strict=True)))
+    # the next request does not use it
+    _found, after = membership_cache.lookup([], user_id=cashier.user_id, tenant_id=tenant.pk)
+    assert after.role == Role.VIEWER

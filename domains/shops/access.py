@@ -39,11 +39,16 @@ def branches_for(membership: Membership, capability: str) -> Collection[int] | N
 
 def require_branch(membership: Membership, branch: Branch, capability: str) -> None:
     """403 ``branch_forbidden`` unless ``membership`` holds ``capability`` at ``branch``."""
-    if membership.role == Role.ADMIN:
+    same_organization = branch.tenant_id == membership.tenant_id
+    if same_organization and membership.role == Role.ADMIN:
         return
-    allowed = has_capability(membership.role, capability) and any(
-        user_id == membership.user_id and has_capability(branch_role, capability)
-        for user_id, branch_role, _org_role in staff_of(branch)
+    allowed = (
+        same_organization
+        and has_capability(membership.role, capability)
+        and any(
+            user_id == membership.user_id and has_capability(branch_role, capability)
+            for user_id, branch_role, _org_role in staff_of(branch)
+        )
     )
     if not allowed:
         raise PermissionDenied(

@@ -12,6 +12,7 @@ from django.utils import timezone
 from core.demo import demo_username, png
 from core.models import Organization, User
 from core.roles import Role
+from core.timezones import local_today, start_of_day
 from domains.clients import api as clients_api
 from domains.clients.api import Reference, ReferenceKind
 from domains.visits import services
@@ -35,6 +36,9 @@ def seed(tenant: Organization) -> None:
     regular, normal = ref(ReferenceKind.VISIT_TYPE, "Muntazam tashrif"), ref(ReferenceKind.PRIORITY, "Oʻrta")
     clients = clients_api.by_code(tenant_id=tenant.pk, codes=[f"C-{n:04d}" for n in range(1, 5)])
     now = timezone.now()
+    # Every visit on today's route, whatever the hour: near midnight "in two hours" is tomorrow.
+    today = start_of_day(tenant, local_today(tenant))
+    first, last = today + timedelta(minutes=5), today + timedelta(days=1) - timedelta(minutes=5)
 
     def plan(code: str, hours: float) -> object:
         return services.visit_create(
@@ -42,7 +46,7 @@ def seed(tenant: Organization) -> None:
             actor=manager,
             agent=agent,
             client=clients[code],
-            planned_at=now + timedelta(hours=hours),
+            planned_at=min(max(now + timedelta(hours=hours), first + timedelta(minutes=hours)), last),
             type=regular,
             priority=normal,
         )
