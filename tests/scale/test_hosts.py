@@ -16,7 +16,7 @@ from tests.net import free_port
 from tests.realtime.conftest import access_token, in_thread
 from tests.redis_server import RedisServer
 from tests.scale import netns
-from tests.scale.harness import Follower, Host, Writer
+from tests.scale.harness import Follower, Host, Writer, pending_outbox
 
 pytestmark = [pytest.mark.services, pytest.mark.slow]
 
@@ -82,10 +82,7 @@ async def test_a_host_cut_off_loses_nothing_and_its_clients_resume_on_another(tm
             assert follower.reconnects >= 1 and follower.resyncs == 0
             after_cut = [s for _, s, when in writer.results if when > cut_at + 11]
             assert after_cut and all(s == 200 for s in after_cut)  # B carried on alone
-            pending = await in_thread(
-                lambda: OutboxEvent.objects.filter(tenant_id=tenant.pk, published_at__isnull=True).count()
-            )
-            assert pending == 0
+            assert await pending_outbox(tenant.pk) == 0
             await follower.stop()
         finally:
             machines.mend(0)
