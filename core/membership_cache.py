@@ -57,27 +57,26 @@ def lookup(keys: list[str], *, user_id: object, tenant_id: int | None) -> tuple[
         return found, None if tenant_id is None else load(user_id=user_id, tenant_id=tenant_id)
     entries = (key(user_id, tenant_id), organization_key(tenant_id))
     found = cache.get_many([*keys, *entries, *map(_generation, entries)])
+    marks = {mark: found[mark] for mark in keys if mark in found}
     current = [_current(found, entry) for entry in entries]
     if all(value is not MISSING for value in current):
         membership, organization = current
         if membership is not None:
             membership.tenant = organization
-        return found, membership
+        return marks, membership
     membership = load(user_id=user_id, tenant_id=tenant_id)
     if membership is not None:
         try:
             _remember(found, dict(zip(entries, (_without_organization(membership), membership.tenant), strict=True)))
         except Exception as failure:  # the answer stands; the next request reads the row again
             retried(logger, "membership not remembered", failure)
-    return found, membership
+    return marks, membership
 
 
 def _current(found: dict[str, Any], entry: str) -> Any:
-    """The remembered value of ``entry`` if it was stored under the current generation; takes
-    the entry and its generation out of ``found``."""
-    stored, generation = found.pop(entry, None), found.pop(_generation(entry), None)
+    """The remembered value of ``entry`` if it was stored under the current generation."""
+    stored, generation = found.get(entry), found.get(_generation(entry))
     if stored is None or generation is None or stored[0] != generation:
-        found[_generation(entry)] = generation  # for _remember
         return MISSING
     return stored[1]
 
@@ -87,7 +86,7 @@ def _remember(found: dict[str, Any], values: dict[str, Any]) -> None:
     gets a new one, unless a change gave it one meanwhile (then nothing is stored)."""
     entries = {}
     for entry, value in values.items():
-        generation = found.pop(_generation(entry), None)
+        generation = found.get(_generation(entry))
         if generation is None:
             generation = uuid.uuid4().hex
             if not cache.add(_generation(entry), generation, GENERATION_SECONDS):

@@ -20,9 +20,8 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import transaction
 
-from core.logging import retried
 from realtime.models import OutboxEvent
 from workers import delivery
 
@@ -112,46 +111,15 @@ KICKER = delivery.Kicker("realtime.fan_out", every=0.2)
 FAILING = delivery.Failing("realtime.fan_out", after=3)
 
 
-GATHER_SECONDS = 0.2
-
-
-class _InProcess:
-    """This process's own fan-out thread, woken right after each commit that marked events: the
-    followers get them in milliseconds, with no trip through the broker and no wait for a worker
-    thread busy sending webhooks. The periodic job (every 2 s) is the net under it: marked rows a
-    dead process left, or a process without the thread (``REALTIME_FANOUT_IN_PROCESS``), wait for
-    it, and nothing is lost."""
-
-    def __init__(self) -> None:
-        self.wake = threading.Event()
-        self.thread: threading.Thread | None = None
-        self.lock = threading.Lock()
-
-    def kick(self) -> None:
-        with self.lock:
-            if self.thread is None or not self.thread.is_alive():
-                self.thread = threading.Thread(target=self._run, name="realtime-fan-out", daemon=True)
-                self.thread.start()
-        self.wake.set()
-
-    def _run(self) -> None:
-        last = 0.0
-        while True:
-            self.wake.wait()
-            # At most one round every GATHER_SECONDS, the first at once: a burst of commits is
-            # handed over together, so a follower that recomputes a total does it once per burst.
-            time.sleep(max(0.0, GATHER_SECONDS - (time.monotonic() - last)))
-            self.wake.clear()  # a commit from now on wakes the next round: none is missed
-            last = time.monotonic()
-            try:
-                fan_out()
-            except Exception as failure:
-                retried(logger, "fan-out deferred to the periodic job", failure)
-            finally:
-                connection.close()  # this thread's own; back to the pool between rounds
-
-
-_in_process = _InProcess()
+# This process's own fan-out thread, woken right after each commit that marked events: the
+# followers get them in milliseconds, with no trip through the broker and no wait for a worker
+# thread busy sending webhooks. At most one round every 0.2 s, so a follower that recomputes a
+# total does it once per burst. The periodic job (every 2 s) is the net under it: marked rows a
+# dead process left, or a process without the thread (``REALTIME_FANOUT_IN_PROCESS``), wait for
+# it, and nothing is lost.
+_in_process = delivery.Rounds(
+    "realtime-fan-out", lambda: fan_out(), gather=0.2, failed="fan-out deferred to the periodic job"
+)
 
 
 def kick() -> None:

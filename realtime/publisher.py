@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Callable, Sequence
 from datetime import timedelta
 
@@ -19,7 +18,6 @@ from django.db import connection
 from django.utils import timezone
 
 from core.bulk import pg_array
-from core.logging import retried
 from realtime import fanout
 from realtime.models import OutboxEvent
 from realtime.streams import Unreplicated, streams
@@ -82,39 +80,23 @@ class _Marks:
     which the streams' per-event dedupe makes a no-op, and marks them. SQLite marks inline (one
     writer at a time; the embedded mode is not where throughput is measured)."""
 
-    GATHER_SECONDS = 0.02
-    IDLE_SECONDS = 2.0  # then its database connection is closed until the next mark
-
     def __init__(self) -> None:
         self.ids: list[int] = []
-        self.wake = threading.Event()
         self.lock = threading.Lock()
-        self.thread: threading.Thread | None = None
+        self.rounds = delivery.Rounds(
+            "realtime-marks", self._mark, gather=0.02, failed="published rows left for the relay to mark"
+        )
 
     def add(self, ids: Sequence[int]) -> None:
         with self.lock:
             self.ids.extend(ids)
-            if self.thread is None or not self.thread.is_alive():
-                self.thread = threading.Thread(target=self._run, name="realtime-marks", daemon=True)
-                self.thread.start()
-        self.wake.set()
+        self.rounds.kick()
 
-    def _run(self) -> None:
-        while True:
-            if not self.wake.wait(self.IDLE_SECONDS):
-                connection.close()
-                self.wake.wait()
-            time.sleep(self.GATHER_SECONDS)  # a burst of commits is marked together
-            self.wake.clear()
-            with self.lock:
-                ids, self.ids = self.ids, []
-            if not ids:
-                continue
-            try:
-                mark_published(ids)
-            except Exception as failure:
-                retried(logger, "published rows left for the relay to mark", failure, rows=len(ids))
-                connection.close()
+    def _mark(self) -> None:
+        with self.lock:
+            ids, self.ids = self.ids, []
+        if ids:
+            mark_published(ids)
 
 
 _marks = _Marks()

@@ -13,7 +13,8 @@ package gives them the rest, once (docs/architecture.md, "Durable delivery"):
 - a failing alarm: ``Failing`` counts consecutive failures per subject and calls its hooks
   once when they pass a threshold and once when a success ends them;
 - a replay: ``replay`` puts a copy of a finished row back in its line;
-- asking a worker to look now, debounced: ``Kicker`` (each line also has a periodic sweep).
+- asking a worker to look now, debounced: ``Kicker`` (each line also has a periodic sweep);
+- doing it in a thread of the committing process instead, a burst at a time: ``Rounds``.
 """
 
 from __future__ import annotations
@@ -24,5 +25,6 @@ from workers.delivery.failing import Failing
 from workers.delivery.kick import Kicker
 from workers.delivery.lease import Lease, Leased, claim, free
 from workers.delivery.replay import replay
+from workers.delivery.rounds import Rounds
 
-__all__ = ["Backoff", "Failing", "Kicker", "Lease", "Leased", "Stop", "claim", "drain", "free", "replay"]
+__all__ = ["Backoff", "Failing", "Kicker", "Lease", "Leased", "Rounds", "Stop", "claim", "drain", "free", "replay"]
