@@ -4,7 +4,7 @@ daily partitions."""
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -43,11 +43,13 @@ def live_points(tenant: Organization) -> int:
 @dataclass(frozen=True)
 class History:
     """``total`` points of ``agents`` agents, ``per_day`` fixes an agent-day, in days ending
-    the day before yesterday."""
+    the day before yesterday. The day is fixed when the plan is made: a run that crosses
+    midnight reads the days it wrote."""
 
     total: int
     agents: int = 500
     per_day: int = 2500
+    today: date = field(default_factory=lambda: datetime.now(UTC).date())
 
     @property
     def days(self) -> int:
@@ -55,7 +57,7 @@ class History:
 
     @property
     def first(self) -> date:
-        return datetime.now(UTC).date() - timedelta(days=self.days + 1)
+        return self.today - timedelta(days=self.days + 1)
 
     @property
     def last(self) -> date:
