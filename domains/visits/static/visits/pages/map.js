@@ -88,7 +88,9 @@ const draw = perFrame(() => {
   if (!fitted) {
     const located = [...agents.values()].filter((a) => a.marker).map((a) => a.marker.getLatLng());
     if (located.length) {
-      map.fitBounds(L.latLngBounds(located).pad(0.3), { maxZoom: 15 });
+      // At once, not animated: a zoom the manager starts while an animation runs is undone
+      // when it ends (Leaflet finishes the animation to its own target).
+      map.fitBounds(L.latLngBounds(located).pad(0.3), { maxZoom: 15, animate: false });
       fitted = true;
     }
   }
