@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from django.utils import timezone
@@ -138,16 +139,50 @@ def test_bad_osmand_requests_get_a_400_naming_the_parameter(api, field, token, p
 
 
 def test_a_revoked_token_or_a_departed_agent_stops_at_once(api, field, token):
+    def send(token: str) -> Any:
+        return api.get(OSMAND, {"id": token, "lat": "41.3", "lon": "69.2"})
+
+    assert send(token).status_code == 200  # the process now remembers the device
     device = Device.objects.get()
     assert api.delete(f"/api/locations/devices/{device.pk}/", **bearer(field["agent"])).status_code == 204
-    answer = api.get(OSMAND, {"id": token, "lat": "41.3", "lon": "69.2"})
+    answer = send(token)
     assert answer.status_code == 400 and answer.json()["error"]["fields"]["id"][0]["code"] == "unknown_device"
     fresh = api.post("/api/locations/devices/", {"name": "again"}, format="json", **bearer(field["agent"])).json()
+    assert send(fresh["token"]).status_code == 200
     field["agent"].mark_deleted()
     field["agent"].save()
-    assert api.get(OSMAND, {"id": fresh["token"], "lat": "41.3", "lon": "69.2"}).status_code == 400
+    assert send(fresh["token"]).status_code == 400
     outsider = member_factory(tenant=tenant_factory(), role=Role.ADMIN)
     assert api.delete(f"/api/locations/devices/{device.pk}/", **bearer(outsider)).status_code == 404
+
+
+@pytest.mark.parametrize("change", ["role", "user"])
+def test_a_remembered_device_stops_when_its_agent_may_no_longer_report(api, field, token, change):
+    assert api.get(OSMAND, {"id": token, "lat": "41.3", "lon": "69.2"}).status_code == 200
+    agent = field["agent"]
+    if change == "role":
+        agent.role = Role.COOK
+        agent.save()
+    else:
+        agent.user.is_active = False
+        agent.user.save()
+    assert api.get(OSMAND, {"id": token, "lat": "41.31", "lon": "69.2"}).status_code == 400
+    assert points(field).count() == 1
+
+
+def test_a_remembered_device_reads_the_database_without_its_cache(api, field, token, monkeypatch):
+    from domains.tracking.services import devices
+
+    assert api.get(OSMAND, {"id": token, "lat": "41.3", "lon": "69.2"}).status_code == 200
+
+    def unreachable(*args: Any, **kwargs: Any) -> None:
+        raise ConnectionError("cache down")
+
+    monkeypatch.setattr(devices.membership_cache, "lookup", unreachable)
+    assert api.get(OSMAND, {"id": token, "lat": "41.31", "lon": "69.2"}).status_code == 200
+    Device.objects.update(revoked_at=timezone.now())  # behind the cache's back: the row decides
+    assert api.get(OSMAND, {"id": token, "lat": "41.32", "lon": "69.2"}).status_code == 400
+    assert points(field).count() == 2
 
 
 def test_owntracks_over_http(api, field, token):
