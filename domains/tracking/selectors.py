@@ -205,8 +205,8 @@ def checkin_rules(*, tenant_id: int) -> CheckinRules:
 
 
 def reporting_agents(*, tenant_id: int, user_ids: list[int]) -> set[int]:
-    """Which of ``user_ids`` are live members here, with active accounts, who send fixes."""
-    members = Membership.objects.alive().filter(tenant_id=tenant_id, user_id__in=user_ids, user__is_active=True)
+    """Which of ``user_ids`` are live members here who send fixes."""
+    members = Membership.objects.alive().filter(tenant_id=tenant_id, user_id__in=user_ids)
     return {m.user_id for m in members if has_capability(m.role, "locations.report")}
 
 

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 from django.utils import timezone
 
 from core.roles import Role
@@ -138,7 +139,19 @@ def test_bad_osmand_requests_get_a_400_naming_the_parameter(api, field, token, p
     assert not points(field).exists()
 
 
-def test_a_revoked_token_or_a_departed_agent_stops_at_once(api, field, token):
+@pytest.fixture
+def remembering(monkeypatch):  # type: ignore[no-untyped-def]
+    """Devices remembered in this process whatever the cache (the embedded run's is
+    process-local, which is not trusted for it: one test process is all there is here)."""
+    from domains.tracking.services import devices
+
+    monkeypatch.setattr(devices, "PROCESS_LOCAL", ())
+    devices._known.clear()
+    yield devices
+    devices._known.clear()
+
+
+def test_a_revoked_token_or_a_departed_agent_stops_at_once(api, field, token, remembering):
     def send(token: str) -> Any:
         return api.get(OSMAND, {"id": token, "lat": "41.3", "lon": "69.2"})
 
@@ -157,8 +170,9 @@ def test_a_revoked_token_or_a_departed_agent_stops_at_once(api, field, token):
 
 
 @pytest.mark.parametrize("change", ["role", "user"])
-def test_a_remembered_device_stops_when_its_agent_may_no_longer_report(api, field, token, change):
+def test_a_remembered_device_stops_when_its_agent_may_no_longer_report(api, field, token, change, remembering):
     assert api.get(OSMAND, {"id": token, "lat": "41.3", "lon": "69.2"}).status_code == 200
+    assert remembering._known
     agent = field["agent"]
     if change == "role":
         agent.role = Role.COOK
@@ -170,19 +184,35 @@ def test_a_remembered_device_stops_when_its_agent_may_no_longer_report(api, fiel
     assert points(field).count() == 1
 
 
-def test_a_remembered_device_reads_the_database_without_its_cache(api, field, token, monkeypatch):
-    from domains.tracking.services import devices
-
+def test_a_remembered_device_reads_the_database_without_its_cache(api, field, token, monkeypatch, remembering):
     assert api.get(OSMAND, {"id": token, "lat": "41.3", "lon": "69.2"}).status_code == 200
 
     def unreachable(*args: Any, **kwargs: Any) -> None:
         raise ConnectionError("cache down")
 
-    monkeypatch.setattr(devices.membership_cache, "lookup", unreachable)
+    monkeypatch.setattr(remembering.membership_cache, "lookup", unreachable)
     assert api.get(OSMAND, {"id": token, "lat": "41.31", "lon": "69.2"}).status_code == 200
     Device.objects.update(revoked_at=timezone.now())  # behind the cache's back: the row decides
     assert api.get(OSMAND, {"id": token, "lat": "41.32", "lon": "69.2"}).status_code == 400
     assert points(field).count() == 2
+
+
+def test_a_device_whose_generation_the_cache_lost_is_read_again(api, field, token, remembering):
+    assert api.get(OSMAND, {"id": token, "lat": "41.3", "lon": "69.2"}).status_code == 200
+    assert api.get(OSMAND, {"id": token, "lat": "41.31", "lon": "69.2"}).status_code == 200
+    cache.clear()  # evicted, flushed or restarted: no generation to trust
+    Device.objects.update(revoked_at=timezone.now())  # and revoked behind its back
+    assert api.get(OSMAND, {"id": token, "lat": "41.32", "lon": "69.2"}).status_code == 400
+    assert points(field).count() == 2
+
+
+def test_a_process_local_cache_remembers_no_device(api, field, token, settings):
+    from domains.tracking.services import devices
+
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    devices._known.clear()
+    assert api.get(OSMAND, {"id": token, "lat": "41.3", "lon": "69.2"}).status_code == 200
+    assert not devices._known
 
 
 def test_owntracks_over_http(api, field, token):

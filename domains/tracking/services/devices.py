@@ -7,9 +7,12 @@ deduplicated, stored, announced), and its request is answered only after the com
 A tracker sends its token with every point (OsmAnd 200 times a second in the benchmark), so which
 device a token names is remembered in the process for ``MEMBERSHIP_CACHE_SECONDS``: a token always
 names the same device, agent and organization. What can change is checked on every request in
-one cache round trip, together with the agent's membership (``core.membership_cache``): a revoked
-device (a mark written when it is revoked) or an agent who left or may no longer send fixes is
-refused at once. Without the cache, every request reads the database.
+one cache round trip, together with the agent's membership (``core.membership_cache``): the
+device's generation, which revoking renews, must be the one it was remembered under, and the
+agent must still be a live, active member who sends fixes. A generation the cache lost (evicted,
+flushed, restarted) sends the request to the database, as a cache that cannot be reached does.
+Only a cache every process shares is trusted so: with a process-local one (embedded), a
+revocation made in the web process would never reach ``mqtt_ingest``.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import hashlib
 import logging
 import secrets
 import time
+import uuid
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -39,12 +43,12 @@ from domains.tracking.services.recording import Batch, Receipt, record
 
 TOKEN_PREFIX = "oqd_"
 USED_EVERY = timedelta(minutes=1)  # last_used_at is written at most this often
-REVOKED_SECONDS = 7 * 24 * 3600  # far longer than any process remembers a device
 KNOWN_LIMIT = 20_000  # devices remembered per process; past it, the oldest are forgotten
+PROCESS_LOCAL = ("LocMemCache", "DummyCache")
 
 logger = logging.getLogger(__name__)
-# token hash -> (remembered until, on the monotonic clock; the device as read)
-_known: dict[str, tuple[float, Device]] = {}
+# token hash -> (remembered until, on the monotonic clock; the generation; the device as read)
+_known: dict[str, tuple[float, str, Device]] = {}
 
 
 def _hash(token: str) -> str:
@@ -63,26 +67,32 @@ def device_create(*, tenant: Organization, agent_id: int, name: str, actor: User
     return device, token
 
 
-def _revoked_key(device: Device) -> str:
-    return f"tracking:device:{device.token_hash}:revoked"
+def _generation_key(token_hash: str) -> str:
+    return f"tracking:device:{token_hash}:generation"
 
 
 def device_revoke(*, device: Device) -> None:
     """The token stops working at once; the row stays, so the device's points keep their story."""
     Device.objects.filter(pk=device.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
 
-    def mark() -> None:
+    def renew() -> None:  # now, and after the commit: a request that read the row in between
         try:
-            cache.set(_revoked_key(device), 1, REVOKED_SECONDS)
-        except Exception as failure:  # the row says revoked; a process remembers it for seconds at most
-            retried(logger, "device revocation not marked", failure, device=device.pk)
+            cache.set(_generation_key(device.token_hash), uuid.uuid4().hex, membership_cache.GENERATION_SECONDS)
+        except Exception as failure:  # the row says revoked; a remembered device lasts seconds at most
+            retried(logger, "device generation not renewed", failure, device=device.pk)
 
-    mark()
-    transaction.on_commit(mark)
+    renew()
+    transaction.on_commit(renew)
 
 
 def _unknown(name: str) -> ValidationError:
     return ValidationError({name: [ErrorDetail("Unknown or revoked device token.", code="unknown_device")]})
+
+
+def _remember_seconds() -> int:
+    if settings.CACHES["default"]["BACKEND"].endswith(PROCESS_LOCAL):
+        return 0
+    return int(getattr(settings, "MEMBERSHIP_CACHE_SECONDS", 0))
 
 
 def device_for(token: str, *, field: str = "id") -> Device:
@@ -90,37 +100,64 @@ def device_for(token: str, *, field: str = "id") -> Device:
     if not token.startswith(TOKEN_PREFIX):
         raise _unknown(field)
     digest = _hash(token)
-    seconds = int(getattr(settings, "MEMBERSHIP_CACHE_SECONDS", 0))
-    known = _known.get(digest)
-    if known is not None and known[0] > time.monotonic():
+    generation_key, seconds, generation = _generation_key(digest), _remember_seconds(), None
+    if seconds:
         try:
-            if _still_live(known[1]):
-                return known[1]
-        except Exception as failure:  # no cache: the database answers below
+            device, generation = _remembered(digest, generation_key)
+            if device is not None:
+                return device
+        except Exception as failure:  # no cache: the database answers, and nothing is remembered
             retried(logger, "device check fell back to the database", failure)
-        _known.pop(digest, None)
-    device = Device.objects.filter(token_hash=digest, revoked_at__isnull=True).first()
-    if device is None or not reporting_agents(tenant_id=device.tenant_id, user_ids=[device.agent_id]):
+            seconds = 0
+    # The generation was read before the row: a revocation committed after this read renews it,
+    # so what is remembered below is never used again.
+    device = Device.objects.filter(token_hash=digest, revoked_at__isnull=True).select_related("agent").first()
+    if (
+        device is None
+        or not device.agent.is_active
+        or not reporting_agents(tenant_id=device.tenant_id, user_ids=[device.agent_id])
+    ):
         raise _unknown(field)
     if seconds:
-        if len(_known) >= KNOWN_LIMIT:
-            for stale in list(_known)[: KNOWN_LIMIT // 10]:  # insertion order: the oldest first
-                _known.pop(stale, None)
-        _known[digest] = (time.monotonic() + seconds, device)
+        _remember(digest, generation_key, generation, device, seconds)
     return device
 
 
-def _still_live(device: Device) -> bool:
-    """One cache round trip: the device was not revoked, and its agent is still a live, active
-    member who may send fixes."""
-    revoked = _revoked_key(device)
-    marks, membership = membership_cache.lookup([revoked], user_id=device.agent_id, tenant_id=device.tenant_id)
-    return (
-        revoked not in marks
+def _remembered(digest: str, generation_key: str) -> tuple[Device | None, str | None]:
+    """The remembered device if it still stands, else None; and the device's generation now."""
+    known = _known.pop(digest, None)
+    if known is None or known[0] <= time.monotonic():
+        return None, cache.get(generation_key)
+    _, generation, device = known
+    marks, membership = membership_cache.lookup([generation_key], user_id=device.agent_id, tenant_id=device.tenant_id)
+    current = marks.get(generation_key)
+    if (
+        current is not None
+        and current == generation
         and membership is not None
         and membership.user.is_active
         and has_capability(membership.role, "locations.report")
-    )
+    ):
+        _known[digest] = known
+        return device, current
+    return None, current
+
+
+def _remember(digest: str, generation_key: str, generation: str | None, device: Device, seconds: int) -> None:
+    """Remember ``device`` under the generation read before its row; a device without one gets
+    one, unless a revocation gave it one meanwhile (then nothing is remembered)."""
+    try:
+        if generation is None:
+            generation = uuid.uuid4().hex
+            if not cache.add(generation_key, generation, membership_cache.GENERATION_SECONDS):
+                return
+    except Exception as failure:
+        retried(logger, "device not remembered", failure)
+        return
+    if len(_known) >= KNOWN_LIMIT:
+        for stale in list(_known)[: KNOWN_LIMIT // 10]:  # insertion order: the oldest first
+            _known.pop(stale, None)
+    _known[digest] = (time.monotonic() + seconds, generation, device)
 
 
 def _alone(batch: Batch) -> Receipt:
