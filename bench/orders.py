@@ -129,8 +129,12 @@ def phase(name: str, data: dict, webs: list[Server], workers: Workers, args: arg
     stop_killing = threading.Event()
 
     def killer() -> None:
-        while not stop_killing.wait(args.kill_every) and (not args.max_kills or workers.kills < args.max_kills):
+        # The first kill half a second in, while the first orders are being dispatched: a smoke
+        # run's few orders can all settle before --kill-every has passed once.
+        wait = min(args.kill_every, 0.5)
+        while not stop_killing.wait(wait) and (not args.max_kills or workers.kills < args.max_kills):
             workers.kill_one()
+            wait = args.kill_every
 
     if kill:
         threading.Thread(target=killer, daemon=True).start()

@@ -3,7 +3,7 @@ agent's day report: distance, time moving, at clients, outside the territory, vi
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from django.utils import timezone
@@ -91,7 +91,10 @@ def test_time_outside_the_territory_counts_in_the_report(api, tenant, field):
     square = [[[69.245, 41.295], [69.255, 41.295], [69.255, 41.305], [69.245, 41.305], [69.245, 41.295]]]
     body = {"name": "District", "kind": "territory", "geometry": {"type": "Polygon", "coordinates": square}}
     api.post("/api/locations/geofences/", body, format="json", **bearer(field["manager"]))
-    start = timezone.now().replace(microsecond=0) - timedelta(hours=2)
+    # Yesterday at 10:00: the fixes and the report's day never straddle midnight, whenever this
+    # runs (two hours back, a run just after midnight read the wrong day).
+    yesterday = timezone.localdate() - timedelta(days=1)
+    start = datetime.combine(yesterday, time(10), tzinfo=timezone.get_default_timezone())
     places = [(41.30, 69.25), (41.30, 69.27), (41.30, 69.27), (41.30, 69.25)]
     fixes = [
         Fix(index=n, recorded_at=start + timedelta(minutes=5 * n), lat=a, lon=b) for n, (a, b) in enumerate(places)
