@@ -52,7 +52,7 @@ def lookup(keys: list[str], *, user_id: object, tenant_id: int | None) -> tuple[
     Each entry is stored with the generation it was read under, and a change gives its key a new
     generation (``forget``): an entry written by a request that read the row before the change
     committed, but stored it after, no longer matches and is never used."""
-    if tenant_id is None or not _seconds():
+    if tenant_id is None or not seconds():
         found = cache.get_many(keys) if keys else {}
         return found, None if tenant_id is None else load(user_id=user_id, tenant_id=tenant_id)
     entries = (key(user_id, tenant_id), organization_key(tenant_id))
@@ -93,7 +93,7 @@ def _remember(found: dict[str, Any], values: dict[str, Any]) -> None:
                 continue
         entries[entry] = (generation, value)
     if entries:
-        cache.set_many(entries, _seconds())
+        cache.set_many(entries, seconds())
 
 
 def _without_organization(membership: Membership) -> Membership:
@@ -114,7 +114,8 @@ def load(*, user_id: object, tenant_id: int) -> Membership | None:
     )
 
 
-def _seconds() -> int:
+def seconds() -> int:
+    """How long an entry is remembered (``MEMBERSHIP_CACHE_SECONDS``; 0: not at all)."""
     return int(getattr(settings, "MEMBERSHIP_CACHE_SECONDS", 0))
 
 

@@ -92,7 +92,7 @@ def _unknown(name: str) -> ValidationError:
 def _remember_seconds() -> int:
     if settings.CACHES["default"]["BACKEND"].endswith(PROCESS_LOCAL):
         return 0
-    return int(getattr(settings, "MEMBERSHIP_CACHE_SECONDS", 0))
+    return membership_cache.seconds()
 
 
 def device_for(token: str, *, field: str = "id") -> Device:
